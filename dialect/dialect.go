@@ -1,0 +1,151 @@
+// Package dialect holds what differs between SQLite and PostgreSQL, and nothing else: opening a
+// database, placeholders, case-insensitive matching, date parts, NULL ordering, how values are bound,
+// how errors are classified, and how a table is described (see [Dialect.DescribeTable]).
+//
+// Every other package writes SQL through a [Dialect] value and never tests which backend it is on.
+package dialect
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	sq "github.com/Masterminds/squirrel"
+
+	"github.com/tastygo/tastygo/field"
+)
+
+// Name names a backend.
+type Name string
+
+// The supported backends.
+const (
+	SQLite   Name = "sqlite"
+	Postgres Name = "postgres"
+)
+
+// Dialect is the SQL flavour of one backend. The zero value is not usable; get one from [Open] or
+// [ForName].
+type Dialect struct {
+	name Name
+}
+
+// ForName returns the dialect of a backend.
+func ForName(n Name) (Dialect, error) {
+	switch n {
+	case SQLite, Postgres:
+		return Dialect{name: n}, nil
+	}
+	return Dialect{}, fmt.Errorf("dialect: unknown backend %q (want %q or %q)", n, SQLite, Postgres)
+}
+
+// Name returns the backend's name.
+func (d Dialect) Name() Name { return d.name }
+
+// Builder returns a squirrel statement builder with the backend's placeholder format.
+func (d Dialect) Builder() sq.StatementBuilderType {
+	if d.name == Postgres {
+		return sq.StatementBuilder.PlaceholderFormat(sq.Dollar)
+	}
+	return sq.StatementBuilder.PlaceholderFormat(sq.Question)
+}
+
+// Rebind rewrites the '?' placeholders of a hand-written statement into the backend's form.
+func (d Dialect) Rebind(query string) string {
+	if d.name != Postgres {
+		return query
+	}
+	s, err := sq.Dollar.ReplacePlaceholders(query)
+	if err != nil { // only on malformed input, which hand-written statements are not
+		panic(err)
+	}
+	return s
+}
+
+// Quote quotes an identifier. Identifiers only ever come from a resource's Meta or the database's own
+// catalogue; Quote still doubles embedded quotes so that no name can break out.
+func (d Dialect) Quote(ident string) string {
+	return `"` + strings.ReplaceAll(ident, `"`, `""`) + `"`
+}
+
+// Fold wraps a SQL expression so that it compares case-insensitively, for non-ASCII text too, in the
+// same way on both backends; compare it with a value passed through [Dialect.FoldValue].
+// On SQLite it calls the tg_fold function that [Open] registers on every connection.
+func (d Dialect) Fold(expr string) string {
+	if d.name == Postgres {
+		return "lower(" + expr + ")"
+	}
+	return "tg_fold(" + expr + ")"
+}
+
+// FoldValue folds a Go string the way [Dialect.Fold] folds a column.
+func (d Dialect) FoldValue(s string) string { return strings.ToLower(s) }
+
+// LikeEscape is the escape character of every LIKE pattern built by [EscapeLike].
+const LikeEscape = `\`
+
+// EscapeLike escapes the LIKE wildcards and the escape character in s, so that s matches literally.
+func EscapeLike(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}
+
+// Like returns "expr LIKE ? ESCAPE '\'", the one form of LIKE the framework writes.
+func (d Dialect) Like(expr string) string {
+	return expr + ` LIKE ? ESCAPE '\'`
+}
+
+// DatePart returns an integer SQL expression for the year, month or day of a date or timestamp column.
+func (d Dialect) DatePart(part, expr string) (string, error) {
+	if d.name == Postgres {
+		switch part {
+		case "year", "month", "day":
+			return "CAST(EXTRACT(" + strings.ToUpper(part) + " FROM " + expr + ") AS INTEGER)", nil
+		}
+	} else {
+		formats := map[string]string{"year": "%Y", "month": "%m", "day": "%d"}
+		if f, ok := formats[part]; ok {
+			return "CAST(strftime('" + f + "', " + expr + ") AS INTEGER)", nil
+		}
+	}
+	return "", fmt.Errorf("dialect: no date part %q", part)
+}
+
+// OrderBy returns an ORDER BY term: NULLs sort last ascending and first descending, on every backend.
+func (d Dialect) OrderBy(expr string, desc bool) string {
+	if desc {
+		return expr + " DESC NULLS FIRST"
+	}
+	return expr + " ASC NULLS LAST"
+}
+
+// Bind converts a Go value of a field type into what the driver stores: SQLite keeps dates and
+// timestamps as ISO 8601 text (so they compare and sort as text), PostgreSQL takes time.Time.
+// JSON is stored as text on both.
+func (d Dialect) Bind(t field.Type, v any) any {
+	switch x := v.(type) {
+	case time.Time:
+		if d.name == Postgres {
+			if t == field.Date {
+				return x.Format(field.DateLayout)
+			}
+			return x.UTC()
+		}
+		if t == field.Date {
+			return x.Format(field.DateLayout)
+		}
+		return x.UTC().Format(field.DateTimeLayout)
+	case []byte:
+		if t == field.JSON {
+			return string(x)
+		}
+	}
+	if m, ok := v.(interface{ MarshalJSON() ([]byte, error) }); ok && t == field.JSON {
+		b, _ := m.MarshalJSON()
+		return string(b)
+	}
+	return v
+}
+
+// Now returns the current time as the framework stores it in created_at and updated_at.
+func (d Dialect) Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

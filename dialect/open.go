@@ -1,0 +1,106 @@
+package dialect
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/mattn/go-sqlite3"
+)
+
+// sqliteDriverName is go-sqlite3 with tg_fold registered on every connection.
+const sqliteDriverName = "tastygo_sqlite3"
+
+var registerSQLite sync.Once
+
+func registerSQLiteDriver() {
+	registerSQLite.Do(func() {
+		sql.Register(sqliteDriverName, &sqlite3.SQLiteDriver{
+			ConnectHook: func(c *sqlite3.SQLiteConn) error {
+				// tg_fold is deterministic and pure, so SQLite may use it in indexes and constant-fold it.
+				return c.RegisterFunc("tg_fold", foldSQLite, true)
+			},
+		})
+	})
+}
+
+// foldSQLite is tg_fold: lower-case folding of text, for non-ASCII letters too (SQLite's lower() and
+// LIKE fold ASCII only). NULL and non-text values pass through as SQLite gives them.
+func foldSQLite(v any) any {
+	switch x := v.(type) {
+	case string:
+		return strings.ToLower(x)
+	case []byte:
+		return strings.ToLower(string(x))
+	}
+	return v
+}
+
+// IsPostgresURL reports whether a database address names PostgreSQL (postgres:// or postgresql://).
+func IsPostgresURL(addr string) bool {
+	return strings.HasPrefix(addr, "postgres://") || strings.HasPrefix(addr, "postgresql://")
+}
+
+// Open opens a database by address: a postgres:// or postgresql:// URL opens PostgreSQL through pgx;
+// anything else is a SQLite file path (or "file:" URI), opened with WAL journaling, a busy timeout,
+// foreign keys enforced, case-sensitive LIKE and immediate write transactions.
+// Open does not wait for the database: a server that is down now is reported by [Ping] and by the first
+// query, and the pool reconnects when it is back.
+func Open(addr string) (*sql.DB, Dialect, error) {
+	if IsPostgresURL(addr) {
+		db, err := sql.Open("pgx", addr)
+		if err != nil {
+			return nil, Dialect{}, fmt.Errorf("dialect: open postgres: %w", err)
+		}
+		db.SetMaxOpenConns(20)
+		db.SetMaxIdleConns(20)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+		return db, Dialect{name: Postgres}, nil
+	}
+	registerSQLiteDriver()
+	db, err := sql.Open(sqliteDriverName, sqliteDSN(addr))
+	if err != nil {
+		return nil, Dialect{}, fmt.Errorf("dialect: open sqlite %q: %w", addr, err)
+	}
+	// WAL lets readers run beside the one writer; the pool is kept small since SQLite writes serialize.
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	return db, Dialect{name: SQLite}, nil
+}
+
+// sqliteDSN adds the framework's connection settings to a SQLite path or file: URI, keeping any the
+// caller gave.
+func sqliteDSN(addr string) string {
+	path, rawQuery, _ := strings.Cut(addr, "?")
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		q = url.Values{}
+	}
+	defaults := map[string]string{
+		"_journal_mode": "WAL",
+		"_busy_timeout": "10000",
+		"_foreign_keys": "on",
+		"_cslike":       "1",
+		"_txlock":       "immediate",
+		"_synchronous":  "NORMAL",
+	}
+	for k, v := range defaults {
+		if q.Get(k) == "" {
+			q.Set(k, v)
+		}
+	}
+	if !strings.HasPrefix(path, "file:") {
+		path = "file:" + path
+	}
+	return path + "?" + q.Encode()
+}
+
+// Ping checks that the database answers within the context's deadline.
+func Ping(ctx context.Context, db *sql.DB) error {
+	return db.PingContext(ctx)
+}

@@ -1,0 +1,129 @@
+// Package testdb gives each test a fresh, empty database on every backend: a new SQLite file in the
+// test's temporary directory, and a new schema in the PostgreSQL database named by TEST_DATABASE_URL
+// (default postgres://postgres@127.0.0.1:5432/test), dropped when the test ends.
+//
+// Off CI, an unreachable PostgreSQL skips its half of a test with a loud message; with CI=true it fails
+// the test, so a green CI run always means both backends ran.
+package testdb
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tastygo/tastygo/dialect"
+)
+
+// DefaultPostgresURL is used when TEST_DATABASE_URL is not set.
+const DefaultPostgresURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+// Backends lists the backends every HTTP-level test runs on.
+var Backends = []dialect.Name{dialect.SQLite, dialect.Postgres}
+
+// PostgresURL returns the PostgreSQL server tests use.
+func PostgresURL() string {
+	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
+		return u
+	}
+	return DefaultPostgresURL
+}
+
+var (
+	pgOnce sync.Once
+	pgErr  error
+)
+
+// postgresReachable pings the server once per test binary.
+func postgresReachable() error {
+	pgOnce.Do(func() {
+		db, _, err := dialect.Open(PostgresURL())
+		if err != nil {
+			pgErr = err
+			return
+		}
+		defer db.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		pgErr = db.PingContext(ctx)
+	})
+	return pgErr
+}
+
+// Each runs fn as a subtest on every backend, each with a fresh database.
+func Each(t *testing.T, fn func(t *testing.T, db *sql.DB, d dialect.Dialect)) {
+	t.Helper()
+	for _, b := range Backends {
+		t.Run(string(b), func(t *testing.T) {
+			db, d := Open(t, b)
+			fn(t, db, d)
+		})
+	}
+}
+
+// Open returns a fresh empty database of the backend, closed (and, on PostgreSQL, dropped) when the
+// test ends.
+func Open(tb testing.TB, backend dialect.Name) (*sql.DB, dialect.Dialect) {
+	tb.Helper()
+	addr := Address(tb, backend)
+	db, d, err := dialect.Open(addr)
+	if err != nil {
+		tb.Fatalf("testdb: open %s: %v", backend, err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db, d
+}
+
+// Address creates a fresh empty database of the backend and returns the address that opens it (a file
+// path, or a postgres:// URL whose search_path is a new schema). Tests that start a second process or a
+// second API on the same database use it.
+func Address(tb testing.TB, backend dialect.Name) string {
+	tb.Helper()
+	if backend == dialect.SQLite {
+		return filepath.Join(tb.TempDir(), "test.db")
+	}
+	if err := postgresReachable(); err != nil {
+		if os.Getenv("CI") == "true" {
+			tb.Fatalf("testdb: PostgreSQL at %s is unreachable and CI=true: %v", PostgresURL(), err)
+		}
+		tb.Skipf("testdb: SKIPPING the PostgreSQL half of this test: %s is unreachable (%v); set TEST_DATABASE_URL or start PostgreSQL", PostgresURL(), err)
+	}
+	schema := "t_" + randomHex(8)
+	admin, _, err := dialect.Open(PostgresURL())
+	if err != nil {
+		tb.Fatalf("testdb: %v", err)
+	}
+	ctx := context.Background()
+	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA "`+schema+`"`); err != nil {
+		admin.Close()
+		tb.Fatalf("testdb: create schema: %v", err)
+	}
+	tb.Cleanup(func() {
+		defer admin.Close()
+		if _, err := admin.ExecContext(context.Background(), `DROP SCHEMA "`+schema+`" CASCADE`); err != nil {
+			tb.Logf("testdb: drop schema %s: %v", schema, err)
+		}
+	})
+	u, err := url.Parse(PostgresURL())
+	if err != nil {
+		tb.Fatalf("testdb: TEST_DATABASE_URL: %v", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
