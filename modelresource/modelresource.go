@@ -1,0 +1,392 @@
+// Package modelresource serves one SQL table as a Tastypie ModelResource: list with filters, ordering
+// and pages, detail, set/, and create, replace, update and delete, on SQLite and PostgreSQL alike.
+//
+// A resource is declared with a [resource.Meta]; the table's columns, types, keys and foreign keys are
+// read from the database when the API is built, so that a Meta names only what the database cannot
+// say (what may be filtered and ordered, which fields are required on POST, ...):
+//
+//	indicators := modelresource.New(resource.Meta{
+//		ResourceName: "indicator",
+//		Table:        "indicator",
+//		Filtering:    map[string]resource.Lookups{resource.EveryField: resource.All},
+//		Ordering:     []string{"id", "name"},
+//	})
+package modelresource
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/tastygo/tastygo/dialect"
+	"github.com/tastygo/tastygo/field"
+	"github.com/tastygo/tastygo/filters"
+	"github.com/tastygo/tastygo/resource"
+)
+
+// Resource is a model resource. Create it with [New]; wrap it in a type of your own to override steps.
+type Resource struct {
+	meta resource.Meta
+
+	// Everything below is set once by Bind and Link and only read afterwards.
+	d         dialect.Dialect
+	env       *resource.Env
+	table     *dialect.Table
+	alias     string   // the quoted table name, the root alias of every query
+	columns   []column // the fields taken from the table, in table order
+	byName    map[string]*column
+	pk        *column
+	relations map[string]*relation
+	query     []queryField
+	shape     *resource.Shape
+	uriIndex  int // position of resource_uri in the shape
+	selects   []string
+	readOnly  map[string]bool
+	createdAt *column
+	updatedAt *column
+	binding   *resource.Binding
+}
+
+type column struct {
+	dialect.Column
+	expr     string // "table"."name"
+	index    int    // position in the shape
+	readOnly bool
+	choices  []string
+	relation string // the relation whose foreign key this is, "" for none
+}
+
+type relation struct {
+	name   string
+	column *column
+	to     string
+	target *Resource
+}
+
+// queryField is a read-only field taken through to-one relations: "campaign__name".
+type queryField struct {
+	name   string
+	path   []string // relation hops
+	target *column  // the column on the last related resource
+	index  int
+}
+
+// New returns a model resource described by meta. Nothing is checked until the API is built.
+func New(meta resource.Meta) *Resource {
+	return &Resource{meta: meta}
+}
+
+// Meta returns the resource's description.
+func (r *Resource) Meta() *resource.Meta { return &r.meta }
+
+// Column returns the quoted SQL expression of one of the resource's own columns (`"indicator"."name"`),
+// for overrides that add conditions; it panics on an unknown name, which is a programming error.
+func (r *Resource) Column(name string) string {
+	c, ok := r.byName[name]
+	if !ok {
+		panic(fmt.Sprintf("modelresource %q: no column %q", r.meta.ResourceName, name))
+	}
+	return c.expr
+}
+
+// timestamps are the columns the framework sets itself.
+const (
+	createdAtName = "created_at"
+	updatedAtName = "updated_at"
+)
+
+// Bind reads the table and checks the Meta against it; see [resource.Resource].
+func (r *Resource) Bind(ctx context.Context, env *resource.Env) (*resource.Binding, error) {
+	m := &r.meta
+	if m.Table == "" {
+		return nil, errors.New("Meta.Table is empty: a model resource needs a table")
+	}
+	r.env, r.d = env, env.Dialect
+	t, err := env.Dialect.DescribeTable(ctx, env.DB, m.Table)
+	if errors.Is(err, dialect.ErrNoTable) {
+		return nil, fmt.Errorf("Meta.Table: there is no table %q in the database (are the migrations applied?)", m.Table)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading table %q: %w", m.Table, err)
+	}
+	r.table = t
+	r.alias = r.d.Quote(m.Table)
+	if err := r.bindColumns(); err != nil {
+		return nil, err
+	}
+	if err := r.bindRelations(env.Tables); err != nil {
+		return nil, err
+	}
+	if err := r.checkNames(); err != nil {
+		return nil, err
+	}
+	r.binding = &resource.Binding{
+		Steps:     r.defaultSteps(),
+		Atomic:    r.atomic,
+		Link:      r.link,
+		Impl:      r,
+		Relations: r.relationTargets(),
+	}
+	return r.binding, nil
+}
+
+func (r *Resource) bindColumns() error {
+	m := &r.meta
+	for _, name := range append(slices.Clone(m.Fields), m.Excludes...) {
+		if _, ok := r.table.Column(name); !ok {
+			return fmt.Errorf("Meta.Fields/Excludes: table %q has no column %q (columns: %s)", m.Table, name, r.columnList())
+		}
+	}
+	r.readOnly = map[string]bool{}
+	for _, name := range m.ReadOnly {
+		if _, ok := r.table.Column(name); !ok {
+			return fmt.Errorf("Meta.ReadOnly: table %q has no column %q (columns: %s)", m.Table, name, r.columnList())
+		}
+		r.readOnly[name] = true
+	}
+	for name := range m.FieldOptions {
+		if _, ok := r.table.Column(name); !ok {
+			return fmt.Errorf("Meta.FieldOptions: table %q has no column %q (columns: %s)", m.Table, name, r.columnList())
+		}
+	}
+	r.byName = map[string]*column{}
+	for _, dc := range r.table.Columns {
+		if len(m.Fields) > 0 && !slices.Contains(m.Fields, dc.Name) && !dc.PrimaryKey {
+			continue
+		}
+		if slices.Contains(m.Excludes, dc.Name) && !dc.PrimaryKey {
+			continue
+		}
+		c := &column{Column: dc, expr: r.alias + "." + r.d.Quote(dc.Name)}
+		opts := m.FieldOptions[dc.Name]
+		c.choices = opts.Choices
+		c.readOnly = dc.PrimaryKey || dc.Name == createdAtName || dc.Name == updatedAtName || r.readOnly[dc.Name] || opts.ReadOnly
+		r.columns = append(r.columns, *c)
+	}
+	var pks int
+	for i := range r.columns {
+		c := &r.columns[i]
+		r.byName[c.Name] = c
+		if c.PrimaryKey {
+			pks++
+			r.pk = c
+		}
+		switch c.Name {
+		case createdAtName:
+			r.createdAt = c
+		case updatedAtName:
+			r.updatedAt = c
+		}
+	}
+	if pks != 1 {
+		return fmt.Errorf("table %q must have a single-column primary key (it has %d key columns)", m.Table, pks)
+	}
+	return nil
+}
+
+func (r *Resource) columnList() string {
+	names := make([]string, len(r.table.Columns))
+	for i, c := range r.table.Columns {
+		names[i] = c.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// bindRelations declares a relation for every foreign key named <rel>_id whose table a registered
+// resource serves, then applies Meta.Relations.
+func (r *Resource) bindRelations(tables map[string]string) error {
+	r.relations = map[string]*relation{}
+	for i := range r.columns {
+		c := &r.columns[i]
+		if c.References == "" || !strings.HasSuffix(c.Name, "_id") {
+			continue
+		}
+		to, ok := tables[c.References]
+		if !ok {
+			continue
+		}
+		name := strings.TrimSuffix(c.Name, "_id")
+		r.relations[name] = &relation{name: name, column: c, to: to}
+	}
+	for name, rel := range r.meta.Relations {
+		c, ok := r.byName[rel.Column]
+		if !ok {
+			return fmt.Errorf("Meta.Relations[%q]: table %q has no column %q", name, r.meta.Table, rel.Column)
+		}
+		if _, clash := r.byName[name]; clash {
+			return fmt.Errorf("Meta.Relations[%q]: the name is already a column of %q", name, r.meta.Table)
+		}
+		r.relations[name] = &relation{name: name, column: c, to: rel.To}
+	}
+	for name, rel := range r.relations {
+		rel.column.relation = name
+		if r.d.Quote(name) == r.alias {
+			return fmt.Errorf("relation %q has the name of the resource's own table; rename it in Meta.Relations", name)
+		}
+	}
+	return nil
+}
+
+func (r *Resource) relationTargets() map[string]string {
+	out := map[string]string{}
+	for name, rel := range r.relations {
+		out[name] = rel.to
+	}
+	return out
+}
+
+// checkNames checks every other name in Meta that refers to a field of this resource alone.
+func (r *Resource) checkNames() error {
+	m := &r.meta
+	for _, name := range m.RequiredFieldsForPost {
+		c, ok := r.byName[name]
+		if !ok {
+			return fmt.Errorf("Meta.RequiredFieldsForPost: %q is not a field of %q", name, m.ResourceName)
+		}
+		if c.readOnly {
+			return fmt.Errorf("Meta.RequiredFieldsForPost: %q is read-only", name)
+		}
+	}
+	return nil
+}
+
+// link resolves relations to their resources and checks what depends on them: filtering keys,
+// ordering and query fields.
+func (r *Resource) link(lookup func(string) (*resource.Bound, bool)) error {
+	names := make([]string, 0, len(r.relations))
+	for n := range r.relations {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		rel := r.relations[name]
+		b, ok := lookup(rel.to)
+		if !ok {
+			return fmt.Errorf("relation %q: no resource named %q is registered", name, rel.to)
+		}
+		target, ok := b.Binding.Impl.(*Resource)
+		if !ok {
+			return fmt.Errorf("relation %q: resource %q is not a model resource", name, rel.to)
+		}
+		rel.target = target
+	}
+	for key, lookups := range r.meta.Filtering {
+		if key == resource.EveryField {
+			continue
+		}
+		_, isCol := r.byName[key]
+		_, isRel := r.relations[key]
+		if !isCol && !isRel {
+			return fmt.Errorf("Meta.Filtering: %q is neither a field nor a relation of %q (fields: %s)", key, r.meta.ResourceName, strings.Join(r.fieldNames(), ", "))
+		}
+		if !lookups.IsAll() && isCol {
+			if err := checkLookups(r.byName[key].Type, lookups); err != nil {
+				return fmt.Errorf("Meta.Filtering[%q]: %w", key, err)
+			}
+		}
+	}
+	for _, name := range r.meta.Ordering {
+		if name == resource.EveryField {
+			continue
+		}
+		if _, err := r.orderField(strings.Split(name, "__"), nil); err != nil {
+			return fmt.Errorf("Meta.Ordering: %q: %s", name, apiMessage(err))
+		}
+	}
+	if err := r.bindQueryFields(); err != nil {
+		return err
+	}
+	r.buildShape()
+	r.binding.Fields = r.fieldSchemas()
+	r.binding.Filtering = r.schemaFiltering()
+	r.binding.Ordering = r.orderingNames()
+	return nil
+}
+
+func (r *Resource) fieldNames() []string {
+	out := make([]string, 0, len(r.columns))
+	for _, c := range r.columns {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+func (r *Resource) bindQueryFields() error {
+	for _, qf := range r.meta.QueryFields {
+		parts := strings.Split(qf, "__")
+		if len(parts) < 2 {
+			return fmt.Errorf("Meta.QueryFields: %q must be a relation path such as campaign__name", qf)
+		}
+		cur := r
+		for _, hop := range parts[:len(parts)-1] {
+			rel, ok := cur.relations[hop]
+			if !ok {
+				return fmt.Errorf("Meta.QueryFields: %q: %q has no relation %q", qf, cur.meta.ResourceName, hop)
+			}
+			cur = rel.target
+		}
+		c, ok := cur.byName[parts[len(parts)-1]]
+		if !ok {
+			return fmt.Errorf("Meta.QueryFields: %q: %q has no field %q", qf, cur.meta.ResourceName, parts[len(parts)-1])
+		}
+		if _, clash := r.byName[qf]; clash {
+			return fmt.Errorf("Meta.QueryFields: %q is already a column", qf)
+		}
+		r.query = append(r.query, queryField{name: qf, path: parts[:len(parts)-1], target: c})
+	}
+	return nil
+}
+
+// buildShape fixes the order of an object's fields and the SELECT list that fills them.
+func (r *Resource) buildShape() {
+	var names []string
+	r.selects = nil
+	for i := range r.columns {
+		c := &r.columns[i]
+		c.index = len(names)
+		names = append(names, c.Name)
+		r.selects = append(r.selects, c.expr)
+	}
+	for i := range r.query {
+		q := &r.query[i]
+		q.index = len(names)
+		names = append(names, q.name)
+		r.selects = append(r.selects, r.d.Quote(strings.Join(q.path, "__"))+"."+r.d.Quote(q.target.Name))
+	}
+	r.uriIndex = len(names)
+	names = append(names, "resource_uri")
+	r.shape = resource.NewShape(names...)
+}
+
+// fieldSchemas describes the resource's fields for the schema.
+func (r *Resource) fieldSchemas() []resource.FieldSchema {
+	var out []resource.FieldSchema
+	for _, c := range r.columns {
+		opts := r.meta.FieldOptions[c.Name]
+		fs := resource.FieldSchema{
+			Name: c.Name, Type: c.Type, Nullable: c.Nullable, Blank: c.Nullable || c.HasDefault || c.readOnly,
+			ReadOnly: c.readOnly, Unique: c.Unique, PrimaryKey: c.PrimaryKey, MaxLength: c.MaxLength,
+			Choices: c.choices, HelpText: opts.HelpText, VerboseName: opts.VerboseName,
+		}
+		if v, ok := parseDefault(c.Column); ok {
+			fs.Default, fs.HasDefault = v, true
+		}
+		if c.relation != "" {
+			fs.RelatedResource = r.relations[c.relation].to
+		}
+		out = append(out, fs)
+	}
+	for _, q := range r.query {
+		out = append(out, resource.FieldSchema{Name: q.name, Type: q.target.Type, Nullable: true, Blank: true, ReadOnly: true,
+			HelpText: "Read-only, from " + strings.Join(q.path, " → ") + "."})
+	}
+	return out
+}
+
+// checkLookups checks a Filtering entry's lookups against the field's type.
+func checkLookups(t field.Type, ls resource.Lookups) error {
+	return filters.CheckLookups(t, ls)
+}

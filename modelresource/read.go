@@ -1,0 +1,449 @@
+package modelresource
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	sq "github.com/Masterminds/squirrel"
+
+	"github.com/tastygo/tastygo/apierror"
+	"github.com/tastygo/tastygo/field"
+	"github.com/tastygo/tastygo/filters"
+	"github.com/tastygo/tastygo/resource"
+)
+
+// defaultSteps are the model resource's implementations of Tastypie's steps. Each calls the others
+// through b.Resource.Steps, so an override of one is seen by all.
+func (r *Resource) defaultSteps() resource.Steps {
+	return resource.Steps{
+		ValidateFilters: r.validateFilters,
+		BuildFilters:    r.buildFilters,
+		ApplyFilters:    r.applyFilters,
+		GetObjectList:   r.getObjectList,
+		ObjGetList:      r.objGetList,
+		ObjGet:          r.objGet,
+		ObjCreate:       r.objCreate,
+		ObjUpdate:       r.objUpdate,
+		ObjDelete:       r.objDelete,
+		ObjDeleteList:   r.objDeleteList,
+	}
+}
+
+// validateFilters checks Meta.GETParamsRequired and that every parameter is reserved or an allowed
+// filter, so that a typo is a 400 rather than a wider read (or DELETE).
+func (r *Resource) validateFilters(ctx context.Context, b *resource.Bundle) error {
+	if b.Method == "GET" || b.Method == "HEAD" {
+		var missing []string
+		for _, p := range r.meta.GETParamsRequired {
+			if _, ok := b.Query[p]; !ok {
+				missing = append(missing, p)
+			}
+		}
+		if len(missing) > 0 {
+			return apierror.New(apierror.MissingParameter, "Missing required parameter(s): %s.", strings.Join(missing, ", ")).
+				With("parameter", missing[0]).With("missing", missing)
+		}
+	}
+	_, err := filters.Parse(b.Query, filterResolver{r}, b.Resource.IsReserved)
+	return err
+}
+
+// buildFilters parses the query's filters.
+func (r *Resource) buildFilters(ctx context.Context, b *resource.Bundle) ([]filters.Filter, error) {
+	return filters.Parse(b.Query, filterResolver{r}, b.Resource.IsReserved)
+}
+
+// applyFilters adds the filters to the query as bound conditions.
+func (r *Resource) applyFilters(ctx context.Context, b *resource.Bundle, q sq.SelectBuilder, fs []filters.Filter) (sq.SelectBuilder, error) {
+	if len(fs) == 0 {
+		return q, nil
+	}
+	where, err := filters.Where(fs, r.d)
+	if err != nil {
+		return q, err
+	}
+	return q.Where(where), nil
+}
+
+// getObjectList is the base query: every field's column, with a LEFT JOIN for each to-one relation
+// that query fields, the request's filters or its ordering go through.
+func (r *Resource) getObjectList(ctx context.Context, b *resource.Bundle) (sq.SelectBuilder, error) {
+	q := r.d.Builder().Select(r.selects...).From(r.alias)
+	paths := make([][]string, 0, len(r.query))
+	for _, qf := range r.query {
+		paths = append(paths, qf.path)
+	}
+	paths = append(paths, filters.Joins(b.Filters)...)
+	paths = append(paths, filters.OrderJoins(b.Ordering)...)
+	for _, p := range filters.JoinPaths(paths...) {
+		join, err := r.joinClause(p)
+		if err != nil {
+			return q, err
+		}
+		q = q.LeftJoin(join)
+	}
+	return q, nil
+}
+
+// joinClause is the LEFT JOIN that reaches the resource at the end of a relation path.
+func (r *Resource) joinClause(path []string) (string, error) {
+	from := r
+	for _, hop := range path[:len(path)-1] {
+		rel, ok := from.relations[hop]
+		if !ok || rel.target == nil {
+			return "", fmt.Errorf("modelresource: no relation %q on %q", hop, from.meta.ResourceName)
+		}
+		from = rel.target
+	}
+	last := path[len(path)-1]
+	rel, ok := from.relations[last]
+	if !ok || rel.target == nil {
+		return "", fmt.Errorf("modelresource: no relation %q on %q", last, from.meta.ResourceName)
+	}
+	alias := r.aliasOf(path, r.alias)
+	parent := r.aliasOf(path[:len(path)-1], r.alias)
+	return fmt.Sprintf("%s AS %s ON %s.%s = %s.%s", r.d.Quote(rel.target.meta.Table), alias,
+		alias, r.d.Quote(rel.target.pk.Name), parent, r.d.Quote(rel.column.Name)), nil
+}
+
+// readQuery is the query every read starts from: the base query, the filters (for lists and set/),
+// and the condition authorization adds.
+func (r *Resource) readQuery(ctx context.Context, b *resource.Bundle, withFilters bool) (sq.SelectBuilder, error) {
+	s := b.Resource.Steps
+	if withFilters {
+		if err := s.ValidateFilters(ctx, b); err != nil {
+			return sq.SelectBuilder{}, err
+		}
+		fs, err := s.BuildFilters(ctx, b)
+		if err != nil {
+			return sq.SelectBuilder{}, err
+		}
+		b.Filters = fs
+	}
+	q, err := s.GetObjectList(ctx, b)
+	if err != nil {
+		return q, err
+	}
+	if withFilters {
+		if q, err = s.ApplyFilters(ctx, b, q, b.Filters); err != nil {
+			return q, err
+		}
+	}
+	cond, err := b.Resource.Authorization().ReadList(ctx, b)
+	if err != nil {
+		return q, err
+	}
+	if cond != nil {
+		q = q.Where(cond)
+	}
+	return q, nil
+}
+
+// objGetList runs a list (count, then the page) or a set/.
+func (r *Resource) objGetList(ctx context.Context, b *resource.Bundle) (*resource.Page, error) {
+	if b.Kind == resource.KindSet {
+		return r.objGetSet(ctx, b)
+	}
+	orders, err := filters.ParseOrder(b.Query["order_by"], orderResolver{r})
+	if err != nil {
+		return nil, err
+	}
+	b.Ordering = orders
+	q, err := r.readQuery(ctx, b, true)
+	if err != nil {
+		return nil, err
+	}
+	db := r.querier(ctx)
+	countSQL, args, err := q.RemoveColumns().Columns("count(*)").ToSql()
+	if err != nil {
+		return nil, err
+	}
+	page := &resource.Page{}
+	if err := db.QueryRowContext(ctx, countSQL, args...).Scan(&page.TotalCount); err != nil {
+		return nil, r.d.Classify(err)
+	}
+	if page.TotalCount == 0 || int64(b.Offset) >= page.TotalCount {
+		return page, nil
+	}
+	q = q.OrderBy(append(filters.OrderBy(orders, r.d), r.d.OrderBy(r.pk.expr, false))...).
+		Limit(uint64(b.Limit)).Offset(uint64(b.Offset))
+	page.Objects, err = r.fetch(ctx, q, b.Limit)
+	return page, err
+}
+
+// objGetSet reads every object whose key b.Keys lists (keys that cannot be keys are simply not found).
+func (r *Resource) objGetSet(ctx context.Context, b *resource.Bundle) (*resource.Page, error) {
+	q, err := r.readQuery(ctx, b, true)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]any, 0, len(b.Keys))
+	for _, k := range b.Keys {
+		if v, ok := r.parseKey(k); ok {
+			keys = append(keys, v)
+		}
+	}
+	if len(keys) == 0 {
+		return &resource.Page{}, nil
+	}
+	objs, err := r.fetch(ctx, q.Where(sq.Eq{r.pk.expr: keys}), len(keys))
+	return &resource.Page{Objects: objs, TotalCount: int64(len(objs))}, err
+}
+
+// parseKey reads a key from a URL by the primary key's type; false when it cannot be one.
+func (r *Resource) parseKey(k string) (any, bool) {
+	if r.pk.Type == field.Integer {
+		n, err := strconv.ParseInt(k, 10, 64)
+		return n, err == nil
+	}
+	return k, k != ""
+}
+
+func (r *Resource) notFound(key string) error {
+	return apierror.New(apierror.ObjectDoesNotExist, "No %s with key %q.", r.meta.ResourceName, key).
+		With("resource", r.meta.ResourceName).With("key", key)
+}
+
+// objGet reads the object whose key is b.Key.
+func (r *Resource) objGet(ctx context.Context, b *resource.Bundle) (*resource.Object, error) {
+	key, ok := r.parseKey(b.Key)
+	if !ok {
+		return nil, r.notFound(b.Key)
+	}
+	q, err := r.readQuery(ctx, b, false)
+	if err != nil {
+		return nil, err
+	}
+	objs, err := r.fetch(ctx, q.Where(sq.Eq{r.pk.expr: key}), 1)
+	if err != nil {
+		return nil, err
+	}
+	if len(objs) == 0 {
+		return nil, r.notFound(b.Key)
+	}
+	if err := b.Resource.Authorization().ReadDetail(ctx, b, objs[0]); err != nil {
+		return nil, err
+	}
+	return objs[0], nil
+}
+
+// fetch runs a SELECT of r.selects and turns the rows into objects.
+func (r *Resource) fetch(ctx context.Context, q sq.SelectBuilder, sizeHint int) ([]*resource.Object, error) {
+	query, args, err := q.ToSql()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := r.querier(ctx).QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, r.d.Classify(err)
+	}
+	defer rows.Close()
+	cells := make([]cell, len(r.selects))
+	dest := make([]any, len(cells))
+	for i := range r.columns {
+		cells[r.columns[i].index].t = r.columns[i].Type
+	}
+	for _, qf := range r.query {
+		cells[qf.index].t = qf.target.Type
+	}
+	for i := range cells {
+		dest[i] = &cells[i]
+	}
+	out := make([]*resource.Object, 0, min(sizeHint, 1000))
+	pkIndex := r.pk.index
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, r.d.Classify(err)
+		}
+		o := resource.NewObject(r.shape)
+		for i := range cells {
+			o.SetAt(i, cells[i].v)
+		}
+		o.SetAt(r.uriIndex, r.uri(cells[pkIndex].v))
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, r.d.Classify(err)
+	}
+	return out, nil
+}
+
+// uri is the resource_uri of a key value.
+func (r *Resource) uri(key any) string {
+	var k string
+	switch x := key.(type) {
+	case int64:
+		k = strconv.FormatInt(x, 10)
+	case string:
+		k = x
+	default:
+		k = fmt.Sprint(x)
+	}
+	return r.env.Prefix + r.meta.ResourceName + "/" + k + "/"
+}
+
+// cell scans one column straight into its wire form: int64, float64, bool, string (dates and
+// timestamps as ISO 8601), json.RawMessage or nil.
+type cell struct {
+	t field.Type
+	v any
+}
+
+func (c *cell) Scan(src any) error {
+	if src == nil {
+		c.v = nil
+		return nil
+	}
+	var err error
+	switch c.t {
+	case field.Integer, field.Related:
+		c.v, err = asInt(src)
+	case field.Float:
+		c.v, err = asFloat(src)
+	case field.Boolean:
+		c.v, err = asBool(src)
+	case field.Date:
+		c.v, err = asTime(src, field.Date)
+	case field.DateTime:
+		c.v, err = asTime(src, field.DateTime)
+	case field.JSON:
+		c.v, err = asJSON(src)
+	default:
+		c.v, err = asString(src)
+	}
+	return err
+}
+
+func asInt(src any) (any, error) {
+	switch x := src.(type) {
+	case int64:
+		return x, nil
+	case float64:
+		if x == math.Trunc(x) {
+			return int64(x), nil
+		}
+	case []byte:
+		return strconv.ParseInt(string(x), 10, 64)
+	case string:
+		return strconv.ParseInt(x, 10, 64)
+	case bool:
+		if x {
+			return int64(1), nil
+		}
+		return int64(0), nil
+	}
+	return nil, fmt.Errorf("modelresource: cannot read %T as an integer", src)
+}
+
+func asFloat(src any) (any, error) {
+	switch x := src.(type) {
+	case float64:
+		return x, nil
+	case float32:
+		return float64(x), nil
+	case int64:
+		return float64(x), nil
+	case []byte:
+		return strconv.ParseFloat(string(x), 64)
+	case string:
+		return strconv.ParseFloat(x, 64)
+	}
+	return nil, fmt.Errorf("modelresource: cannot read %T as a number", src)
+}
+
+func asBool(src any) (any, error) {
+	switch x := src.(type) {
+	case bool:
+		return x, nil
+	case int64:
+		return x != 0, nil
+	case []byte:
+		return strconv.ParseBool(string(x))
+	case string:
+		return strconv.ParseBool(x)
+	}
+	return nil, fmt.Errorf("modelresource: cannot read %T as a boolean", src)
+}
+
+func asString(src any) (any, error) {
+	switch x := src.(type) {
+	case string:
+		return x, nil
+	case []byte:
+		return string(x), nil
+	case time.Time:
+		return x.UTC().Format(field.DateTimeLayout), nil
+	}
+	return fmt.Sprint(src), nil
+}
+
+func asTime(src any, t field.Type) (any, error) {
+	var ts time.Time
+	switch x := src.(type) {
+	case time.Time:
+		ts = x
+	case string, []byte:
+		s, _ := asString(x)
+		parsed, err := field.ParseDateTime(s.(string))
+		if err != nil {
+			return nil, err
+		}
+		ts = parsed
+	default:
+		return nil, fmt.Errorf("modelresource: cannot read %T as a %s", src, t)
+	}
+	if t == field.Date {
+		y, m, d := ts.Date()
+		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Format(field.DateLayout), nil
+	}
+	return ts.UTC().Format(field.DateTimeLayout), nil
+}
+
+func asJSON(src any) (any, error) {
+	switch x := src.(type) {
+	case []byte:
+		return json.RawMessage(append([]byte(nil), x...)), nil
+	case string:
+		return json.RawMessage(x), nil
+	}
+	b, err := json.Marshal(src)
+	return json.RawMessage(b), err
+}
+
+// querier is the transaction the context carries, or the database.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+type txKey struct{}
+
+func (r *Resource) querier(ctx context.Context) querier {
+	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
+		return tx
+	}
+	return r.env.DB
+}
+
+// atomic runs fn in one transaction; inside an outer one it simply joins it.
+func (r *Resource) atomic(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
+		return fn(ctx)
+	}
+	tx, err := r.env.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return r.d.Classify(err)
+	}
+	if err := fn(context.WithValue(ctx, txKey{}, tx)); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return r.d.Classify(tx.Commit())
+}

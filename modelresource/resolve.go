@@ -1,0 +1,208 @@
+package modelresource
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/tastygo/tastygo/apierror"
+	"github.com/tastygo/tastygo/field"
+	"github.com/tastygo/tastygo/filters"
+	"github.com/tastygo/tastygo/resource"
+)
+
+// filterResolver is the filter allow-list of a root resource; it follows relations into the related
+// resources' own allow-lists, as Tastypie's check_filtering does.
+type filterResolver struct{ r *Resource }
+
+func (fr filterResolver) Resolve(path []string) (filters.Field, error) {
+	return fr.r.filterField(path, nil, fr.r.alias)
+}
+
+// orderResolver is the order_by allow-list of a root resource.
+type orderResolver struct{ r *Resource }
+
+func (or orderResolver) ResolveOrder(path []string) (filters.Field, error) {
+	return or.r.orderField(path, nil)
+}
+
+// lookupsFor returns the lookups Meta.Filtering allows on a field or relation, and whether it allows
+// any.
+func (r *Resource) lookupsFor(name string) (resource.Lookups, bool) {
+	if l, ok := r.meta.Filtering[name]; ok {
+		return l, len(l) > 0
+	}
+	if l, ok := r.meta.Filtering[resource.EveryField]; ok {
+		return l, len(l) > 0
+	}
+	return nil, false
+}
+
+// filterable lists the names a client may filter on, sorted, for error messages.
+func (r *Resource) filterable() []string {
+	var out []string
+	for _, c := range r.columns {
+		if _, ok := r.lookupsFor(c.Name); ok {
+			out = append(out, c.Name)
+		}
+	}
+	for name := range r.relations {
+		if _, ok := r.lookupsFor(name); ok {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (r *Resource) notFilterable(name string) error {
+	allowed := r.filterable()
+	return apierror.New(apierror.InvalidFilter, "The '%s' field does not allow filtering. Allowed: %s.", name, strings.Join(allowed, ", ")).
+		With("allowed", allowed)
+}
+
+// aliasOf is the SQL alias of the resource reached through path: the root table, or the join named
+// by the path.
+func (r *Resource) aliasOf(path []string, root string) string {
+	if len(path) == 0 {
+		return root
+	}
+	return r.d.Quote(strings.Join(path, "__"))
+}
+
+func (r *Resource) filterField(path, via []string, root string) (filters.Field, error) {
+	name := path[0]
+	lookups, allowed := r.lookupsFor(name)
+	if len(path) == 1 {
+		c, isCol := r.byName[name]
+		rel, isRel := r.relations[name]
+		switch {
+		case !allowed || (!isCol && !isRel):
+			return filters.Field{}, r.notFilterable(name)
+		case isRel && !isCol:
+			// A relation alone compares its foreign key: location=7.
+			c = rel.column
+		}
+		f := filters.Field{Name: name, Path: slices.Clone(via), Column: r.aliasOf(via, root) + "." + r.d.Quote(c.Name), Type: c.Type}
+		if !lookups.IsAll() {
+			f.Lookups = lookups
+		}
+		return f, nil
+	}
+	rel, isRel := r.relations[name]
+	switch {
+	case !isRel && r.byName[name] != nil:
+		return filters.Field{}, apierror.New(apierror.InvalidFilter, "The '%s' field does not support relations.", name)
+	case !isRel || !allowed:
+		return filters.Field{}, r.notFilterable(name)
+	case !lookups.WithRelations():
+		return filters.Field{}, apierror.New(apierror.InvalidFilter, "Lookups are not allowed more than one level deep on the '%s' field.", name)
+	}
+	return rel.target.filterField(path[1:], append(slices.Clone(via), name), root)
+}
+
+// orderable reports whether Meta.Ordering allows a name.
+func (r *Resource) orderable(name string) bool {
+	return slices.Contains(r.meta.Ordering, name) || slices.Contains(r.meta.Ordering, resource.EveryField)
+}
+
+func (r *Resource) orderingNames() []string {
+	var out []string
+	for _, c := range r.columns {
+		if r.orderable(c.Name) {
+			out = append(out, c.Name)
+		}
+	}
+	for _, q := range r.query {
+		if r.orderable(q.name) {
+			out = append(out, q.name)
+		}
+	}
+	for name := range r.relations {
+		if slices.Contains(r.meta.Ordering, name) {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// orderField resolves an order_by path: an own column or query field that Meta.Ordering lists, or a
+// path through a relation that Meta.Ordering lists by name (order_by=location__name).
+func (r *Resource) orderField(path, via []string) (filters.Field, error) {
+	whole := strings.Join(path, "__")
+	if len(via) == 0 {
+		for _, q := range r.query {
+			if q.name == whole {
+				if !r.orderable(whole) {
+					break
+				}
+				return filters.Field{Name: whole, Path: slices.Clone(q.path), Column: r.aliasOf(q.path, r.alias) + "." + r.d.Quote(q.target.Name), Type: q.target.Type}, nil
+			}
+		}
+	}
+	name := path[0]
+	if len(path) == 1 {
+		c, ok := r.byName[name]
+		if rel, isRel := r.relations[name]; !ok && isRel {
+			c, ok = rel.column, true // a relation alone orders by its foreign key
+		}
+		if !ok {
+			return filters.Field{}, apierror.New(apierror.InvalidOrdering, "No matching '%s' field for ordering on. Allowed: %s.", whole, strings.Join(r.orderingNames(), ", "))
+		}
+		if len(via) == 0 && !r.orderable(name) {
+			return filters.Field{}, apierror.New(apierror.InvalidOrdering, "The '%s' field does not allow ordering. Allowed: %s.", name, strings.Join(r.orderingNames(), ", "))
+		}
+		return filters.Field{Name: name, Path: slices.Clone(via), Column: r.aliasOf(via, r.alias) + "." + r.d.Quote(c.Name), Type: c.Type}, nil
+	}
+	rel, ok := r.relations[name]
+	if !ok || (len(via) == 0 && !slices.Contains(r.meta.Ordering, name)) {
+		return filters.Field{}, apierror.New(apierror.InvalidOrdering, "The '%s' field does not allow ordering. Allowed: %s.", whole, strings.Join(r.orderingNames(), ", "))
+	}
+	if rel.target == nil {
+		return filters.Field{}, fmt.Errorf("relation %q is not linked", name)
+	}
+	return rel.target.orderField(path[1:], append(slices.Clone(via), name))
+}
+
+// schemaFiltering shows the effective allow-list: each field with its lookups, each relation that
+// allows filtering through it as Tastypie's 2 (ALL_WITH_RELATIONS).
+func (r *Resource) schemaFiltering() map[string]any {
+	out := map[string]any{}
+	for _, c := range r.columns {
+		if l, ok := r.lookupsFor(c.Name); ok {
+			out[c.Name] = lookupNames(c.Type, l)
+		}
+	}
+	for name, rel := range r.relations {
+		if l, ok := r.lookupsFor(name); ok {
+			if l.WithRelations() {
+				out[name] = int64(2)
+			} else {
+				out[name] = lookupNames(rel.column.Type, l)
+			}
+		}
+	}
+	return out
+}
+
+func lookupNames(t field.Type, l resource.Lookups) []string {
+	ls := []filters.Lookup(l)
+	if l.IsAll() {
+		ls = filters.LookupsFor(t)
+	}
+	out := make([]string, len(ls))
+	for i, x := range ls {
+		out[i] = string(x)
+	}
+	return out
+}
+
+// apiMessage is an error's client message.
+func apiMessage(err error) string {
+	if e := apierror.As(err); e != nil {
+		return e.Message
+	}
+	return err.Error()
+}

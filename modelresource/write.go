@@ -1,0 +1,424 @@
+package modelresource
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	sq "github.com/Masterminds/squirrel"
+
+	"github.com/tastygo/tastygo/apierror"
+	"github.com/tastygo/tastygo/dialect"
+	"github.com/tastygo/tastygo/field"
+	"github.com/tastygo/tastygo/resource"
+)
+
+// assignment is one column and the value a write gives it, already converted for the driver.
+type assignment struct {
+	col   *column
+	value any
+}
+
+// writeMode says which fields a write must carry.
+type writeMode int
+
+const (
+	modeCreate  writeMode = iota // POST: required fields must be present
+	modeReplace                  // PUT: like POST; absent optional fields return to their default
+	modePatch                    // PATCH: only the fields present change
+)
+
+// validate checks b.Data against the table before the database is touched: unknown fields, types,
+// null, length and choices, and (for POST and PUT) required fields. It returns every problem at once,
+// as VALIDATION_ERROR with details.fields mapping each field to its problem.
+func (r *Resource) validate(b *resource.Bundle, mode writeMode) ([]assignment, error) {
+	problems := map[string]string{}
+	var out []assignment
+	keys := make([]string, 0, len(b.Data))
+	for k := range b.Data {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		raw := b.Data[key]
+		c, ok := r.byName[key]
+		if !ok {
+			if r.shape.Index(key) >= 0 { // resource_uri and query fields: read-only, ignored
+				continue
+			}
+			problems[key] = "is not a field of " + r.meta.ResourceName + " (fields: " + strings.Join(r.fieldNames(), ", ") + ")"
+			continue
+		}
+		if c.readOnly {
+			continue
+		}
+		v, err := field.FromJSON(c.Type, raw)
+		if err != nil {
+			problems[key] = err.Error()
+			continue
+		}
+		if msg := r.checkValue(c, v); msg != "" {
+			problems[key] = msg
+			continue
+		}
+		out = append(out, assignment{col: c, value: r.d.Bind(c.Type, v)})
+	}
+	if mode != modePatch {
+		given := map[string]bool{}
+		for _, a := range out {
+			given[a.col.Name] = true
+		}
+		required := map[string]bool{}
+		for _, f := range r.meta.RequiredFieldsForPost {
+			required[f] = true
+		}
+		for i := range r.columns {
+			c := &r.columns[i]
+			if c.readOnly || given[c.Name] || problems[c.Name] != "" {
+				continue
+			}
+			def, hasDefault := parseDefault(c.Column)
+			switch {
+			case required[c.Name] || (!c.Nullable && !c.HasDefault):
+				problems[c.Name] = "This field is required."
+			case mode == modeReplace && hasDefault:
+				out = append(out, assignment{col: c, value: r.d.Bind(c.Type, def)})
+			case mode == modeReplace && c.Nullable && !c.HasDefault:
+				out = append(out, assignment{col: c, value: nil})
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return nil, validationError(r.meta.ResourceName, problems)
+	}
+	return out, nil
+}
+
+// checkValue checks null, length and choices; it returns the problem or "".
+func (r *Resource) checkValue(c *column, v any) string {
+	if v == nil {
+		if !c.Nullable {
+			return "may not be null"
+		}
+		return ""
+	}
+	s, isString := v.(string)
+	if !isString {
+		return ""
+	}
+	if c.MaxLength > 0 && utf8.RuneCountInString(s) > c.MaxLength {
+		return "is longer than " + strconv.Itoa(c.MaxLength) + " characters"
+	}
+	if len(c.choices) > 0 {
+		for _, ch := range c.choices {
+			if s == ch {
+				return ""
+			}
+		}
+		return "must be one of " + strings.Join(c.choices, ", ")
+	}
+	return ""
+}
+
+func validationError(name string, problems map[string]string) error {
+	keys := make([]string, 0, len(problems))
+	for k := range problems {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	fields := make(map[string]any, len(problems))
+	for i, k := range keys {
+		parts[i] = "'" + k + "' " + strings.TrimSuffix(strings.ToLower(problems[k][:1])+problems[k][1:], ".")
+		if problems[k] == "This field is required." {
+			parts[i] = "'" + k + "' is required"
+		}
+		fields[k] = problems[k]
+	}
+	return apierror.New(apierror.ValidationError, "Invalid data for %s: %s.", name, strings.Join(parts, "; ")).
+		With("fields", fields)
+}
+
+// objCreate inserts b.Data in a transaction and returns the object as a GET shows it.
+func (r *Resource) objCreate(ctx context.Context, b *resource.Bundle) (*resource.Object, error) {
+	if err := b.Resource.Authorization().CreateDetail(ctx, b, b.Data); err != nil {
+		return nil, err
+	}
+	values, err := r.validate(b, modeCreate)
+	if err != nil {
+		return nil, err
+	}
+	var obj *resource.Object
+	err = r.atomic(ctx, func(ctx context.Context) error {
+		key, err := r.insert(ctx, values, nil)
+		if err != nil {
+			return err
+		}
+		obj, err = r.reread(ctx, b, key)
+		return err
+	})
+	return obj, err
+}
+
+// insert writes one row and returns its key; key, when not nil, is the key to give it (PUT).
+func (r *Resource) insert(ctx context.Context, values []assignment, key any) (any, error) {
+	now := r.d.Now()
+	cols := make([]string, 0, len(values)+3)
+	args := make([]any, 0, len(values)+3)
+	if key != nil {
+		cols, args = append(cols, r.d.Quote(r.pk.Name)), append(args, key)
+	}
+	for _, a := range values {
+		cols, args = append(cols, r.d.Quote(a.col.Name)), append(args, a.value)
+	}
+	for _, c := range []*column{r.createdAt, r.updatedAt} {
+		if c != nil {
+			cols, args = append(cols, r.d.Quote(c.Name)), append(args, r.d.Bind(c.Type, now))
+		}
+	}
+	q := r.d.Builder().Insert(r.alias).Suffix("RETURNING " + r.d.Quote(r.pk.Name))
+	if len(cols) == 0 {
+		q = q.Options("").Suffix("DEFAULT VALUES RETURNING " + r.d.Quote(r.pk.Name))
+	} else {
+		q = q.Columns(cols...).Values(args...)
+	}
+	query, qargs, err := q.ToSql()
+	if err != nil {
+		return nil, err
+	}
+	var newKey cell
+	newKey.t = r.pk.Type
+	if err := r.querier(ctx).QueryRowContext(ctx, query, qargs...).Scan(&newKey); err != nil {
+		return nil, r.d.Classify(err)
+	}
+	if key != nil && r.d.Name() == dialect.Postgres && r.pk.Type == field.Integer {
+		// A key given by the client leaves an identity sequence behind; move it past the new key.
+		_, err := r.querier(ctx).ExecContext(ctx, `SELECT setval(pg_get_serial_sequence($1, $2), GREATEST((SELECT max(`+
+			r.d.Quote(r.pk.Name)+`) FROM `+r.alias+`), 1))`, r.meta.Table, r.pk.Name)
+		if err != nil {
+			return nil, r.d.Classify(err)
+		}
+	}
+	return newKey.v, nil
+}
+
+// reread reads a just-written object back, as a following GET would show it.
+func (r *Resource) reread(ctx context.Context, b *resource.Bundle, key any) (*resource.Object, error) {
+	q, err := b.Resource.Steps.GetObjectList(ctx, &resource.Bundle{Resource: b.Resource, Method: "GET", Kind: resource.KindDetail, User: b.User})
+	if err != nil {
+		return nil, err
+	}
+	objs, err := r.fetch(ctx, q.Where(sq.Eq{r.pk.expr: key}), 1)
+	if err != nil {
+		return nil, err
+	}
+	if len(objs) == 0 {
+		return nil, r.notFound(r.keyText(key))
+	}
+	return objs[0], nil
+}
+
+func (r *Resource) keyText(key any) string {
+	if n, ok := key.(int64); ok {
+		return strconv.FormatInt(n, 10)
+	}
+	s, _ := key.(string)
+	return s
+}
+
+// objUpdate replaces (PUT) or partially updates (PATCH) the object b.Key; a PUT on a missing key creates it.
+func (r *Resource) objUpdate(ctx context.Context, b *resource.Bundle) (*resource.Object, bool, error) {
+	key, ok := r.parseKey(b.Key)
+	if !ok {
+		return nil, false, r.notFound(b.Key)
+	}
+	mode := modeReplace
+	if b.Partial {
+		mode = modePatch
+	}
+	values, err := r.validate(b, mode)
+	if err != nil {
+		return nil, false, err
+	}
+	var obj *resource.Object
+	created := false
+	err = r.atomic(ctx, func(ctx context.Context) error {
+		existing, err := r.objGet(ctx, &resource.Bundle{Resource: b.Resource, Method: "GET", Kind: resource.KindDetail, Key: b.Key, User: b.User, Query: b.Query})
+		if apierror.CodeOf(err) == apierror.ObjectDoesNotExist && !b.Partial {
+			if err := b.Resource.Authorization().CreateDetail(ctx, b, b.Data); err != nil {
+				return err
+			}
+			created = true
+			if _, err := r.insert(ctx, values, key); err != nil {
+				return err
+			}
+			obj, err = r.reread(ctx, b, key)
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		if err := b.Resource.Authorization().UpdateDetail(ctx, b, existing); err != nil {
+			return err
+		}
+		if err := r.update(ctx, b, key, values); err != nil {
+			return err
+		}
+		obj, err = r.reread(ctx, b, key)
+		return err
+	})
+	return obj, created, err
+}
+
+func (r *Resource) update(ctx context.Context, b *resource.Bundle, key any, values []assignment) error {
+	q := r.d.Builder().Update(r.alias).Where(sq.Eq{r.pk.expr: key})
+	for _, a := range values {
+		q = q.Set(r.d.Quote(a.col.Name), a.value)
+	}
+	if r.updatedAt != nil {
+		q = q.Set(r.d.Quote(r.updatedAt.Name), r.d.Bind(r.updatedAt.Type, r.d.Now()))
+	}
+	if len(values) == 0 && r.updatedAt == nil {
+		return nil
+	}
+	cond, err := b.Resource.Authorization().UpdateList(ctx, b)
+	if err != nil {
+		return err
+	}
+	if cond != nil {
+		q = q.Where(cond)
+	}
+	query, args, err := q.ToSql()
+	if err != nil {
+		return err
+	}
+	res, err := r.querier(ctx).ExecContext(ctx, query, args...)
+	if err != nil {
+		return r.d.Classify(err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return r.notFound(r.keyText(key))
+	}
+	return nil
+}
+
+// objDelete deletes the object b.Key.
+func (r *Resource) objDelete(ctx context.Context, b *resource.Bundle) error {
+	key, ok := r.parseKey(b.Key)
+	if !ok {
+		return r.notFound(b.Key)
+	}
+	return r.atomic(ctx, func(ctx context.Context) error {
+		existing, err := r.objGet(ctx, &resource.Bundle{Resource: b.Resource, Method: "GET", Kind: resource.KindDetail, Key: b.Key, User: b.User, Query: b.Query})
+		if err != nil {
+			return err
+		}
+		if err := b.Resource.Authorization().DeleteDetail(ctx, b, existing); err != nil {
+			return err
+		}
+		q := r.d.Builder().Delete(r.alias).Where(sq.Eq{r.pk.expr: key})
+		cond, err := b.Resource.Authorization().DeleteList(ctx, b)
+		if err != nil {
+			return err
+		}
+		if cond != nil {
+			q = q.Where(cond)
+		}
+		query, args, err := q.ToSql()
+		if err != nil {
+			return err
+		}
+		res, err := r.querier(ctx).ExecContext(ctx, query, args...)
+		if err != nil {
+			return r.d.Classify(err)
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 0 {
+			return r.notFound(b.Key)
+		}
+		return nil
+	})
+}
+
+// objDeleteList deletes what the request's filters match, in one statement; without any filter it
+// refuses, so that a typo or a forgotten parameter never empties a table.
+func (r *Resource) objDeleteList(ctx context.Context, b *resource.Bundle) (int64, error) {
+	s := b.Resource.Steps
+	if err := s.ValidateFilters(ctx, b); err != nil {
+		return 0, err
+	}
+	fs, err := s.BuildFilters(ctx, b)
+	if err != nil {
+		return 0, err
+	}
+	if len(fs) == 0 {
+		return 0, apierror.New(apierror.MissingParameter, "DELETE on the %s list needs at least one filter; it never deletes everything.", r.meta.ResourceName).
+			With("parameter", "filter")
+	}
+	b.Filters = fs
+	q, err := s.GetObjectList(ctx, b)
+	if err != nil {
+		return 0, err
+	}
+	if q, err = s.ApplyFilters(ctx, b, q, fs); err != nil {
+		return 0, err
+	}
+	cond, err := b.Resource.Authorization().DeleteList(ctx, b)
+	if err != nil {
+		return 0, err
+	}
+	if cond != nil {
+		q = q.Where(cond)
+	}
+	sub, args, err := q.RemoveColumns().Columns(r.pk.expr).PlaceholderFormat(sq.Question).ToSql()
+	if err != nil {
+		return 0, err
+	}
+	query, args, err := r.d.Builder().Delete(r.alias).Where(sq.Expr(r.pk.expr+" IN ("+sub+")", args...)).ToSql()
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = r.atomic(ctx, func(ctx context.Context) error {
+		res, err := r.querier(ctx).ExecContext(ctx, query, args...)
+		if err != nil {
+			return r.d.Classify(err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
+// parseDefault reads a column's declared default when it is a plain literal ('' or 'text', a number,
+// true or false, with or without a PostgreSQL cast); an expression (CURRENT_TIMESTAMP, nextval(...))
+// is not a value a client can be shown, and reports false.
+func parseDefault(c dialect.Column) (any, bool) {
+	if !c.HasDefault || c.Default == "" {
+		return nil, false
+	}
+	s := strings.TrimSpace(c.Default)
+	if i := strings.Index(s, "::"); i > 0 && strings.HasPrefix(s, "'") {
+		s = s[:i]
+	}
+	if strings.HasPrefix(s, "'") && strings.HasSuffix(s, "'") && len(s) >= 2 {
+		text := strings.ReplaceAll(s[1:len(s)-1], "''", "'")
+		if c.Type == field.JSON {
+			return text, true
+		}
+		v, err := field.ParseText(c.Type, text)
+		return v, err == nil
+	}
+	switch strings.ToLower(s) {
+	case "true":
+		return true, c.Type == field.Boolean
+	case "false":
+		return false, c.Type == field.Boolean
+	}
+	v, err := field.ParseText(c.Type, s)
+	if err != nil || c.Type == field.String {
+		return nil, false
+	}
+	return v, true
+}

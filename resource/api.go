@@ -1,0 +1,242 @@
+// Package resource is tastygo's contract: the Resource and its Meta, the Bundle a request carries
+// through Tastypie's steps, the overridable Steps, the one error shape, and the API that mounts
+// resources on a gorilla/mux router and speaks Tastypie's wire format (listing, list, detail, set/,
+// schema/, OPTIONS).
+//
+// It holds no SQL of its own: the steps that read and write are supplied by an implementation such as
+// modelresource.
+package resource
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/tastygo/tastygo/dialect"
+)
+
+// DefaultPrefix is where resources are mounted unless Config.Prefix says otherwise.
+const DefaultPrefix = "/api/v1/"
+
+// DefaultMaxBodyBytes caps request bodies unless Config.MaxBodyBytes says otherwise.
+const DefaultMaxBodyBytes = 10 << 20
+
+// Config is what an API is built from.
+type Config struct {
+	// DB is the database every resource of the API uses.
+	DB *sql.DB
+	// Dialect is the database's SQL flavour (dialect.Open returns it).
+	Dialect dialect.Dialect
+	// Prefix is the URL prefix, with leading and trailing slashes; DefaultPrefix when empty.
+	// To mount the API inside another server, set the full path here and route that path to the API.
+	Prefix string
+	// Logger receives errors and panics; slog.Default() when nil.
+	Logger *slog.Logger
+	// MaxBodyBytes caps request bodies (413 beyond); DefaultMaxBodyBytes when zero.
+	MaxBodyBytes int64
+	// Authentication and Authorization apply to resources whose Meta sets none.
+	Authentication Authentication
+	Authorization  Authorization
+}
+
+// API serves a set of resources. It is an http.Handler; two APIs live side by side without sharing
+// anything.
+type API struct {
+	db           *sql.DB
+	dialect      dialect.Dialect
+	prefix       string
+	logger       *slog.Logger
+	maxBodyBytes int64
+	resources    map[string]*Bound
+	names        []string
+	router       *mux.Router
+}
+
+var resourceNameRe = regexp.MustCompile(`^[a-z0-9_]+$`)
+
+// New builds an API serving the resources: it binds each to the database, checks every Meta (a wrong
+// field, relation or table is an error naming it), and mounts the routes.
+func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
+	a := &API{
+		db:           cfg.DB,
+		dialect:      cfg.Dialect,
+		prefix:       cfg.Prefix,
+		logger:       cfg.Logger,
+		maxBodyBytes: cfg.MaxBodyBytes,
+		resources:    map[string]*Bound{},
+	}
+	if a.db == nil {
+		return nil, fmt.Errorf("resource: Config.DB is nil")
+	}
+	if a.prefix == "" {
+		a.prefix = DefaultPrefix
+	}
+	if !strings.HasPrefix(a.prefix, "/") || !strings.HasSuffix(a.prefix, "/") {
+		return nil, fmt.Errorf("resource: Config.Prefix %q must start and end with '/'", a.prefix)
+	}
+	if a.logger == nil {
+		a.logger = slog.Default()
+	}
+	if a.maxBodyBytes <= 0 {
+		a.maxBodyBytes = DefaultMaxBodyBytes
+	}
+	env := &Env{DB: a.db, Dialect: a.dialect, Logger: a.logger, Prefix: a.prefix, Tables: map[string]string{}}
+	for _, r := range resources {
+		m := r.Meta()
+		if m == nil || m.ResourceName == "" {
+			return nil, fmt.Errorf("resource: a resource has no Meta.ResourceName")
+		}
+		if !resourceNameRe.MatchString(m.ResourceName) {
+			return nil, fmt.Errorf("resource %q: the name may hold only a-z, 0-9 and _", m.ResourceName)
+		}
+		if _, dup := a.resources[m.ResourceName]; dup {
+			return nil, fmt.Errorf("resource %q: registered twice", m.ResourceName)
+		}
+		if m.Table != "" {
+			if _, taken := env.Tables[m.Table]; !taken {
+				env.Tables[m.Table] = m.ResourceName
+			}
+		}
+		a.resources[m.ResourceName] = nil
+	}
+	for _, r := range resources {
+		m := r.Meta()
+		binding, err := r.Bind(ctx, env)
+		if err != nil {
+			return nil, fmt.Errorf("resource %q: %w", m.ResourceName, err)
+		}
+		b := &Bound{Name: m.ResourceName, Meta: m, Binding: binding, API: a}
+		if b.listMethods, err = methods(m.ListMethods, []string{"get", "post", "delete"}, "ListMethods"); err != nil {
+			return nil, fmt.Errorf("resource %q: %w", m.ResourceName, err)
+		}
+		if b.detailMethods, err = methods(m.DetailMethods, []string{"get", "put", "patch", "delete"}, "DetailMethods"); err != nil {
+			return nil, fmt.Errorf("resource %q: %w", m.ResourceName, err)
+		}
+		b.authn, b.authz = m.Authentication, m.Authorization
+		if b.authn == nil {
+			b.authn = cfg.Authentication
+		}
+		if b.authn == nil {
+			b.authn = Anonymous{}
+		}
+		if b.authz == nil {
+			b.authz = cfg.Authorization
+		}
+		if b.authz == nil {
+			b.authz = AllowAll{}
+		}
+		defaults := binding.Steps
+		if defaults.Dispatch == nil {
+			defaults.Dispatch = defaultDispatch
+		}
+		if defaults.Hydrate == nil {
+			defaults.Hydrate = func(context.Context, *Bundle) error { return nil }
+		}
+		if defaults.Dehydrate == nil {
+			defaults.Dehydrate = func(context.Context, *Bundle, *Object) error { return nil }
+		}
+		if err := requireSteps(defaults); err != nil {
+			return nil, fmt.Errorf("resource %q: %w", m.ResourceName, err)
+		}
+		b.Steps = withOverrides(r, defaults)
+		a.resources[m.ResourceName] = b
+		a.names = append(a.names, m.ResourceName)
+	}
+	sort.Strings(a.names)
+	lookup := func(name string) (*Bound, bool) {
+		b, ok := a.resources[name]
+		return b, ok && b != nil
+	}
+	for _, name := range a.names {
+		if link := a.resources[name].Binding.Link; link != nil {
+			if err := link(lookup); err != nil {
+				return nil, fmt.Errorf("resource %q: %w", name, err)
+			}
+		}
+	}
+	a.router = a.routes()
+	return a, nil
+}
+
+var knownMethods = []string{"get", "post", "put", "patch", "delete"}
+
+func methods(given, def []string, what string) ([]string, error) {
+	if len(given) == 0 {
+		return def, nil
+	}
+	out := make([]string, 0, len(given))
+	for _, m := range given {
+		m = strings.ToLower(m)
+		if !slices.Contains(knownMethods, m) {
+			return nil, fmt.Errorf("Meta.%s: unknown method %q (known: %s)", what, m, strings.Join(knownMethods, ", "))
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func requireSteps(s Steps) error {
+	missing := []string{}
+	if s.ValidateFilters == nil {
+		missing = append(missing, "ValidateFilters")
+	}
+	if s.BuildFilters == nil {
+		missing = append(missing, "BuildFilters")
+	}
+	if s.ApplyFilters == nil {
+		missing = append(missing, "ApplyFilters")
+	}
+	if s.GetObjectList == nil {
+		missing = append(missing, "GetObjectList")
+	}
+	if s.ObjGetList == nil {
+		missing = append(missing, "ObjGetList")
+	}
+	if s.ObjGet == nil {
+		missing = append(missing, "ObjGet")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("the implementation supplies no default for %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// Prefix returns the URL prefix the API is mounted under.
+func (a *API) Prefix() string { return a.prefix }
+
+// Resource returns a registered resource by name.
+func (a *API) Resource(name string) (*Bound, bool) {
+	b, ok := a.resources[name]
+	return b, ok
+}
+
+// Names returns the registered resources' names, sorted.
+func (a *API) Names() []string { return slices.Clone(a.names) }
+
+// Dialect returns the API's SQL dialect.
+func (a *API) Dialect() dialect.Dialect { return a.dialect }
+
+// DB returns the API's database.
+func (a *API) DB() *sql.DB { return a.db }
+
+// Logger returns the API's logger.
+func (a *API) Logger() *slog.Logger { return a.logger }
+
+// ServeHTTP serves the API's routes.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.router.ServeHTTP(w, r) }
+
+func newRequestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

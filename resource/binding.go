@@ -1,0 +1,117 @@
+package resource
+
+import (
+	"context"
+	"database/sql"
+	"log/slog"
+
+	"github.com/tastygo/tastygo/dialect"
+	"github.com/tastygo/tastygo/field"
+)
+
+// Resource is anything the API can serve. Implementations (modelresource.New, ...) describe a table
+// or a computation; user code usually wraps one in its own type to add overrides:
+//
+//	type indicators struct{ *modelresource.Resource }
+//	func (indicators) ObjDelete(ctx context.Context, b *resource.Bundle, next resource.ObjDeleteFunc) error { ... }
+//
+// The API looks for override methods on the value registered, so the wrapper's methods win.
+type Resource interface {
+	// Meta returns the resource's description.
+	Meta() *Meta
+	// Bind prepares the resource to serve through env: it reads what it needs from the database,
+	// checks the Meta against it, and returns its default steps and field descriptions.
+	Bind(ctx context.Context, env *Env) (*Binding, error)
+}
+
+// Env is what a resource is given when the API is built.
+type Env struct {
+	DB      *sql.DB
+	Dialect dialect.Dialect
+	Logger  *slog.Logger
+	// Prefix is the API's URL prefix, "/api/v1/".
+	Prefix string
+	// Tables maps every registered model resource's table to its resource name, for relations declared
+	// by foreign key.
+	Tables map[string]string
+}
+
+// Binding is what a resource brings to the API.
+type Binding struct {
+	// Steps are the resource's defaults. Dispatch, Hydrate and Dehydrate may be left nil for the API's
+	// own defaults.
+	Steps Steps
+	// Fields describe the resource's fields, in order, for the schema.
+	Fields []FieldSchema
+	// Filtering is the effective filter allow-list for the schema: field → lookups.
+	Filtering map[string]any
+	// Ordering is the effective ordering allow-list.
+	Ordering []string
+	// Relations lists the to-one relations: name → related resource name.
+	Relations map[string]string
+	// Atomic runs fn in one transaction (the context it passes carries it), committing when fn returns
+	// nil. Resources without writes leave it nil.
+	Atomic func(ctx context.Context, fn func(ctx context.Context) error) error
+	// Link is called once every resource is bound, with a way to find the others; relations are checked
+	// here. May be nil.
+	Link func(lookup func(name string) (*Bound, bool)) error
+	// Impl is the implementation's own value, for implementations that need to find each other in Link.
+	Impl any
+}
+
+// FieldSchema describes one field as the schema endpoint shows it.
+type FieldSchema struct {
+	Name        string
+	Type        field.Type
+	Nullable    bool
+	Blank       bool
+	ReadOnly    bool
+	Unique      bool
+	PrimaryKey  bool
+	Default     any // nil: "No default provided."
+	HasDefault  bool
+	HelpText    string
+	VerboseName string
+	MaxLength   int
+	Choices     []string
+	// RelatedResource names the resource a foreign key points at, "" for none.
+	RelatedResource string
+}
+
+// Bound is a resource as the API serves it.
+type Bound struct {
+	Name    string
+	Meta    *Meta
+	Steps   Steps
+	Binding *Binding
+	API     *API
+
+	listMethods   []string
+	detailMethods []string
+	authn         Authentication
+	authz         Authorization
+}
+
+// Authorization returns the resource's authorization (AllowAll by default).
+func (r *Bound) Authorization() Authorization { return r.authz }
+
+// URI returns the resource_uri of the object with the key.
+func (r *Bound) URI(key string) string { return r.API.prefix + r.Name + "/" + key + "/" }
+
+// ListURI returns the resource's list endpoint.
+func (r *Bound) ListURI() string { return r.API.prefix + r.Name + "/" }
+
+// Limits returns the default and maximum page sizes.
+func (r *Bound) Limits() (def, max int) {
+	def, max = r.Meta.Limit, r.Meta.MaxLimit
+	if def <= 0 {
+		def = 20
+	}
+	if max <= 0 {
+		max = 1000
+	}
+	if def > max {
+		def = max
+	}
+	return def, max
+}

@@ -1,0 +1,89 @@
+package resource
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+
+	"github.com/tastygo/tastygo/filters"
+)
+
+// Kind is what part of a resource a request addresses.
+type Kind int
+
+// The kinds of request.
+const (
+	KindList   Kind = iota // /api/v1/<name>/
+	KindDetail             // /api/v1/<name>/<key>/
+	KindSet                // /api/v1/<name>/set/<key>;<key>/
+	KindSchema             // /api/v1/<name>/schema/
+)
+
+// Bundle carries one request through the steps, as Tastypie's bundle does.
+type Bundle struct {
+	// Resource is the resource addressed; its Steps are how one step calls another.
+	Resource *Bound
+	// Request is the HTTP request; nil for an in-process call.
+	Request *http.Request
+	// Method is the upper-case HTTP method.
+	Method string
+	// Kind is what the request addresses.
+	Kind Kind
+	// Query holds the query parameters.
+	Query url.Values
+	// Key is the primary key of a detail request, as written in the URL.
+	Key string
+	// Keys are the primary keys of a set/ request, as written.
+	Keys []string
+	// Data is the decoded body object of a write; Items the objects of an array POST.
+	Data  map[string]any
+	Items []map[string]any
+	// Partial is true for PATCH: fields absent from Data keep their values.
+	Partial bool
+	// Limit and Offset are the page asked for, already checked against the resource's limits.
+	Limit, Offset int
+	// Filters are the request's parsed filters, set by the list steps after BuildFilters; Ordering its
+	// parsed order_by. GetObjectList reads both to join the relations they go through.
+	Filters  []filters.Filter
+	Ordering []filters.Order
+	// User is who is asking, as Authentication found them; nil for anonymous.
+	User *User
+	// RequestID identifies the request in logs and in error bodies.
+	RequestID string
+}
+
+// Page is one page of a list.
+type Page struct {
+	Objects    []*Object
+	TotalCount int64
+}
+
+// Response is what Dispatch answers: a status, headers, and a body (nil, *Object, a list envelope, or
+// any value the JSON writer accepts).
+type Response struct {
+	Status int
+	Header http.Header
+	Body   any
+}
+
+// User is who a request comes from.
+type User struct {
+	ID        int64
+	Username  string
+	Superuser bool
+}
+
+type ctxKey int
+
+const bundleKey ctxKey = iota
+
+// BundleFromContext returns the bundle of the request being served, for code that only has a context.
+func BundleFromContext(ctx context.Context) *Bundle {
+	b, _ := ctx.Value(bundleKey).(*Bundle)
+	return b
+}
+
+// withBundle returns a context carrying b.
+func withBundle(ctx context.Context, b *Bundle) context.Context {
+	return context.WithValue(ctx, bundleKey, b)
+}

@@ -1,0 +1,371 @@
+package resource
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/tastygo/tastygo/apierror"
+)
+
+// Reserved query parameters: they steer the response and are never filters.
+var reservedParams = map[string]bool{
+	"limit": true, "offset": true, "order_by": true, "fields": true, "depth": true, "format": true, "_": true,
+}
+
+// IsReserved reports whether a query parameter is not a filter for the resource: one of the framework's
+// (limit, offset, order_by, fields, depth, format, _) or one the resource declares in Meta.ExtraParams.
+func (r *Bound) IsReserved(name string) bool {
+	if reservedParams[name] {
+		return true
+	}
+	for _, p := range r.Meta.ExtraParams {
+		if p == name {
+			return true
+		}
+	}
+	return false
+}
+
+// defaultDispatch chooses the handler for the method and kind, as Tastypie's dispatch does.
+func defaultDispatch(ctx context.Context, b *Bundle) (*Response, error) {
+	s := b.Resource.Steps
+	switch {
+	case b.Kind == KindList && (b.Method == http.MethodGet || b.Method == http.MethodHead):
+		return getList(ctx, b)
+	case b.Kind == KindSet:
+		return getSet(ctx, b)
+	case b.Kind == KindDetail && (b.Method == http.MethodGet || b.Method == http.MethodHead):
+		if err := checkReadParams(b); err != nil {
+			return nil, err
+		}
+		obj, err := s.ObjGet(ctx, b)
+		if err != nil {
+			return nil, err
+		}
+		if err := dehydrate(ctx, b, obj); err != nil {
+			return nil, err
+		}
+		return &Response{Status: http.StatusOK, Body: obj}, nil
+	case b.Kind == KindList && b.Method == http.MethodPost:
+		return postList(ctx, b)
+	case b.Kind == KindDetail && (b.Method == http.MethodPut || b.Method == http.MethodPatch):
+		return putOrPatchDetail(ctx, b)
+	case b.Kind == KindDetail && b.Method == http.MethodDelete:
+		if s.ObjDelete == nil {
+			return nil, notOffered(b)
+		}
+		if err := s.ObjDelete(ctx, b); err != nil {
+			return nil, err
+		}
+		return &Response{Status: http.StatusNoContent}, nil
+	case b.Kind == KindList && b.Method == http.MethodDelete:
+		if s.ObjDeleteList == nil {
+			return nil, notOffered(b)
+		}
+		if _, err := s.ObjDeleteList(ctx, b); err != nil {
+			return nil, err
+		}
+		return &Response{Status: http.StatusNoContent}, nil
+	}
+	return nil, notOffered(b)
+}
+
+func notOffered(b *Bundle) error {
+	allowed := b.Resource.allowed(b.Kind)
+	return apierror.New(apierror.MethodNotAllowed, "%s is not offered on this part of %q.", b.Method, b.Resource.Name).
+		With("allowed", allowed)
+}
+
+// dehydrate runs the Dehydrate step and applies fields=.
+func dehydrate(ctx context.Context, b *Bundle, obj *Object) error {
+	if err := b.Resource.Steps.Dehydrate(ctx, b, obj); err != nil {
+		return err
+	}
+	if keep := fieldSelection(b); keep != nil {
+		obj.Keep(keep)
+	}
+	return nil
+}
+
+// fieldSelection returns the fields= set, nil when the request did not limit fields.
+func fieldSelection(b *Bundle) map[string]bool {
+	raw := b.Query["fields"]
+	if len(raw) == 0 {
+		return nil
+	}
+	keep := map[string]bool{}
+	for _, v := range raw {
+		for _, f := range strings.Split(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				keep[f] = true
+			}
+		}
+	}
+	return keep
+}
+
+// checkReadParams validates fields=, depth= and format= for any GET.
+func checkReadParams(b *Bundle) error {
+	if keep := fieldSelection(b); keep != nil {
+		known := b.Resource.FieldNames()
+		for f := range keep {
+			if !known[f] {
+				names := make([]string, 0, len(known))
+				for n := range known {
+					names = append(names, n)
+				}
+				sort.Strings(names)
+				return apierror.New(apierror.InvalidValue, "fields=%s: %q is not a field of %q. Fields: %s.",
+					b.Query.Get("fields"), f, b.Resource.Name, strings.Join(names, ", ")).With("parameter", "fields")
+			}
+		}
+	}
+	if d := b.Query.Get("depth"); d != "" {
+		n, err := strconv.Atoi(d)
+		if err != nil || n < 0 {
+			return apierror.New(apierror.InvalidValue, "Invalid depth %q provided. Please provide an integer >= 0.", d).With("parameter", "depth")
+		}
+		if n > 0 {
+			return apierror.New(apierror.InvalidValue, "depth=%d: %q expands no relations; related objects are shown by their key (e.g. location_id).", n, b.Resource.Name).
+				With("parameter", "depth")
+		}
+	}
+	if f := b.Query.Get("format"); f != "" && f != "json" {
+		return apierror.New(apierror.NotAcceptable, "format=%s is not offered; use json.", f).With("parameter", "format")
+	}
+	return nil
+}
+
+// parsePaging reads limit and offset into b, with Tastypie's rules and messages: limit=0 means the
+// maximum, a larger limit is capped.
+func parsePaging(b *Bundle) error {
+	def, max := b.Resource.Limits()
+	b.Limit, b.Offset = def, 0
+	if v := b.Query.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return apierror.New(apierror.InvalidValue, "Invalid limit %q provided. Please provide a positive integer.", v).With("parameter", "limit")
+		}
+		if n < 0 {
+			return apierror.New(apierror.InvalidValue, "Invalid limit %q provided. Please provide a positive integer >= 0.", v).With("parameter", "limit")
+		}
+		b.Limit = n
+		if n == 0 || n > max {
+			b.Limit = max
+		}
+	}
+	if v := b.Query.Get("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return apierror.New(apierror.InvalidValue, "Invalid offset %q provided. Please provide an integer.", v).With("parameter", "offset")
+		}
+		if n < 0 {
+			return apierror.New(apierror.InvalidValue, "Invalid offset %q provided. Please provide a positive integer >= 0.", v).With("parameter", "offset")
+		}
+		b.Offset = n
+	}
+	return nil
+}
+
+func getList(ctx context.Context, b *Bundle) (*Response, error) {
+	if err := checkReadParams(b); err != nil {
+		return nil, err
+	}
+	if err := parsePaging(b); err != nil {
+		return nil, err
+	}
+	page, err := b.Resource.Steps.ObjGetList(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range page.Objects {
+		if err := dehydrate(ctx, b, o); err != nil {
+			return nil, err
+		}
+	}
+	meta := map[string]any{
+		"limit":       int64(b.Limit),
+		"offset":      int64(b.Offset),
+		"total_count": page.TotalCount,
+		"next":        nil,
+		"previous":    nil,
+	}
+	if b.Offset+b.Limit < int(page.TotalCount) {
+		meta["next"] = pageURI(b, b.Offset+b.Limit)
+	}
+	if b.Offset-b.Limit >= 0 {
+		meta["previous"] = pageURI(b, b.Offset-b.Limit)
+	}
+	objects := page.Objects
+	if objects == nil {
+		objects = []*Object{}
+	}
+	return &Response{Status: http.StatusOK, Body: map[string]any{"meta": meta, "objects": objects}}, nil
+}
+
+// pageURI is the list URI with every parameter of the request kept, then limit and offset.
+func pageURI(b *Bundle, offset int) string {
+	rest := url.Values{}
+	for k, v := range b.Query {
+		if k != "limit" && k != "offset" {
+			rest[k] = v
+		}
+	}
+	q := rest.Encode()
+	if q != "" {
+		q += "&"
+	}
+	q += "limit=" + strconv.Itoa(b.Limit) + "&offset=" + strconv.Itoa(offset)
+	return b.Resource.ListURI() + "?" + q
+}
+
+func getSet(ctx context.Context, b *Bundle) (*Response, error) {
+	if err := checkReadParams(b); err != nil {
+		return nil, err
+	}
+	page, err := b.Resource.Steps.ObjGetList(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	byKey := make(map[string]*Object, len(page.Objects))
+	for _, o := range page.Objects {
+		if k, ok := o.Get(b.Resource.PrimaryKey()); ok {
+			byKey[keyString(k)] = o
+		}
+	}
+	objects := []*Object{}
+	notFound := []string{}
+	for _, k := range b.Keys {
+		o, ok := byKey[k]
+		if !ok {
+			notFound = append(notFound, k)
+			continue
+		}
+		if err := dehydrate(ctx, b, o); err != nil {
+			return nil, err
+		}
+		objects = append(objects, o)
+	}
+	body := map[string]any{"objects": objects}
+	if len(notFound) > 0 {
+		body["not_found"] = notFound
+	}
+	return &Response{Status: http.StatusOK, Body: body}, nil
+}
+
+func keyString(v any) string {
+	switch x := v.(type) {
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case string:
+		return x
+	}
+	return ""
+}
+
+func postList(ctx context.Context, b *Bundle) (*Response, error) {
+	s := b.Resource.Steps
+	if s.ObjCreate == nil {
+		return nil, notOffered(b)
+	}
+	if b.Items == nil {
+		if err := s.Hydrate(ctx, b); err != nil {
+			return nil, err
+		}
+		obj, err := s.ObjCreate(ctx, b)
+		if err != nil {
+			return nil, err
+		}
+		return writeAnswer(ctx, b, obj, http.StatusCreated, http.StatusCreated)
+	}
+	atomic := b.Resource.Binding.Atomic
+	if atomic == nil {
+		return nil, notOffered(b)
+	}
+	var created []*Object
+	err := atomic(ctx, func(ctx context.Context) error {
+		for i, item := range b.Items {
+			one := *b
+			one.Data, one.Items = item, nil
+			if err := s.Hydrate(ctx, &one); err != nil {
+				return atIndex(err, i)
+			}
+			obj, err := s.ObjCreate(ctx, &one)
+			if err != nil {
+				return atIndex(err, i)
+			}
+			created = append(created, obj)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if b.Resource.Meta.QuietWrites {
+		return &Response{Status: http.StatusCreated}, nil
+	}
+	for _, o := range created {
+		if err := dehydrate(ctx, b, o); err != nil {
+			return nil, err
+		}
+	}
+	return &Response{Status: http.StatusCreated, Body: map[string]any{"objects": created}}, nil
+}
+
+// atIndex adds the array position of the failing item to an error's details.
+func atIndex(err error, i int) error {
+	if e := apierror.As(err); e != nil {
+		e = e.With("index", i)
+		e.Message = "Item " + strconv.Itoa(i) + ": " + e.Message
+		return e
+	}
+	return err
+}
+
+func putOrPatchDetail(ctx context.Context, b *Bundle) (*Response, error) {
+	s := b.Resource.Steps
+	if s.ObjUpdate == nil {
+		return nil, notOffered(b)
+	}
+	b.Partial = b.Method == http.MethodPatch
+	if err := s.Hydrate(ctx, b); err != nil {
+		return nil, err
+	}
+	obj, created, err := s.ObjUpdate(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case created:
+		return writeAnswer(ctx, b, obj, http.StatusCreated, http.StatusCreated)
+	case b.Partial:
+		return writeAnswer(ctx, b, obj, http.StatusAccepted, http.StatusAccepted)
+	}
+	return writeAnswer(ctx, b, obj, http.StatusOK, http.StatusNoContent)
+}
+
+// writeAnswer answers a write: the object and withData, or quiet (QuietWrites) and an empty body.
+// A creation carries a Location header.
+func writeAnswer(ctx context.Context, b *Bundle, obj *Object, withData, quiet int) (*Response, error) {
+	resp := &Response{Status: withData, Header: http.Header{}}
+	if withData == http.StatusCreated {
+		if uri, ok := obj.Get("resource_uri"); ok {
+			if s, ok := uri.(string); ok {
+				resp.Header.Set("Location", s)
+			}
+		}
+	}
+	if b.Resource.Meta.QuietWrites {
+		resp.Status = quiet
+		return resp, nil
+	}
+	if err := dehydrate(ctx, b, obj); err != nil {
+		return nil, err
+	}
+	resp.Body = obj
+	return resp, nil
+}

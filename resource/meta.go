@@ -1,0 +1,121 @@
+package resource
+
+import (
+	"github.com/tastygo/tastygo/filters"
+)
+
+// Meta describes a resource, as Tastypie's inner Meta class does. It is plain data, read once when the
+// API is built: every name in it is checked then against the table and the other resources, and a
+// wrong one stops start-up with an error naming it.
+type Meta struct {
+	// ResourceName is the URL segment: /api/v1/<ResourceName>/. Required.
+	ResourceName string
+	// Table is the table a model resource reads and writes. Required for model resources.
+	Table string
+	// Description is shown by OPTIONS and the OpenAPI document.
+	Description string
+
+	// Fields limits the fields shown and accepted to these columns; empty means every column.
+	Fields []string
+	// Excludes removes columns from the fields.
+	Excludes []string
+	// ReadOnly lists fields ignored on input, besides the primary key, created_at and updated_at.
+	ReadOnly []string
+	// FieldOptions adds what the database cannot say about a field: choices, help text, a type.
+	FieldOptions map[string]FieldOptions
+
+	// Relations declares to-one relations by name, each through a foreign-key column. Foreign keys whose
+	// column ends in "_id" and whose table one registered resource serves are declared automatically
+	// (location_id → "location"); an entry here adds or corrects one.
+	Relations map[string]Relation
+	// QueryFields adds read-only fields taken through to-one relations, named by their path:
+	// "campaign__name" shows the campaign's name beside campaign_id.
+	QueryFields []string
+
+	// Filtering maps a field (or relation) name to the lookups allowed on it: a list, [All], or
+	// [AllWithRelations]. The key [EveryField] applies to every field not listed by name.
+	Filtering map[string]Lookups
+	// Ordering lists the fields that order_by accepts.
+	Ordering []string
+
+	// ListMethods and DetailMethods are the HTTP methods allowed on the list and on one object,
+	// lower-case as in Tastypie. Empty means get, post, put, patch, delete.
+	ListMethods   []string
+	DetailMethods []string
+
+	// GETParamsRequired are parameters a GET must carry (Tastypie's GET_params_required).
+	GETParamsRequired []string
+	// ExtraParams are parameters the resource reads in its own steps; they are not filters.
+	ExtraParams []string
+	// RequiredFieldsForPost must be present in a POST body.
+	RequiredFieldsForPost []string
+
+	// Limit is the default page size (20 when zero); MaxLimit caps it (1000 when zero).
+	Limit    int
+	MaxLimit int
+	// QuietWrites turns Tastypie's always_return_data off: POST answers 201 with an empty body, PUT 204,
+	// PATCH 202 empty. By default writes return the object as a following GET would show it.
+	QuietWrites bool
+
+	// Authentication decides who is asking; nil allows everyone.
+	Authentication Authentication
+	// Authorization decides what they may do; nil allows everything.
+	Authorization Authorization
+}
+
+// FieldOptions describes a field beyond its column.
+type FieldOptions struct {
+	Choices     []string
+	HelpText    string
+	VerboseName string
+	ReadOnly    bool
+}
+
+// Relation is a to-one relation through a foreign-key column.
+type Relation struct {
+	// Column is the foreign-key column of this resource's table: "location_id".
+	Column string
+	// To is the related resource's name: "location".
+	To string
+}
+
+// Lookups is the list of lookups allowed on a field, or one of the markers All and AllWithRelations.
+type Lookups []filters.Lookup
+
+const (
+	allLookups       filters.Lookup = "__all__"
+	allWithRelations filters.Lookup = "__all_with_relations__"
+)
+
+// All allows every lookup that suits the field's type (Tastypie's ALL).
+var All = Lookups{allLookups}
+
+// AllWithRelations allows every lookup, and on a relation every filter the related resource allows
+// (Tastypie's ALL_WITH_RELATIONS).
+var AllWithRelations = Lookups{allWithRelations}
+
+// EveryField as a Filtering key applies its lookups to every field not named otherwise.
+const EveryField = "*"
+
+// IsAll reports whether l is All or AllWithRelations.
+func (l Lookups) IsAll() bool {
+	return len(l) == 1 && (l[0] == allLookups || l[0] == allWithRelations)
+}
+
+// WithRelations reports whether l is AllWithRelations.
+func (l Lookups) WithRelations() bool { return len(l) == 1 && l[0] == allWithRelations }
+
+// schemaValue is how the schema shows the lookups: Tastypie's 1 for ALL, 2 for ALL_WITH_RELATIONS.
+func (l Lookups) schemaValue() any {
+	switch {
+	case l.WithRelations():
+		return 2
+	case l.IsAll():
+		return 1
+	}
+	out := make([]string, len(l))
+	for i, x := range l {
+		out[i] = string(x)
+	}
+	return out
+}

@@ -1,0 +1,145 @@
+package resource
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/tastygo/tastygo/apierror"
+)
+
+// errorBody is the one error shape of API.md.
+func errorBody(e *apierror.Error) map[string]any {
+	details := e.Details
+	if details == nil {
+		details = map[string]any{}
+	}
+	return map[string]any{"success": false, "error": e.Message, "code": string(e.Code), "details": details}
+}
+
+// writeError renders any error in the one shape. An error that is not an *apierror.Error is a bug: it
+// is logged with the request id and answered as INTERNAL_ERROR without its text.
+func (a *API) writeError(w http.ResponseWriter, r *http.Request, rid string, err error) {
+	e := apierror.As(err)
+	switch {
+	case e == nil && errors.Is(err, errBodyTooLarge):
+		e = apierror.New(apierror.BodyTooLarge, "The request body is larger than %d bytes.", a.maxBodyBytes).With("max_bytes", a.maxBodyBytes)
+	case e == nil && r.Context().Err() != nil:
+		// The client went away; nobody reads this answer.
+		e = apierror.New(apierror.RequestTimeout, "The request was cancelled.")
+	case e == nil:
+		a.logger.ErrorContext(r.Context(), "internal error", "request_id", rid, "method", r.Method, "path", r.URL.Path, "error", err)
+		e = apierror.New(apierror.Internal, "An internal error occurred; it was logged with request id %s.", rid).With("request_id", rid)
+	case e.Code == apierror.Internal:
+		a.logger.ErrorContext(r.Context(), "internal error", "request_id", rid, "method", r.Method, "path", r.URL.Path, "error", err)
+		e = e.With("request_id", rid)
+	case e.Code == apierror.DatabaseUnavailable:
+		a.logger.WarnContext(r.Context(), "database unavailable", "request_id", rid, "path", r.URL.Path, "error", errors.Unwrap(e))
+	}
+	status := apierror.Status(e.Code)
+	if status == http.StatusMethodNotAllowed {
+		if allowed, ok := e.Details["allowed"].([]string); ok {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+		}
+	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
+	a.writeJSON(w, r, status, errorBody(e))
+}
+
+// writeResponse writes a Dispatch result.
+func (a *API) writeResponse(w http.ResponseWriter, r *http.Request, resp *Response) {
+	if resp == nil {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	for k, vs := range resp.Header {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	if resp.Body == nil {
+		w.WriteHeader(resp.Status)
+		return
+	}
+	a.writeJSON(w, r, resp.Status, resp.Body)
+}
+
+func (a *API) writeJSON(w http.ResponseWriter, r *http.Request, status int, body any) {
+	buf, err := appendJSONValue(make([]byte, 0, 4096), body)
+	if err != nil {
+		a.logger.ErrorContext(r.Context(), "encoding response", "error", err)
+		status = http.StatusInternalServerError
+		buf, _ = appendJSONValue(nil, errorBody(apierror.New(apierror.Internal, "The response could not be encoded.")))
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(buf)
+	}
+}
+
+var errBodyTooLarge = errors.New("request body too large")
+
+// decodeBody reads a JSON body into b.Data (an object) or b.Items (an array of objects).
+func (a *API) decodeBody(w http.ResponseWriter, r *http.Request, b *Bundle) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return apierror.New(apierror.UnsupportedMediaType, "The body must be JSON (Content-Type: application/json), not %q.", ct).
+				With("content_type", ct)
+		}
+	}
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return errBodyTooLarge
+		}
+		return apierror.New(apierror.MalformedBody, "The body could not be read: %v.", err)
+	}
+	return DecodeJSONBody(raw, b)
+}
+
+// DecodeJSONBody parses a JSON body into b.Data (an object) or b.Items (an array of objects, for POST
+// on a list). Anything else is MALFORMED_BODY.
+func DecodeJSONBody(raw []byte, b *Bundle) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		if err == io.EOF {
+			return apierror.New(apierror.MalformedBody, "The body is empty; send a JSON object.")
+		}
+		return apierror.New(apierror.MalformedBody, "The body is not valid JSON: %v.", err)
+	}
+	if dec.More() {
+		return apierror.New(apierror.MalformedBody, "The body holds more than one JSON value.")
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		b.Data = x
+		return nil
+	case []any:
+		if b.Method != http.MethodPost || b.Kind != KindList {
+			return apierror.New(apierror.MalformedBody, "An array body is accepted only by POST on a list; send a JSON object.")
+		}
+		if len(x) == 0 {
+			return apierror.New(apierror.MalformedBody, "The array is empty; send at least one object.")
+		}
+		for i, item := range x {
+			m, ok := item.(map[string]any)
+			if !ok {
+				return apierror.New(apierror.MalformedBody, "Item %d of the array is not a JSON object.", i).With("index", i)
+			}
+			b.Items = append(b.Items, m)
+		}
+		return nil
+	}
+	return apierror.New(apierror.MalformedBody, "The body must be a JSON object (or, for POST on a list, an array of objects).")
+}

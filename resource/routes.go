@@ -1,0 +1,163 @@
+package resource
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"slices"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/tastygo/tastygo/apierror"
+)
+
+// routes mounts the listing and, for every resource, schema/, set/, detail and list; both the
+// trailing-slash and the bare form of each path are served.
+func (a *API) routes() *mux.Router {
+	r := mux.NewRouter()
+	p := a.prefix
+	name := "{name:[a-z0-9_]+}"
+	r.Handle(p, a.handler(a.serveListing))
+	r.Handle(p+name+"/schema{slash:/?}", a.handler(a.resourceHandler(KindSchema)))
+	r.Handle(p+name+"/set/{keys:[^/]*}{slash:/?}", a.handler(a.resourceHandler(KindSet)))
+	r.Handle(p+name+"/{key:[^/]+}{slash:/?}", a.handler(a.resourceHandler(KindDetail)))
+	r.Handle(p+name+"{slash:/?}", a.handler(a.resourceHandler(KindList)))
+	r.NotFoundHandler = a.handler(func(ctx context.Context, w http.ResponseWriter, r *http.Request, rid string) (*Response, error) {
+		return nil, apierror.New(apierror.ResourceNotFound, "Nothing is served at %s.", r.URL.Path).With("path", r.URL.Path)
+	})
+	return r
+}
+
+type handlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, requestID string) (*Response, error)
+
+// handler gives every request an id, turns a panic into a logged 500 that names the id, and renders
+// the response or the error.
+func (a *API) handler(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rid := r.Header.Get("X-Request-Id")
+		if rid == "" || len(rid) > 64 {
+			rid = newRequestID()
+		}
+		w.Header().Set("X-Request-Id", rid)
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				a.logger.ErrorContext(r.Context(), "panic serving request", "request_id", rid, "method", r.Method,
+					"path", r.URL.Path, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				a.writeError(w, r, rid, fmt.Errorf("panic: %v", p))
+			}
+		}()
+		resp, err := h(r.Context(), w, r, rid)
+		if err != nil {
+			a.writeError(w, r, rid, err)
+			return
+		}
+		a.writeResponse(w, r, resp)
+	})
+}
+
+// resourceHandler serves one kind of request on whichever resource the URL names.
+func (a *API) resourceHandler(kind Kind) handlerFunc {
+	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, rid string) (*Response, error) {
+		vars := mux.Vars(r)
+		res, ok := a.resources[vars["name"]]
+		if !ok || res == nil {
+			return nil, apierror.New(apierror.ResourceNotFound, "There is no resource named %q. Resources: %s.",
+				vars["name"], strings.Join(a.names, ", ")).With("resource", vars["name"])
+		}
+		method := r.Method
+		if o := r.Header.Get("X-HTTP-Method-Override"); o != "" && method == http.MethodPost {
+			method = strings.ToUpper(o)
+		}
+		if method == http.MethodOptions {
+			return a.serveOptions(res, kind)
+		}
+		if err := res.checkMethod(kind, method); err != nil {
+			return nil, err
+		}
+		b := &Bundle{Resource: res, Request: r, Method: method, Kind: kind, Query: r.URL.Query(), RequestID: rid}
+		user, err := res.authn.Authenticate(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		b.User = user
+		switch kind {
+		case KindSchema:
+			return &Response{Status: http.StatusOK, Body: res.Schema()}, nil
+		case KindDetail:
+			b.Key = vars["key"]
+		case KindSet:
+			for _, k := range strings.Split(vars["keys"], ";") {
+				if k != "" {
+					b.Keys = append(b.Keys, k)
+				}
+			}
+			if len(b.Keys) == 0 {
+				return nil, apierror.New(apierror.InvalidValue, "set/ needs at least one key: /set/1;2;3/.").With("parameter", "set")
+			}
+		}
+		if method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch {
+			if err := a.decodeBody(w, r, b); err != nil {
+				return nil, err
+			}
+		}
+		return res.Steps.Dispatch(withBundle(ctx, b), b)
+	}
+}
+
+// allowed returns the methods allowed on a kind of request, upper-case, for the Allow header.
+func (r *Bound) allowed(kind Kind) []string {
+	var ms []string
+	switch kind {
+	case KindList:
+		ms = r.listMethods
+	case KindDetail:
+		ms = r.detailMethods
+	default:
+		ms = []string{"get"}
+	}
+	out := make([]string, 0, len(ms)+1)
+	for _, m := range ms {
+		out = append(out, strings.ToUpper(m))
+	}
+	return append(out, http.MethodOptions)
+}
+
+func (r *Bound) checkMethod(kind Kind, method string) error {
+	allowed := r.allowed(kind)
+	if kind == KindSet && !slices.Contains(r.detailMethods, "get") {
+		allowed = []string{http.MethodOptions}
+	}
+	if method == http.MethodHead && slices.Contains(allowed, http.MethodGet) {
+		return nil
+	}
+	if slices.Contains(allowed, method) {
+		return nil
+	}
+	what := map[Kind]string{KindList: "the list", KindDetail: "an object", KindSet: "set/", KindSchema: "the schema"}[kind]
+	return apierror.New(apierror.MethodNotAllowed, "%s is not allowed on %s of %q. Allowed: %s.",
+		method, what, r.Name, strings.Join(allowed, ", ")).With("allowed", allowed)
+}
+
+// serveListing answers GET /api/v1/: every resource with its list endpoint and schema.
+func (a *API) serveListing(ctx context.Context, w http.ResponseWriter, r *http.Request, rid string) (*Response, error) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return nil, apierror.New(apierror.MethodNotAllowed, "%s is not allowed on the API root. Allowed: GET.", r.Method).
+			With("allowed", []string{http.MethodGet})
+	}
+	full := r.URL.Query().Get("fullschema") == "true" || r.URL.Query().Get("fullschema") == "True"
+	out := make(map[string]any, len(a.names))
+	for _, n := range a.names {
+		res := a.resources[n]
+		var schema any = res.ListURI() + "schema/"
+		if full {
+			schema = res.Schema()
+		}
+		out[n] = map[string]any{"list_endpoint": res.ListURI(), "schema": schema}
+	}
+	return &Response{Status: http.StatusOK, Body: out}, nil
+}
