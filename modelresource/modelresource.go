@@ -381,7 +381,7 @@ func (r *Resource) fieldSchemas() []resource.FieldSchema {
 	}
 	for _, q := range r.query {
 		out = append(out, resource.FieldSchema{Name: q.name, Type: q.target.Type, Nullable: true, Blank: true, ReadOnly: true,
-			HelpText: "Read-only, from " + strings.Join(q.path, " → ") + "."})
+			HelpText: "Read-only, from " + strings.Join(q.path, " → ") + ".", VerboseName: strings.ReplaceAll(q.name, "__", " ")})
 	}
 	return out
 }

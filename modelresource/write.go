@@ -391,7 +391,7 @@ func (r *Resource) objDeleteList(ctx context.Context, b *resource.Bundle) (int64
 	return n, err
 }
 
-// parseDefault reads a column's declared default when it is a plain literal ('' or 'text', a number,
+// parseDefault reads a column's declared default when it is a plain literal (a quoted string, a number,
 // true or false, with or without a PostgreSQL cast); an expression (CURRENT_TIMESTAMP, nextval(...))
 // is not a value a client can be shown, and reports false.
 func parseDefault(c dialect.Column) (any, bool) {
