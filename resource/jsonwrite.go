@@ -113,15 +113,14 @@ func appendJSONFloat(b []byte, f float64) []byte {
 const hexDigits = "0123456789abcdef"
 
 // appendJSONString writes s as a JSON string. Non-ASCII text is kept as UTF-8 (Tastypie's
-// ensure_ascii=False); invalid UTF-8 becomes U+FFFD; <, > and & are escaped so that a body is safe to
-// embed in HTML.
+// ensure_ascii=False); invalid UTF-8 becomes U+FFFD.
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if c >= 0x20 && c != '"' && c != '\\' {
 				i++
 				continue
 			}

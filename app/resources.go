@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"log/slog"
+	"net/http"
+
+	"github.com/tastygo/tastygo/dialect"
+	"github.com/tastygo/tastygo/modelresource"
+	"github.com/tastygo/tastygo/resource"
+)
+
+// filterEverything allows every lookup on every field, and filters through every relation
+// (location__name__icontains=..., campaign__top_lvl_location__location_code=AF).
+var filterEverything = map[string]resource.Lookups{resource.EveryField: resource.AllWithRelations}
+
+// orderEverything allows order_by on every field.
+var orderEverything = []string{resource.EveryField}
+
+// dashboardResources are the dashboard's model resources (DASHBOARD.md). Relations come from the
+// foreign keys: location_id → location, top_lvl_location_id → location, parent_location_id → location...
+func dashboardResources() []resource.Resource {
+	model := func(name string, m resource.Meta) resource.Resource {
+		m.ResourceName, m.Table = name, name
+		if m.Filtering == nil {
+			m.Filtering = filterEverything
+		}
+		if m.Ordering == nil {
+			m.Ordering = orderEverything
+		}
+		return modelresource.New(m)
+	}
+	return []resource.Resource{
+		model("location_type", resource.Meta{
+			Description:           "Administrative levels: 0 country, 1 region, 2 province, 3 district, 4 sub-district.",
+			RequiredFieldsForPost: []string{"name", "admin_level"},
+		}),
+		model("location", resource.Meta{
+			Description:           "The location tree, from the country down to sub-districts.",
+			RequiredFieldsForPost: []string{"name", "location_code", "location_type_id"},
+		}),
+		model("indicator", resource.Meta{
+			Description:           "What is measured.",
+			RequiredFieldsForPost: []string{"short_name", "name", "data_format"},
+			FieldOptions: map[string]resource.FieldOptions{
+				"data_format": {Choices: []string{"pct", "int", "bool"}, HelpText: "pct, int or bool."},
+			},
+		}),
+		model("campaign_type", resource.Meta{
+			Description:           "Kinds of campaign.",
+			RequiredFieldsForPost: []string{"name"},
+		}),
+		model("campaign", resource.Meta{
+			Description:           "A campaign over a top-level location between two dates.",
+			RequiredFieldsForPost: []string{"name", "campaign_type_id", "top_lvl_location_id", "start_date", "end_date"},
+		}),
+		model("datapoint", resource.Meta{
+			Description:           "One value of one indicator at one location, for a campaign or a date.",
+			RequiredFieldsForPost: []string{"indicator_id", "location_id", "data_date", "value"},
+		}),
+		model("custom_dashboard", resource.Meta{
+			Description:           "A saved dashboard: a title and a JSON layout.",
+			RequiredFieldsForPost: []string{"title"},
+		}),
+		model("custom_chart", resource.Meta{
+			Description:           "A chart of a dashboard, described in JSON.",
+			RequiredFieldsForPost: []string{"title", "chart_json"},
+		}),
+	}
+}
+
+// newHandler builds the dashboard's API over db.
+func newHandler(db *sql.DB, d dialect.Dialect, logger *slog.Logger) (http.Handler, error) {
+	return resource.New(context.Background(), resource.Config{DB: db, Dialect: d, Logger: logger}, dashboardResources()...)
+}
