@@ -245,7 +245,7 @@ func (r *Resource) objUpdate(ctx context.Context, b *resource.Bundle) (*resource
 	var obj *resource.Object
 	created := false
 	err = r.atomic(ctx, func(ctx context.Context) error {
-		existing, err := r.objGet(ctx, &resource.Bundle{Resource: b.Resource, Method: "GET", Kind: resource.KindDetail, Key: b.Key, User: b.User, Query: b.Query})
+		existing, err := b.Resource.Steps.ObjGet(ctx, &resource.Bundle{Resource: b.Resource, Method: "GET", Kind: resource.KindDetail, Key: b.Key, User: b.User, Query: b.Query})
 		if apierror.CodeOf(err) == apierror.ObjectDoesNotExist && !b.Partial {
 			if err := b.Resource.Authorization().CreateDetail(ctx, b, b.Data); err != nil {
 				return err
@@ -311,7 +311,7 @@ func (r *Resource) objDelete(ctx context.Context, b *resource.Bundle) error {
 		return r.notFound(b.Key)
 	}
 	return r.atomic(ctx, func(ctx context.Context) error {
-		existing, err := r.objGet(ctx, &resource.Bundle{Resource: b.Resource, Method: "GET", Kind: resource.KindDetail, Key: b.Key, User: b.User, Query: b.Query})
+		existing, err := b.Resource.Steps.ObjGet(ctx, &resource.Bundle{Resource: b.Resource, Method: "GET", Kind: resource.KindDetail, Key: b.Key, User: b.User, Query: b.Query})
 		if err != nil {
 			return err
 		}
