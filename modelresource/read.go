@@ -416,8 +416,8 @@ func asJSON(src any) (any, error) {
 	return json.RawMessage(b), err
 }
 
-// querier is the transaction the context carries, or the database.
-type querier interface {
+// Querier runs statements: the transaction a context carries, or the database.
+type Querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
@@ -425,7 +425,19 @@ type querier interface {
 
 type txKey struct{}
 
-func (r *Resource) querier(ctx context.Context) querier {
+// DB returns what a step's own statements should run on: the transaction the context carries (inside
+// [Resource.Atomic] or a write), or the database. Overrides use it to write in the same transaction
+// as the default step they wrap.
+func (r *Resource) DB(ctx context.Context) Querier { return r.querier(ctx) }
+
+// Atomic runs fn in one transaction, committed when fn returns nil and rolled back otherwise; the
+// context fn receives carries it, and every default step called with that context joins it. Inside
+// an outer transaction it joins that one.
+func (r *Resource) Atomic(ctx context.Context, fn func(ctx context.Context) error) error {
+	return r.atomic(ctx, fn)
+}
+
+func (r *Resource) querier(ctx context.Context) Querier {
 	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
 		return tx
 	}
