@@ -177,7 +177,9 @@ func TestEveryStepIsOverridable(t *testing.T) {
 	}{
 		{
 			name: "Dispatch",
-			book: func(*sql.DB, dialect.Dialect) resource.Resource { return dispatchOverride{modelresource.New(bookMeta())} },
+			book: func(*sql.DB, dialect.Dialect) resource.Resource {
+				return dispatchOverride{modelresource.New(bookMeta())}
+			},
 			check: func(t *testing.T, c *client) {
 				r := c.do("GET", "/api/v1/book/1/", nil)
 				if r.status != 200 || r.header.Get("X-Dispatched-By") != "override" {
@@ -187,7 +189,9 @@ func TestEveryStepIsOverridable(t *testing.T) {
 		},
 		{
 			name: "ValidateFilters",
-			book: func(*sql.DB, dialect.Dialect) resource.Resource { return validateOverride{modelresource.New(bookMeta())} },
+			book: func(*sql.DB, dialect.Dialect) resource.Resource {
+				return validateOverride{modelresource.New(bookMeta())}
+			},
 			check: func(t *testing.T, c *client) {
 				for _, req := range []struct{ method, path string }{
 					{"GET", "/api/v1/book/?title=forbidden"},
@@ -352,7 +356,9 @@ func TestEveryStepIsOverridable(t *testing.T) {
 		},
 		{
 			name: "Hydrate",
-			book: func(*sql.DB, dialect.Dialect) resource.Resource { return hydrateOverride{modelresource.New(bookMeta())} },
+			book: func(*sql.DB, dialect.Dialect) resource.Resource {
+				return hydrateOverride{modelresource.New(bookMeta())}
+			},
 			check: func(t *testing.T, c *client) {
 				r := c.do("POST", "/api/v1/book/", map[string]any{"title": "  quiet  ", "author_id": 1})
 				jsonEqual(t, field(r.body, "title"), `"QUIET"`)
