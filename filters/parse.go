@@ -1,0 +1,242 @@
+package filters
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/tastygo/tastygo/apierror"
+	"github.com/tastygo/tastygo/field"
+)
+
+// Sep separates relation hops, the field and the lookup in a filter key or an order_by value.
+const Sep = "__"
+
+// MaxValues is the most values one "in" filter may carry; more is an INVALID_VALUE whose cause is
+// [ErrTooManyValues]. It keeps a request far below the backends' bound-parameter limits.
+const MaxValues = 1000
+
+// ErrTooManyValues is the cause (errors.Is) of the error for an "in" filter with more than [MaxValues]
+// values.
+var ErrTooManyValues = errors.New("filters: too many values in one filter")
+
+// Field is one filterable (or orderable) field, as a [Resolver] found it.
+type Field struct {
+	// Param is the path as written in the query, without the lookup:
+	// "campaign__top_lvl_location__location_code". [Parse] sets it from the key.
+	Param string
+	// Name is the field's own name on its resource: "location_code".
+	Name string
+	// Path lists the relation hops from the root resource, ["campaign", "top_lvl_location"]; nil for
+	// the root resource's own fields. [Joins] collects these.
+	Path []string
+	// Column is the SQL expression to compare, already quoted, such as
+	// `"campaign__top_lvl_location"."location_code"`. It must come only from trusted Meta: it is the
+	// one piece of a Field that reaches the SQL text.
+	Column string
+	// Type is the field's logical type; values are parsed and bound by it.
+	Type field.Type
+	// Lookups are the lookups the resource allows on the field. Nil or empty means every lookup
+	// [LookupsFor] gives for Type; lookups that make no sense for Type are never allowed (see
+	// [CheckLookups] to catch them at registration).
+	Lookups []Lookup
+}
+
+// Allowed returns the lookups a client may use on f, in canonical order: [Field.Lookups] (or all of
+// them when it is empty) restricted to those that make sense for [Field.Type].
+func (f Field) Allowed() []Lookup {
+	if len(f.Lookups) == 0 {
+		return LookupsFor(f.Type)
+	}
+	var out []Lookup
+	for _, l := range byType[f.Type] {
+		if slices.Contains(f.Lookups, l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// Resolver is the allow-list for filters: it maps a path of names (relation hops, then a field) to a
+// [Field], or returns an *[apierror.Error] with code INVALID_FILTER naming the problem, such as
+// "The 'nmae' field does not allow filtering. Allowed: id, name, short_name." with details "allowed".
+// [Parse] adds details.parameter. The model resource implements it; [StaticFields] is a simple one.
+type Resolver interface {
+	Resolve(path []string) (Field, error)
+}
+
+// Filter is one parsed, typed condition.
+type Filter struct {
+	// Param is the query key as given, such as "id__gt".
+	Param string
+	// Field is what the key's path resolved to.
+	Field Field
+	// Lookup is the key's lookup, Exact when it names none.
+	Lookup Lookup
+	// Values holds the typed values, as [field.ParseText] returns them for the field's type (int64,
+	// float64, bool, string, time.Time): one value, or at least one for In, exactly two for Range.
+	// IsNull holds one bool, and Year, Month and Day one int64.
+	Values []any
+}
+
+// reservedNames are the parameters API.md reserves on every list.
+var reservedNames = [...]string{"limit", "offset", "order_by", "fields", "depth", "format", "_"}
+
+// Reserved returns a predicate for [Parse]: true for the parameters every list reserves (limit,
+// offset, order_by, fields, depth, format and the cache buster "_") and for extra, the parameters a
+// resource declares for its own hooks.
+func Reserved(extra ...string) func(string) bool {
+	names := make(map[string]bool, len(reservedNames)+len(extra))
+	for _, n := range reservedNames {
+		names[n] = true
+	}
+	for _, n := range extra {
+		names[n] = true
+	}
+	return func(name string) bool { return names[name] }
+}
+
+// Parse reads every query parameter for which reserved returns false (nil reserves nothing) as a
+// filter, and returns the filters sorted by key.
+//
+// A key is split on "__". When it has more than one part and the last is a lookup name that makes
+// sense for the type of the field the other parts resolve to, the last part is the lookup; otherwise
+// the whole key names the field and the lookup is exact (so a relation to a resource with a field
+// named "year" still works: "campaign__year=2020"). Values are parsed by the field's type; for In and
+// Range they are split on commas and repeated parameters are concatenated, as Tastypie does; for
+// every other lookup the last of repeated parameters counts (Django's QueryDict).
+//
+// Errors are *[apierror.Error] with details.parameter set to the key: INVALID_FILTER for a field the
+// resolver refuses or a lookup it does not allow on the field (details.allowed lists the allowed
+// ones), INVALID_VALUE for a value that does not parse, an empty In, a Range without exactly two
+// values, an IsNull that is not a boolean, a Year, Month or Day that is not an integer, or text that
+// is not valid UTF-8 or holds a NUL byte (PostgreSQL refuses both). The first error in key order is
+// returned.
+func Parse(q url.Values, r Resolver, reserved func(string) bool) ([]Filter, error) {
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		if reserved == nil || !reserved(k) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	var fs []Filter
+	for _, k := range keys {
+		f, err := parseOne(k, q[k], r)
+		if err != nil {
+			return nil, err
+		}
+		fs = append(fs, f)
+	}
+	return fs, nil
+}
+
+func parseOne(key string, raw []string, r Resolver) (Filter, error) {
+	f, lookup, err := resolveKey(key, r)
+	if err != nil {
+		return Filter{}, err
+	}
+	allowed := f.Allowed()
+	if !slices.Contains(allowed, lookup) {
+		msg := fmt.Sprintf("'%s' is not an allowed filter on the '%s' field.", lookup, f.Param)
+		if len(allowed) > 0 {
+			msg = fmt.Sprintf("'%s' is not an allowed filter on the '%s' field. Allowed: %s.", lookup, f.Param, joinLookups(allowed))
+		}
+		return Filter{}, (&apierror.Error{Code: apierror.InvalidFilter, Message: msg}).
+			With("parameter", key).With("allowed", lookupNames(allowed))
+	}
+	if len(raw) == 0 { // only from a hand-built url.Values; treat as one empty value
+		raw = []string{""}
+	}
+	values, err := parseValues(key, f.Type, lookup, raw)
+	if err != nil {
+		return Filter{}, err
+	}
+	return Filter{Param: key, Field: f, Lookup: lookup, Values: values}, nil
+}
+
+// resolveKey splits key into a path and a lookup and resolves the path (see Parse).
+func resolveKey(key string, r Resolver) (Field, Lookup, error) {
+	parts := strings.Split(key, Sep)
+	n := len(parts)
+	if n > 1 && IsLookup(parts[n-1]) {
+		l := Lookup(parts[n-1])
+		f, err := resolve(key, parts[:n-1], r)
+		if err == nil && applies(f.Type, l) {
+			return f, l, nil
+		}
+		// Not a lookup of that field: perhaps the whole key names a field ("campaign__year").
+		if whole, werr := resolve(key, parts, r); werr == nil {
+			return whole, Exact, nil
+		}
+		// Neither: report the first reading, the natural one.
+		return f, l, err
+	}
+	f, err := resolve(key, parts, r)
+	return f, Exact, err
+}
+
+// resolve asks r for path and makes its error an INVALID_FILTER naming key.
+func resolve(key string, path []string, r Resolver) (Field, error) {
+	f, err := r.Resolve(path)
+	if err != nil {
+		e := apierror.As(err)
+		if e == nil {
+			e = apierror.New(apierror.InvalidFilter, "The '%s' field does not allow filtering.", strings.Join(path, Sep)).Wrap(err)
+		}
+		return Field{}, e.With("parameter", key)
+	}
+	f.Param = strings.Join(path, Sep)
+	return f, nil
+}
+
+func parseValues(key string, t field.Type, l Lookup, raw []string) ([]any, error) {
+	var texts []string
+	switch l {
+	case In, Range:
+		for _, v := range raw {
+			texts = append(texts, strings.Split(v, ",")...)
+		}
+	default:
+		texts = raw[len(raw)-1:]
+	}
+	for _, s := range texts {
+		if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+			return nil, invalidValue(key, "the value is not valid UTF-8 text or holds a NUL byte", nil)
+		}
+	}
+	switch l {
+	case In:
+		if strings.Join(raw, "") == "" {
+			return nil, invalidValue(key, "give at least one value (comma-separated or the parameter repeated)", nil)
+		}
+		if len(texts) > MaxValues {
+			return nil, invalidValue(key, fmt.Sprintf("give at most %d values, not %d", MaxValues, len(texts)), ErrTooManyValues)
+		}
+	case Range:
+		if len(texts) != 2 {
+			return nil, invalidValue(key, fmt.Sprintf("give exactly two values separated by a comma, not %d", len(texts)), nil)
+		}
+	case IsNull:
+		t = field.Boolean
+	case Year, Month, Day:
+		t = field.Integer
+	}
+	values := make([]any, len(texts))
+	for i, s := range texts {
+		v, err := field.ParseText(t, s)
+		if err != nil {
+			return nil, invalidValue(key, err.Error(), err)
+		}
+		values[i] = v
+	}
+	return values, nil
+}
+
+func invalidValue(key, problem string, cause error) *apierror.Error {
+	return apierror.New(apierror.InvalidValue, "Invalid value for the '%s' filter: %s.", key, problem).
+		Wrap(cause).With("parameter", key)
+}

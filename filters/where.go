@@ -1,0 +1,204 @@
+package filters
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	sq "github.com/Masterminds/squirrel"
+
+	"github.com/tastygo/tastygo/dialect"
+)
+
+// Where compiles filters into one squirrel Sqlizer, the AND of all of them in their order, for the
+// dialect d. Its SQL has the form "(c1 AND c2 ...)", or "(1=1)" for no filters, with '?'
+// placeholders that the dialect's [dialect.Dialect.Builder] rewrites; every value is a bound argument.
+//
+//   - exact, gt, gte, lt, lte: "col = ?", "col > ?", ...; iexact: "fold(col) = ?" with the folded value
+//     ([dialect.Dialect.Fold], [dialect.Dialect.FoldValue]);
+//   - contains, startswith, endswith and their i- forms: [dialect.Dialect.Like] on the column (folded
+//     for the i- forms), the value escaped with [dialect.EscapeLike] so that %, _ and \ match literally;
+//   - in: "col IN (?,?)"; range: "col BETWEEN ? AND ?";
+//   - isnull: "col IS NULL" (true) or "col IS NOT NULL" (false);
+//   - year, month, day: the part from [dialect.Dialect.DatePart], "= ?".
+//
+// Values go through [dialect.Dialect.Bind], which turns dates and timestamps into what the backend
+// stores. The error is for filters no
+// [Parse] call returns (an empty Column, a lookup the field's type cannot take, the wrong number or
+// type of values): a bug, not a client error.
+func Where(fs []Filter, d dialect.Dialect) (sq.Sqlizer, error) {
+	conds := make(sq.And, 0, len(fs))
+	for _, f := range fs {
+		c, err := compile(f, d)
+		if err != nil {
+			return nil, err
+		}
+		conds = append(conds, c)
+	}
+	return conds, nil
+}
+
+// compile turns one filter into its condition.
+func compile(f Filter, d dialect.Dialect) (sq.Sqlizer, error) {
+	col, t := f.Field.Column, f.Field.Type
+	if col == "" {
+		return nil, fmt.Errorf("filters: %s: the field has no column", f.Param)
+	}
+	if !applies(t, f.Lookup) {
+		return nil, fmt.Errorf("filters: %s: lookup %q does not apply to a %s field", f.Param, f.Lookup, t)
+	}
+	want := 1
+	switch f.Lookup {
+	case In:
+		want = max(len(f.Values), 1)
+	case Range:
+		want = 2
+	}
+	if len(f.Values) != want {
+		return nil, fmt.Errorf("filters: %s: %s takes %d values, got %d", f.Param, f.Lookup, want, len(f.Values))
+	}
+	v := f.Values[0]
+	switch f.Lookup {
+	case Exact:
+		return compare{lhs: col, op: "=", arg: d.Bind(t, v)}, nil
+	case Gt:
+		return compare{lhs: col, op: ">", arg: d.Bind(t, v)}, nil
+	case Gte:
+		return compare{lhs: col, op: ">=", arg: d.Bind(t, v)}, nil
+	case Lt:
+		return compare{lhs: col, op: "<", arg: d.Bind(t, v)}, nil
+	case Lte:
+		return compare{lhs: col, op: "<=", arg: d.Bind(t, v)}, nil
+	case In:
+		args := make([]any, len(f.Values))
+		for i, x := range f.Values {
+			args[i] = d.Bind(t, x)
+		}
+		return inList{lhs: col, args: args}, nil
+	case Range:
+		return between{lhs: col, lo: d.Bind(t, f.Values[0]), hi: d.Bind(t, f.Values[1])}, nil
+	case IsNull:
+		b, ok := v.(bool)
+		if !ok {
+			return nil, fmt.Errorf("filters: %s: isnull takes a bool, got %T", f.Param, v)
+		}
+		return nullCheck{lhs: col, not: !b}, nil
+	case Year, Month, Day:
+		n, ok := v.(int64)
+		if !ok {
+			return nil, fmt.Errorf("filters: %s: %s takes an int64, got %T", f.Param, f.Lookup, v)
+		}
+		expr, err := d.DatePart(string(f.Lookup), col)
+		if err != nil {
+			return nil, err
+		}
+		return compare{lhs: expr, op: "=", arg: n}, nil
+	}
+	// The text lookups: the field is a string, so is the value.
+	s, ok := v.(string)
+	if !ok {
+		return nil, fmt.Errorf("filters: %s: %s takes a string, got %T", f.Param, f.Lookup, v)
+	}
+	switch f.Lookup {
+	case IExact:
+		return compare{lhs: d.Fold(col), op: "=", arg: d.FoldValue(s)}, nil
+	case Contains:
+		return like{sql: d.Like(col), pattern: "%" + dialect.EscapeLike(s) + "%"}, nil
+	case IContains:
+		return like{sql: d.Like(d.Fold(col)), pattern: "%" + dialect.EscapeLike(d.FoldValue(s)) + "%"}, nil
+	case StartsWith:
+		return like{sql: d.Like(col), pattern: dialect.EscapeLike(s) + "%"}, nil
+	case IStartsWith:
+		return like{sql: d.Like(d.Fold(col)), pattern: dialect.EscapeLike(d.FoldValue(s)) + "%"}, nil
+	case EndsWith:
+		return like{sql: d.Like(col), pattern: "%" + dialect.EscapeLike(s)}, nil
+	case IEndsWith:
+		return like{sql: d.Like(d.Fold(col)), pattern: "%" + dialect.EscapeLike(d.FoldValue(s))}, nil
+	}
+	return nil, fmt.Errorf("filters: %s: unknown lookup %q", f.Param, f.Lookup) // unreachable: applies() passed
+}
+
+// compare is "lhs op ?".
+type compare struct {
+	lhs, op string
+	arg     any
+}
+
+func (c compare) ToSql() (string, []any, error) {
+	return c.lhs + " " + c.op + " ?", []any{c.arg}, nil
+}
+
+// like is a LIKE condition as [dialect.Dialect.Like] writes it, with one pattern argument.
+type like struct {
+	sql     string
+	pattern string
+}
+
+func (c like) ToSql() (string, []any, error) { return c.sql, []any{c.pattern}, nil }
+
+// inList is "lhs IN (?,?,...)".
+type inList struct {
+	lhs  string
+	args []any
+}
+
+func (c inList) ToSql() (string, []any, error) {
+	return c.lhs + " IN (" + strings.Repeat(",?", len(c.args))[1:] + ")", slices.Clone(c.args), nil
+}
+
+// between is "lhs BETWEEN ? AND ?".
+type between struct {
+	lhs    string
+	lo, hi any
+}
+
+func (c between) ToSql() (string, []any, error) {
+	return c.lhs + " BETWEEN ? AND ?", []any{c.lo, c.hi}, nil
+}
+
+// nullCheck is "lhs IS NULL" or "lhs IS NOT NULL".
+type nullCheck struct {
+	lhs string
+	not bool
+}
+
+func (c nullCheck) ToSql() (string, []any, error) {
+	if c.not {
+		return c.lhs + " IS NOT NULL", nil, nil
+	}
+	return c.lhs + " IS NULL", nil, nil
+}
+
+// Joins returns the distinct relation paths the filters need joined, each with every prefix, shortest
+// first and then in lexical order: [["campaign"], ["campaign", "top_lvl_location"]]. Nil when the
+// filters use only the root resource's own fields.
+func Joins(fs []Filter) [][]string {
+	paths := make([][]string, 0, len(fs))
+	for _, f := range fs {
+		paths = append(paths, f.Field.Path)
+	}
+	return JoinPaths(paths...)
+}
+
+// JoinPaths returns the distinct paths with every prefix of each, shortest first and then in lexical
+// order; empty paths are dropped. Use it to merge what [Joins] and [OrderJoins] return.
+func JoinPaths(paths ...[]string) [][]string {
+	seen := map[string]bool{}
+	var out [][]string
+	for _, p := range paths {
+		for i := 1; i <= len(p); i++ {
+			k := strings.Join(p[:i], "\x00")
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, slices.Clone(p[:i]))
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b []string) int {
+		if len(a) != len(b) {
+			return len(a) - len(b)
+		}
+		return slices.Compare(a, b)
+	})
+	return out
+}
