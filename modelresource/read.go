@@ -171,10 +171,62 @@ func (r *Resource) objGetList(ctx context.Context, b *resource.Bundle) (*resourc
 	if page.TotalCount == 0 || int64(b.Offset) >= page.TotalCount {
 		return page, nil
 	}
-	q = q.OrderBy(append(filters.OrderBy(orders, r.d), r.d.OrderBy(r.pk.expr, false))...).
+	q = q.OrderBy(r.orderTerms(orders)...).
 		Limit(uint64(b.Limit)).Offset(uint64(b.Offset))
 	page.Objects, err = r.fetch(ctx, q, b.Limit)
 	return page, err
+}
+
+// orderTerms is the ORDER BY of a list: the requested terms, then the primary key as the last
+// tie-breaker (unless already ordered by). NULLs sort last ascending and first descending; on a column
+// that cannot be NULL the clause is left out, since SQLite would otherwise not use an index for it.
+func (r *Resource) orderTerms(orders []filters.Order) []string {
+	terms := make([]string, 0, len(orders)+1)
+	byKey := false
+	for _, o := range orders {
+		dir := " ASC"
+		if o.Desc {
+			dir = " DESC"
+		}
+		switch {
+		case o.Field.Column == r.pk.expr:
+			byKey = true
+			terms = append(terms, o.Field.Column+dir)
+		case r.mayBeNull(o.Field):
+			terms = append(terms, r.d.OrderBy(o.Field.Column, o.Desc))
+		default:
+			terms = append(terms, o.Field.Column+dir)
+		}
+	}
+	if !byKey {
+		terms = append(terms, r.pk.expr+" ASC")
+	}
+	return terms
+}
+
+// mayBeNull reports whether an order field can be NULL: a nullable column, or any column reached
+// through a nullable foreign key (the LEFT JOIN then finds no row).
+func (r *Resource) mayBeNull(f filters.Field) bool {
+	cur := r
+	for _, hop := range f.Path {
+		rel := cur.relations[hop]
+		if rel == nil || rel.target == nil || rel.column.Nullable {
+			return true
+		}
+		cur = rel.target
+	}
+	if c := cur.byName[f.Name]; c != nil {
+		return c.Nullable
+	}
+	if rel := cur.relations[f.Name]; rel != nil {
+		return rel.column.Nullable
+	}
+	for _, q := range r.query {
+		if q.name == f.Name {
+			return q.target.Nullable || r.mayBeNull(filters.Field{Path: q.path, Name: q.target.Name})
+		}
+	}
+	return true
 }
 
 // objGetSet reads every object whose key b.Keys lists (keys that cannot be keys are simply not found).
