@@ -33,10 +33,21 @@ func (d Dialect) Classify(err error) error {
 	if errors.As(err, &liteErr) {
 		return classifySQLite(liteErr, err)
 	}
+	if isOutOfRange(err) {
+		return apierror.New(apierror.InvalidValue, "A value is not valid for its column.").Wrap(err)
+	}
 	if isConnectionError(err) {
 		return unavailable(err)
 	}
 	return err
+}
+
+// isOutOfRange reports pgx refusing to encode a parameter because the number does not fit the column
+// (3000000000 for an INTEGER): the client's value, not a bug. pgx gives it no type of its own.
+func isOutOfRange(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "failed to encode args[") &&
+		(strings.Contains(msg, "is greater than maximum value for") || strings.Contains(msg, "is less than minimum value for"))
 }
 
 func unavailable(err error) error {

@@ -243,10 +243,10 @@ func TestWriteCreate(t *testing.T) {
 			counts: [3]int64{2, 5, 5},
 		},
 		{
-			name: "author name of 100 non-ASCII characters fits VARCHAR(100)",
-			path: "/api/v1/author/",
-			body: `{"name": "` + strings.Repeat("é", 100) + `", "active": false, "mentor_id": 1, "bio": "x"}`,
-			want: `{"id": 5, "name": "` + strings.Repeat("é", 100) + `", "active": false, "mentor_id": 1, "bio": "x"}`,
+			name:   "author name of 100 non-ASCII characters fits VARCHAR(100)",
+			path:   "/api/v1/author/",
+			body:   `{"name": "` + strings.Repeat("é", 100) + `", "active": false, "mentor_id": 1, "bio": "x"}`,
+			want:   `{"id": 5, "name": "` + strings.Repeat("é", 100) + `", "active": false, "mentor_id": 1, "bio": "x"}`,
 			counts: [3]int64{2, 5, 5},
 		},
 		{
@@ -928,6 +928,36 @@ func TestWriteQuiet(t *testing.T) {
 				// Errors are still answered in full.
 				r = c.send(http.MethodPost, "/api/v1/author/", `{}`, nil)
 				wantError(t, r, http.StatusBadRequest, "VALIDATION_ERROR", `{"fields": {"name": "This field is required."}}`)
+			})
+		})
+	}
+}
+
+// TestWriteIntegerOutOfRange: a number beyond what the column holds is the client's mistake, never a
+// 500. PostgreSQL's INTEGER is 32 bits (pgx refuses to encode 3000000000 for it: 400 INVALID_VALUE and
+// nothing written); SQLite's INTEGER holds 64 bits and takes it.
+func TestWriteIntegerOutOfRange(t *testing.T) {
+	for _, tc := range []struct{ method, path, body string }{
+		{"POST", "/api/v1/book/", `{"title": "T", "author_id": 1, "pages": 3000000000}`},
+		{"PATCH", "/api/v1/book/1/", `{"pages": -3000000000}`},
+		{"PUT", "/api/v1/book/1/", `{"title": "T", "author_id": 1, "pages": 3000000000}`},
+	} {
+		t.Run(tc.method, func(t *testing.T) {
+			testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+				c := newFixtureClient(t, db, d, resource.Config{})
+				before := c.snapshot()
+				r := c.send(tc.method, tc.path, tc.body, nil)
+				if d.Name() == dialect.SQLite {
+					if r.status >= 300 {
+						t.Fatalf("status %d; body %s", r.status, r.raw)
+					}
+					sameAsGet(t, c, r.body)
+					return
+				}
+				wantError(t, r, http.StatusBadRequest, "INVALID_VALUE", `{}`)
+				if after := c.snapshot(); after != before {
+					t.Errorf("the database changed:\nbefore:\n%s\nafter:\n%s", before, after)
+				}
 			})
 		})
 	}
