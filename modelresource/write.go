@@ -178,15 +178,15 @@ func (r *Resource) insert(ctx context.Context, values []assignment, key any) (an
 			cols, args = append(cols, r.d.Quote(c.Name)), append(args, r.d.Bind(c.Type, now))
 		}
 	}
-	q := r.d.Builder().Insert(r.alias).Suffix("RETURNING " + r.d.Quote(r.pk.Name))
-	if len(cols) == 0 {
-		q = q.Options("").Suffix("DEFAULT VALUES RETURNING " + r.d.Quote(r.pk.Name))
-	} else {
-		q = q.Columns(cols...).Values(args...)
-	}
-	query, qargs, err := q.ToSql()
-	if err != nil {
-		return nil, err
+	// squirrel cannot build an INSERT without values: a row of defaults is written by hand.
+	query, qargs := "INSERT INTO "+r.alias+" DEFAULT VALUES RETURNING "+r.d.Quote(r.pk.Name), []any(nil)
+	if len(cols) > 0 {
+		var err error
+		query, qargs, err = r.d.Builder().Insert(r.alias).Columns(cols...).Values(args...).
+			Suffix("RETURNING " + r.d.Quote(r.pk.Name)).ToSql()
+		if err != nil {
+			return nil, err
+		}
 	}
 	var newKey cell
 	newKey.t = r.pk.Type
