@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/tastygo/tastygo/app/seed"
+	"github.com/tastygo/tastygo/dialect"
+	"github.com/tastygo/tastygo/migrations"
+)
+
+// The server's limits.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = time.Minute     // request bodies include uploaded CSV documents
+	writeTimeout      = 5 * time.Minute // list and CSV bodies are streamed
+	idleTimeout       = 2 * time.Minute
+	shutdownTimeout   = 15 * time.Second // how long requests in flight get to finish
+)
+
+// runServe is `app serve`: it migrates the database, seeds it when it has no locations, and serves
+// the API until the context ends (SIGINT or SIGTERM), then lets requests in flight finish.
+func runServe(ctx context.Context, e env, args []string) error {
+	fs, dbFlag := newFlagSet(e, "serve", "[serve] [--addr HOST:PORT] [--db FILE]")
+	addr := fs.String("addr", "127.0.0.1:8000", "address to listen on")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+	dbAddr := databaseAddr(e, fs, *dbFlag)
+	db, d, err := openDB(ctx, dbAddr)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := migrations.Up(ctx, db, d); err != nil {
+		return err
+	}
+	if err := seedIfEmpty(ctx, db, d, e, logger); err != nil {
+		return err
+	}
+	handler, err := newHandler(db, d, logger)
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	logger.Info("listening", "url", "http://"+ln.Addr().String()+"/api/v1/", "backend", d.Name(), "database", redact(dbAddr))
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "grace", shutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// seedIfEmpty fills a database without locations with the small demo data, its progress on stderr.
+// A database with other data but no locations is served as it is.
+func seedIfEmpty(ctx context.Context, db *sql.DB, d dialect.Dialect, e env, logger *slog.Logger) error {
+	var one int
+	err := db.QueryRowContext(ctx, "SELECT 1 FROM location LIMIT 1").Scan(&one)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("look for locations: %w", err)
+	}
+	logger.Info("the database has no locations: seeding the demo data", "size", seed.Small)
+	start := time.Now()
+	counts, err := seed.Run(ctx, db, d, seed.Small, e.stderr)
+	if errors.Is(err, seed.ErrNotEmpty) {
+		logger.Warn("not seeding", "reason", err)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	logger.Info("seeded", "locations", counts.Locations, "indicators", counts.Indicators,
+		"campaigns", counts.Campaigns, "datapoints", counts.Datapoints, "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}

@@ -1,0 +1,180 @@
+// Command app is the dashboard backend: the tables of DASHBOARD.md served as a Tastypie-compatible
+// REST API under /api/v1/, built only from tastygo's public packages.
+//
+// Usage:
+//
+//	app [serve] [--addr 127.0.0.1:8000] [--db ./dashboard.db]
+//	app migrate [--db ./dashboard.db]
+//	app seed [--size small|medium|large] [--db ./dashboard.db]
+//
+// The database is a SQLite file (--db), or the PostgreSQL server that the environment variable
+// DATABASE_URL (a postgres:// URL) names when --db is not given. serve migrates it and, when it has
+// no locations yet, fills it with the small demo data before it listens.
+//
+// Flags, environment and wiring live here and nowhere else: the framework's packages take values.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/tastygo/tastygo/dialect"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// After the first signal, a second one ends the process at once.
+		<-ctx.Done()
+		stop()
+	}()
+	code := run(ctx, os.Args[1:], env{getenv: os.Getenv, stdout: os.Stdout, stderr: os.Stderr})
+	stop()
+	os.Exit(code)
+}
+
+// env is what a command gets from the process: the environment and the output streams.
+type env struct {
+	getenv         func(string) string
+	stdout, stderr io.Writer
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, e env, args []string) error
+}
+
+var commands = []command{
+	{"serve", "migrate the database, seed it when empty, and serve the API (the default)", runServe},
+	{"migrate", "apply the schema migrations and list them", runMigrate},
+	{"seed", "fill an empty database with deterministic demo data", runSeed},
+}
+
+// errUsage marks an error in the command line; the flag package has already printed it.
+var errUsage = errors.New("usage error")
+
+// run runs the command line and returns the exit status: 0 on success, 1 when the command failed,
+// 2 for a bad command line.
+func run(ctx context.Context, args []string, e env) int {
+	name := "serve"
+	if len(args) > 0 {
+		switch args[0] {
+		case "-h", "-help", "--help", "help":
+			usage(e.stdout)
+			return 0
+		}
+		if !strings.HasPrefix(args[0], "-") {
+			name, args = args[0], args[1:]
+		}
+	}
+	for _, c := range commands {
+		if c.name != name {
+			continue
+		}
+		err := c.run(ctx, e, args)
+		switch {
+		case err == nil, errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.Is(err, errUsage):
+			return 2
+		}
+		fmt.Fprintf(e.stderr, "app %s: %v\n", name, err)
+		return 1
+	}
+	fmt.Fprintf(e.stderr, "app: unknown command %q\n\n", name)
+	usage(e.stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: app [command] [flags]")
+	fmt.Fprintln(w, "\nCommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nThe database is --db (a SQLite file, default ./dashboard.db), or DATABASE_URL")
+	fmt.Fprintln(w, "(a postgres:// URL) when --db is not given. Run 'app <command> -h' for its flags.")
+}
+
+// defaultDB is the SQLite file used when neither --db nor DATABASE_URL is given.
+const defaultDB = "./dashboard.db"
+
+// newFlagSet returns a subcommand's flag set, with --db.
+func newFlagSet(e env, name, synopsis string) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: app %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	db := fs.String("db", defaultDB, "SQLite database file (DATABASE_URL, a postgres:// URL, is used instead when set and --db is not given)")
+	return fs, db
+}
+
+// parse parses a subcommand's flags; it takes no positional arguments.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return errUsage
+	}
+	return nil
+}
+
+// databaseAddr is --db when given, else DATABASE_URL when set, else the default file.
+func databaseAddr(e env, fs *flag.FlagSet, db string) string {
+	explicit := false
+	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "db" })
+	if !explicit {
+		if u := e.getenv("DATABASE_URL"); u != "" {
+			return u
+		}
+	}
+	return db
+}
+
+// redact hides the password of a database URL, for logs and messages.
+func redact(addr string) string {
+	if !dialect.IsPostgresURL(addr) {
+		return addr
+	}
+	u, err := url.Parse(addr)
+	if err != nil {
+		return "postgres://(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+// openDB opens the database and checks that it answers, so that a wrong address fails here with a
+// clear message rather than at the first query.
+func openDB(ctx context.Context, addr string) (*sql.DB, dialect.Dialect, error) {
+	db, d, err := dialect.Open(addr)
+	if err != nil {
+		return nil, dialect.Dialect{}, err
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := dialect.Ping(pingCtx, db); err != nil {
+		db.Close()
+		return nil, dialect.Dialect{}, fmt.Errorf("cannot reach the database %s: %w", redact(addr), err)
+	}
+	return db, d, nil
+}
