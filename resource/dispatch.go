@@ -148,10 +148,10 @@ func parsePaging(b *Bundle) error {
 	if v := b.Query.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return apierror.New(apierror.InvalidValue, "Invalid limit %q provided. Please provide a positive integer.", v).With("parameter", "limit")
+			return apierror.New(apierror.InvalidValue, "Invalid limit '%s' provided. Please provide a positive integer.", v).With("parameter", "limit")
 		}
 		if n < 0 {
-			return apierror.New(apierror.InvalidValue, "Invalid limit %q provided. Please provide a positive integer >= 0.", v).With("parameter", "limit")
+			return apierror.New(apierror.InvalidValue, "Invalid limit '%s' provided. Please provide a positive integer >= 0.", v).With("parameter", "limit")
 		}
 		b.Limit = n
 		if n == 0 || n > max {
@@ -161,10 +161,10 @@ func parsePaging(b *Bundle) error {
 	if v := b.Query.Get("offset"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return apierror.New(apierror.InvalidValue, "Invalid offset %q provided. Please provide an integer.", v).With("parameter", "offset")
+			return apierror.New(apierror.InvalidValue, "Invalid offset '%s' provided. Please provide an integer.", v).With("parameter", "offset")
 		}
 		if n < 0 {
-			return apierror.New(apierror.InvalidValue, "Invalid offset %q provided. Please provide a positive integer >= 0.", v).With("parameter", "offset")
+			return apierror.New(apierror.InvalidValue, "Invalid offset '%s' provided. Please provide a positive integer >= 0.", v).With("parameter", "offset")
 		}
 		b.Offset = n
 	}
@@ -194,7 +194,8 @@ func getList(ctx context.Context, b *Bundle) (*Response, error) {
 		"next":        nil,
 		"previous":    nil,
 	}
-	if b.Offset+b.Limit < int(page.TotalCount) {
+	// limit < count-offset is offset+limit < count without overflowing on a huge offset.
+	if int64(b.Limit) < page.TotalCount-int64(b.Offset) {
 		meta["next"] = pageURI(b, b.Offset+b.Limit)
 	}
 	if b.Offset-b.Limit >= 0 {
