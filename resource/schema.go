@@ -3,6 +3,8 @@ package resource
 import (
 	"net/http"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/tastygo/tastygo/field"
 )
@@ -163,10 +165,13 @@ func (r *Bound) actionFields() map[string]any {
 	}
 	out := map[string]any{}
 	for _, f := range r.Binding.Fields {
+		// DRF's label: capfirst(verbose_name), or the name with "_" → " ", capitalized.
 		label := f.VerboseName
 		if label == "" {
 			label = strings.ReplaceAll(f.Name, "_", " ")
-			label = strings.ToUpper(label[:1]) + label[1:]
+		}
+		if c, n := utf8.DecodeRuneInString(label); n > 0 {
+			label = string(unicode.ToUpper(c)) + label[n:]
 		}
 		m := map[string]any{
 			"type":      f.Type.String(),
