@@ -58,7 +58,7 @@ func (r *Resource) filterable() []string {
 
 func (r *Resource) notFilterable(name string) error {
 	allowed := r.filterable()
-	return apierror.New(apierror.InvalidFilter, "The '%s' field does not allow filtering. Allowed: %s.", name, strings.Join(allowed, ", ")).
+	return apierror.New(apierror.InvalidFilter, "The '%s' field does not allow filtering.%s", name, allowedSuffix(allowed)).
 		With("allowed", allowed)
 }
 
@@ -149,16 +149,16 @@ func (r *Resource) orderField(path, via []string) (filters.Field, error) {
 			c, ok = rel.column, true // a relation alone orders by its foreign key
 		}
 		if !ok {
-			return filters.Field{}, apierror.New(apierror.InvalidOrdering, "No matching '%s' field for ordering on. Allowed: %s.", whole, strings.Join(r.orderingNames(), ", "))
+			return filters.Field{}, apierror.New(apierror.InvalidOrdering, "No matching '%s' field for ordering on.%s", whole, allowedSuffix(r.orderingNames()))
 		}
 		if len(via) == 0 && !r.orderable(name) {
-			return filters.Field{}, apierror.New(apierror.InvalidOrdering, "The '%s' field does not allow ordering. Allowed: %s.", name, strings.Join(r.orderingNames(), ", "))
+			return filters.Field{}, apierror.New(apierror.InvalidOrdering, "The '%s' field does not allow ordering.%s", name, allowedSuffix(r.orderingNames()))
 		}
 		return filters.Field{Name: name, Path: slices.Clone(via), Column: r.aliasOf(via, r.alias) + "." + r.d.Quote(c.Name), Type: c.Type}, nil
 	}
 	rel, ok := r.relations[name]
 	if !ok || (len(via) == 0 && !slices.Contains(r.meta.Ordering, name)) {
-		return filters.Field{}, apierror.New(apierror.InvalidOrdering, "The '%s' field does not allow ordering. Allowed: %s.", whole, strings.Join(r.orderingNames(), ", "))
+		return filters.Field{}, apierror.New(apierror.InvalidOrdering, "The '%s' field does not allow ordering.%s", whole, allowedSuffix(r.orderingNames()))
 	}
 	if rel.target == nil {
 		return filters.Field{}, fmt.Errorf("relation %q is not linked", name)
@@ -197,6 +197,15 @@ func lookupNames(t field.Type, l resource.Lookups) []string {
 		out[i] = string(x)
 	}
 	return out
+}
+
+// allowedSuffix ends a refusal with the allowed names, " Allowed: a, b.", or with nothing when no name
+// is allowed, leaving Tastypie's message as it is.
+func allowedSuffix(names []string) string {
+	if len(names) == 0 {
+		return ""
+	}
+	return " Allowed: " + strings.Join(names, ", ") + "."
 }
 
 // apiMessage is an error's client message.
