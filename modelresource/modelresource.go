@@ -253,6 +253,32 @@ func (r *Resource) checkNames() error {
 	return nil
 }
 
+// checkRequiredParams checks that each of Meta.GETParamsRequired is a parameter a request can carry:
+// a filter the resource allows, or one Meta.ExtraParams declares. Any other name could never be sent
+// without being refused as an unknown filter.
+func (r *Resource) checkRequiredParams() error {
+	reserved := filters.Reserved(r.meta.ExtraParams...)
+	for _, p := range r.meta.GETParamsRequired {
+		if reserved(p) {
+			continue
+		}
+		parts := strings.Split(p, filters.Sep)
+		f, err := r.filterField(parts, nil, r.alias)
+		lookup := filters.Exact
+		if n := len(parts); err != nil && n > 1 && filters.IsLookup(parts[n-1]) {
+			f, err = r.filterField(parts[:n-1], nil, r.alias)
+			lookup = filters.Lookup(parts[n-1])
+		}
+		if err == nil && !slices.Contains(f.Allowed(), lookup) {
+			err = fmt.Errorf("'%s' is not an allowed filter on it", lookup)
+		}
+		if err != nil {
+			return fmt.Errorf("Meta.GETParamsRequired: %q is neither a filter of %q (%s) nor in Meta.ExtraParams", p, r.meta.ResourceName, apiMessage(err))
+		}
+	}
+	return nil
+}
+
 // link resolves relations to their resources and checks what depends on them: filtering keys,
 // ordering and query fields.
 func (r *Resource) link(lookup func(string) (*resource.Bound, bool)) error {
@@ -297,6 +323,9 @@ func (r *Resource) link(lookup func(string) (*resource.Bound, bool)) error {
 		}
 	}
 	if err := r.bindQueryFields(); err != nil {
+		return err
+	}
+	if err := r.checkRequiredParams(); err != nil {
 		return err
 	}
 	r.buildShape()
