@@ -36,6 +36,9 @@ const (
 func (r *Resource) validate(b *resource.Bundle, mode writeMode) ([]assignment, error) {
 	problems := map[string]string{}
 	var out []assignment
+	// A primary key the database does not generate (a code) is given by the client on POST; PUT and
+	// PATCH take the key from the URL.
+	readOnly := func(c *column) bool { return c.readOnly && !(mode == modeCreate && c.PrimaryKey && !c.HasDefault) }
 	keys := make([]string, 0, len(b.Data))
 	for k := range b.Data {
 		keys = append(keys, k)
@@ -51,7 +54,7 @@ func (r *Resource) validate(b *resource.Bundle, mode writeMode) ([]assignment, e
 			problems[key] = "is not a field of " + r.meta.ResourceName + " (fields: " + strings.Join(r.fieldNames(), ", ") + ")"
 			continue
 		}
-		if c.readOnly {
+		if readOnly(c) {
 			continue
 		}
 		v, err := field.FromJSON(c.Type, raw)
@@ -76,7 +79,7 @@ func (r *Resource) validate(b *resource.Bundle, mode writeMode) ([]assignment, e
 		}
 		for i := range r.columns {
 			c := &r.columns[i]
-			if c.readOnly || given[c.Name] || problems[c.Name] != "" {
+			if readOnly(c) || given[c.Name] || problems[c.Name] != "" {
 				continue
 			}
 			def, hasDefault := parseDefault(c.Column)

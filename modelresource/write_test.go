@@ -1028,3 +1028,53 @@ func TestWriteRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteNaturalKey: a primary key the database does not generate (a code) is given by the client on
+// POST and required there; PUT and PATCH take the key from the URL and ignore one in the body.
+func TestWriteNaturalKey(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		if _, err := db.Exec(`CREATE TABLE tag (code VARCHAR(10) PRIMARY KEY, label TEXT NULL)`); err != nil {
+			t.Fatal(err)
+		}
+		rs := append(fixtureResources(), modelresource.New(resource.Meta{ResourceName: "tag", Table: "tag"}))
+		c := newFixtureClient(t, db, d, resource.Config{}, rs...)
+
+		r := c.send(http.MethodPost, "/api/v1/tag/", `{"code": "a", "label": "A"}`, nil)
+		if r.status != http.StatusCreated {
+			t.Fatalf("POST: status %d; body %s", r.status, r.raw)
+		}
+		jsonEqual(t, r.body, `{"code": "a", "label": "A", "resource_uri": "/api/v1/tag/a/"}`)
+		sameAsGet(t, c, r.body)
+		if loc := r.header.Get("Location"); loc != "/api/v1/tag/a/" {
+			t.Errorf("Location %q", loc)
+		}
+
+		before := c.snapshot()
+		r = c.send(http.MethodPost, "/api/v1/tag/", `{"label": "no key"}`, nil)
+		wantError(t, r, http.StatusBadRequest, "VALIDATION_ERROR", `{"fields": {"code": "This field is required."}}`)
+		r = c.send(http.MethodPost, "/api/v1/tag/", `{"code": "a", "label": "again"}`, nil)
+		wantError(t, r, http.StatusConflict, "CONFLICT", "")
+		r = c.send(http.MethodPost, "/api/v1/tag/", `{"code": "abcdefghijk"}`, nil)
+		wantError(t, r, http.StatusBadRequest, "VALIDATION_ERROR", `{"fields": {"code": "is longer than 10 characters"}}`)
+		if after := c.snapshot(); after != before {
+			t.Errorf("the database changed:\n%s\n%s", before, after)
+		}
+		if n := c.count("SELECT count(*) FROM tag WHERE code IS NULL OR code <> 'a'"); n != 0 {
+			t.Errorf("%d rows besides 'a'", n)
+		}
+
+		r = c.send(http.MethodPut, "/api/v1/tag/b/", `{"code": "zzz", "label": "B"}`, nil)
+		if r.status != http.StatusCreated {
+			t.Fatalf("PUT: status %d; body %s", r.status, r.raw)
+		}
+		jsonEqual(t, r.body, `{"code": "b", "label": "B", "resource_uri": "/api/v1/tag/b/"}`)
+		r = c.send(http.MethodPatch, "/api/v1/tag/a/", `{"code": "zzz", "label": "AA"}`, nil)
+		if r.status != http.StatusAccepted {
+			t.Fatalf("PATCH: status %d; body %s", r.status, r.raw)
+		}
+		jsonEqual(t, r.body, `{"code": "a", "label": "AA", "resource_uri": "/api/v1/tag/a/"}`)
+		if n := c.count("SELECT count(*) FROM tag"); n != 2 {
+			t.Errorf("%d tags, want 2", n)
+		}
+	})
+}
