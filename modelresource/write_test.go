@@ -587,6 +587,12 @@ func TestWriteDelete(t *testing.T) {
 		{name: "list by a field filter", path: "/api/v1/book/?genre=essay", table: "book", remaining: "1,2,3,4"},
 		{name: "list by two filters ANDed", path: "/api/v1/book/?genre=novel&pages__gte=400", table: "book", remaining: "3,4,5"},
 		{name: "list by in, with reserved parameters", path: "/api/v1/book/?id__in=1,3,5&limit=1&order_by=-id", table: "book", remaining: "2,4"},
+		{name: "list by a two-hop relation filter", path: "/api/v1/book/?author__publisher__name=Penguin", table: "book", remaining: "1,2,3"},
+		{name: "list by year", path: "/api/v1/book/?published__year=1885", table: "book", remaining: "2,4,5"},
+		{name: "list by range", path: "/api/v1/book/?published__range=1880-01-01,1885-03-01", table: "book", remaining: "3,4,5"},
+		{name: "list by isnull", path: "/api/v1/book/?pages__isnull=true", table: "book", remaining: "1,2,4,5"},
+		{name: "list by in, repeated", path: "/api/v1/book/?title__in=Nana,Orlando&title__in=Bel-Ami", table: "book", remaining: "1,5"},
+		{name: "list by iexact", path: "/api/v1/book/?genre__iexact=ESSAY", table: "book", remaining: "1,2,3,4"},
 		{name: "list matching nothing", path: "/api/v1/book/?title=Nope", table: "book", remaining: "1,2,3,4,5"},
 		{name: "list of authors without books", path: "/api/v1/author/?id=4", table: "author", remaining: "1,2,3"},
 	}
@@ -805,6 +811,10 @@ func TestWriteRejected(t *testing.T) {
 			status: 400, code: "INVALID_FILTER", details: "-"},
 		{name: "DELETE of the list with a bad value", method: "DELETE", path: "/api/v1/book/?pages__gt=many",
 			status: 400, code: "INVALID_VALUE", details: "-"},
+		{name: "DELETE of the list with an empty in", method: "DELETE", path: "/api/v1/book/?id__in=",
+			status: 400, code: "INVALID_VALUE", details: `{"parameter": "id__in"}`},
+		{name: "DELETE of the list with an empty integer", method: "DELETE", path: "/api/v1/book/?id=",
+			status: 400, code: "INVALID_VALUE", details: `{"parameter": "id"}`},
 
 		// Methods.
 		{name: "PUT on the list", method: "PUT", path: "/api/v1/book/", body: `{"objects": []}`,
