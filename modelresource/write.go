@@ -197,9 +197,10 @@ func (r *Resource) insert(ctx context.Context, values []assignment, key any) (an
 		return nil, r.d.Classify(err)
 	}
 	if key != nil && r.d.Name() == dialect.Postgres && r.pk.Type == field.Integer {
-		// A key given by the client leaves an identity sequence behind; move it past the new key.
-		_, err := r.querier(ctx).ExecContext(ctx, `SELECT setval(pg_get_serial_sequence($1, $2), GREATEST((SELECT max(`+
-			r.d.Quote(r.pk.Name)+`) FROM `+r.alias+`), 1))`, r.meta.Table, r.pk.Name)
+		// A key given by the client leaves an identity sequence behind; move it past the new key, forward
+		// only: keys it handed to transactions not yet committed must never be handed out again.
+		_, err := r.querier(ctx).ExecContext(ctx, `SELECT setval(s, $3) FROM (SELECT pg_get_serial_sequence($1, $2) AS s) AS q`+
+			` WHERE s IS NOT NULL AND nextval(s) <= $3`, r.meta.Table, r.pk.Name, key)
 		if err != nil {
 			return nil, r.d.Classify(err)
 		}
