@@ -53,7 +53,7 @@ func IsPostgresURL(addr string) bool {
 // query, and the pool reconnects when it is back.
 func Open(addr string) (*sql.DB, Dialect, error) {
 	if IsPostgresURL(addr) {
-		db, err := sql.Open("pgx", addr)
+		db, err := sql.Open("pgx", postgresDSN(addr))
 		if err != nil {
 			return nil, Dialect{}, fmt.Errorf("dialect: open postgres: %w", err)
 		}
@@ -71,6 +71,21 @@ func Open(addr string) (*sql.DB, Dialect, error) {
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
 	return db, Dialect{name: SQLite}, nil
+}
+
+// postgresDSN pins the session time zone to UTC (unless the address sets one), so that date parts
+// of timestamps and the text of dates mean the same on PostgreSQL as on SQLite, which stores UTC.
+func postgresDSN(addr string) string {
+	u, err := url.Parse(addr)
+	if err != nil {
+		return addr
+	}
+	q := u.Query()
+	if q.Get("timezone") == "" {
+		q.Set("timezone", "UTC")
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // sqliteDSN adds the framework's connection settings to a SQLite path or file: URI, keeping any the

@@ -797,7 +797,7 @@ func TestReadSchema(t *testing.T) {
 			for k, want := range map[string]string{
 				"default_limit": `2`,
 				"max_limit":     `4`,
-				"ordering":      `["author_id", "created_at", "extra", "genre", "id", "pages", "published", "title"]`,
+				"ordering":      `["author", "author_id", "created_at", "extra", "genre", "id", "pages", "published", "title"]`,
 				"query_fields":  `[]`,
 				"relations":     `{"author": {"related_schema": "/api/v1/author/schema/", "related_type": "to_one", "resource": "author"}}`,
 				"filtering": `{"author": 2, "author_id": ["exact", "in", "range", "gt", "gte", "lt", "lte", "isnull"],

@@ -120,7 +120,7 @@ func (r *Resource) orderingNames() []string {
 		}
 	}
 	for name := range r.relations {
-		if slices.Contains(r.meta.Ordering, name) {
+		if r.orderable(name) {
 			out = append(out, name)
 		}
 	}
@@ -157,7 +157,7 @@ func (r *Resource) orderField(path, via []string) (filters.Field, error) {
 		return filters.Field{Name: name, Path: slices.Clone(via), Column: r.aliasOf(via, r.alias) + "." + r.d.Quote(c.Name), Type: c.Type}, nil
 	}
 	rel, ok := r.relations[name]
-	if !ok || (len(via) == 0 && !slices.Contains(r.meta.Ordering, name)) {
+	if !ok || (len(via) == 0 && !r.orderable(name)) {
 		return filters.Field{}, apierror.New(apierror.InvalidOrdering, "The '%s' field does not allow ordering.%s", whole, allowedSuffix(r.orderingNames()))
 	}
 	if rel.target == nil {

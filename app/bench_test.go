@@ -1,0 +1,308 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tastygo/tastygo/app/seed"
+	"github.com/tastygo/tastygo/dialect"
+	"github.com/tastygo/tastygo/internal/testdb"
+	"github.com/tastygo/tastygo/migrations"
+)
+
+// The list benchmarks of issue 2: the framework beside a hand-written database/sql + encoding/json
+// handler doing the same queries (count, then the page) and writing the same envelope, on the same
+// medium data, in the same run. BENCHMARKS.md has the figures and the command.
+
+var (
+	benchMu  sync.Mutex
+	benchDBs = map[dialect.Name]*sql.DB{}
+)
+
+// benchDB returns a database of the backend seeded with medium data, made once per run.
+func benchDB(b *testing.B, backend dialect.Name) (*sql.DB, dialect.Dialect) {
+	b.Helper()
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	d, _ := dialect.ForName(backend)
+	if db, ok := benchDBs[backend]; ok {
+		return db, d
+	}
+	addr := testdb.Address(b, backend)
+	db, d, err := dialect.Open(addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := migrations.Up(ctx, db, d); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := seed.Run(ctx, db, d, seed.Medium, nil); err != nil {
+		b.Fatal(err)
+	}
+	if d.Name() == dialect.Postgres {
+		if _, err := db.ExecContext(ctx, "ANALYZE"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	benchDBs[backend] = db
+	return db, d
+}
+
+// busiestPair returns the indicator and campaign with the most datapoints.
+func busiestPair(b *testing.B, db *sql.DB) (int64, int64) {
+	var ind, camp, n int64
+	err := db.QueryRow(`SELECT indicator_id, campaign_id, count(*) FROM datapoint WHERE campaign_id IS NOT NULL
+		GROUP BY indicator_id, campaign_id ORDER BY count(*) DESC, indicator_id, campaign_id LIMIT 1`).Scan(&ind, &camp, &n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ind, camp
+}
+
+func BenchmarkList(b *testing.B) {
+	for _, backend := range testdb.Backends {
+		db, d := benchDB(b, backend)
+		api, err := newHandler(db, d, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ind, camp := busiestPair(b, db)
+		cases := []struct {
+			name string
+			url  string
+			hand http.Handler
+		}{
+			{"indicator_limit20", "/api/v1/indicator/?limit=20", handIndicatorList(db, d)},
+			{"datapoint_filtered_limit50", fmt.Sprintf("/api/v1/datapoint/?indicator_id=%d&campaign_id=%d&limit=50&order_by=-id", ind, camp), handDatapointList(db, d)},
+		}
+		for _, c := range cases {
+			b.Run(string(backend)+"/"+c.name, func(b *testing.B) {
+				benchPair(b, c.url, api, c.hand)
+			})
+		}
+	}
+}
+
+// benchPair serves the same request with the framework and with the hand-written handler in turn,
+// one of each per iteration, so that both see the same machine load; it reports the median time of
+// each and their ratio (the figure BENCHMARKS.md quotes).
+func benchPair(b *testing.B, url string, framework, hand http.Handler) {
+	req := httptest.NewRequest("GET", url, nil)
+	serve := func(h http.Handler) time.Duration {
+		start := time.Now()
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		elapsed := time.Since(start)
+		if rec.Code != 200 {
+			b.Fatalf("%d %s", rec.Code, rec.Body.String())
+		}
+		return elapsed
+	}
+	var fw, hw []time.Duration
+	for b.Loop() {
+		fw = append(fw, serve(framework))
+		hw = append(hw, serve(hand))
+	}
+	mf, mh := median(fw), median(hw)
+	b.ReportMetric(float64(mf.Nanoseconds()), "tastygo-ns/req")
+	b.ReportMetric(float64(mh.Nanoseconds()), "handwritten-ns/req")
+	b.ReportMetric(float64(mf)/float64(mh), "ratio")
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// TestHandwrittenHandlersAgree checks that the hand-written handlers answer the same objects as the
+// framework, so that the benchmark compares the same work.
+func TestHandwrittenHandlersAgree(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		ctx := context.Background()
+		if err := migrations.Up(ctx, db, d); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := seed.Run(ctx, db, d, seed.Small, nil); err != nil {
+			t.Fatal(err)
+		}
+		api, err := newHandler(db, d, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			url  string
+			hand http.Handler
+		}{
+			{"/api/v1/indicator/?limit=20", handIndicatorList(db, d)},
+			{"/api/v1/datapoint/?indicator_id=2&campaign_id=1&limit=50&order_by=-id", handDatapointList(db, d)},
+		} {
+			var got, want struct {
+				Meta    map[string]any   `json:"meta"`
+				Objects []map[string]any `json:"objects"`
+			}
+			for _, x := range []struct {
+				h   http.Handler
+				out any
+			}{{api, &got}, {c.hand, &want}} {
+				rec := httptest.NewRecorder()
+				x.h.ServeHTTP(rec, httptest.NewRequest("GET", c.url, nil))
+				if err := json.Unmarshal(rec.Body.Bytes(), x.out); err != nil || rec.Code != 200 {
+					t.Fatalf("%s: %d %v", c.url, rec.Code, err)
+				}
+			}
+			same := func(k string) bool { return fmt.Sprint(got.Meta[k]) == fmt.Sprint(want.Meta[k]) }
+			if len(got.Objects) == 0 || len(got.Objects) != len(want.Objects) || !same("total_count") || !same("limit") || !same("offset") || (got.Meta["next"] == nil) != (want.Meta["next"] == nil) {
+				t.Fatalf("%s: framework %v (%d objects), hand-written %v (%d objects)", c.url, got.Meta, len(got.Objects), want.Meta, len(want.Objects))
+			}
+			for i := range got.Objects {
+				if got.Objects[i]["id"] != want.Objects[i]["id"] || got.Objects[i]["resource_uri"] != want.Objects[i]["resource_uri"] {
+					t.Errorf("%s: object %d: %v vs %v", c.url, i, got.Objects[i]["id"], want.Objects[i]["id"])
+				}
+			}
+		}
+	})
+}
+
+type listMeta struct {
+	Limit      int     `json:"limit"`
+	Next       *string `json:"next"`
+	Offset     int     `json:"offset"`
+	Previous   *string `json:"previous"`
+	TotalCount int64   `json:"total_count"`
+}
+
+func pageMeta(path string, q url.Values, limit, offset int, total int64) listMeta {
+	m := listMeta{Limit: limit, Offset: offset, TotalCount: total}
+	if int64(offset+limit) < total {
+		q.Set("limit", strconv.Itoa(limit))
+		q.Set("offset", strconv.Itoa(offset+limit))
+		next := path + "?" + q.Encode()
+		m.Next = &next
+	}
+	return m
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// handIndicatorList is what a developer would write by hand for GET /api/v1/indicator/?limit=N.
+func handIndicatorList(db *sql.DB, d dialect.Dialect) http.Handler {
+	type indicator struct {
+		ID          int64    `json:"id"`
+		ShortName   string   `json:"short_name"`
+		Name        string   `json:"name"`
+		Description string   `json:"description"`
+		DataFormat  string   `json:"data_format"`
+		IsReported  bool     `json:"is_reported"`
+		GoodBound   *float64 `json:"good_bound"`
+		BadBound    *float64 `json:"bad_bound"`
+		CreatedAt   string   `json:"created_at"`
+		ResourceURI string   `json:"resource_uri"`
+	}
+	list := d.Rebind(`SELECT id, short_name, name, description, data_format, is_reported, good_bound, bad_bound, created_at
+		FROM indicator ORDER BY id LIMIT ? OFFSET ?`)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		limit, offset := 20, 0
+		if v := q.Get("limit"); v != "" {
+			limit, _ = strconv.Atoi(v)
+		}
+		if v := q.Get("offset"); v != "" {
+			offset, _ = strconv.Atoi(v)
+		}
+		var total int64
+		if err := db.QueryRowContext(r.Context(), "SELECT count(*) FROM indicator").Scan(&total); err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		rows, err := db.QueryContext(r.Context(), list, limit, offset)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		defer rows.Close()
+		objects := []indicator{}
+		for rows.Next() {
+			var o indicator
+			if err := rows.Scan(&o.ID, &o.ShortName, &o.Name, &o.Description, &o.DataFormat, &o.IsReported, &o.GoodBound, &o.BadBound, &o.CreatedAt); err != nil {
+				http.Error(w, err.Error(), 500)
+				return
+			}
+			o.ResourceURI = "/api/v1/indicator/" + strconv.FormatInt(o.ID, 10) + "/"
+			objects = append(objects, o)
+		}
+		writeJSON(w, map[string]any{"meta": pageMeta("/api/v1/indicator/", q, limit, offset, total), "objects": objects})
+	})
+}
+
+// handDatapointList is the hand-written GET /api/v1/datapoint/?indicator_id=I&campaign_id=C&limit=N&order_by=-id.
+func handDatapointList(db *sql.DB, d dialect.Dialect) http.Handler {
+	type datapoint struct {
+		ID                 int64   `json:"id"`
+		IndicatorID        int64   `json:"indicator_id"`
+		LocationID         int64   `json:"location_id"`
+		CampaignID         *int64  `json:"campaign_id"`
+		DataDate           string  `json:"data_date"`
+		Value              float64 `json:"value"`
+		SourceSubmissionID *int64  `json:"source_submission_id"`
+		CreatedAt          string  `json:"created_at"`
+		ResourceURI        string  `json:"resource_uri"`
+	}
+	count := d.Rebind(`SELECT count(*) FROM datapoint WHERE indicator_id = ? AND campaign_id = ?`)
+	list := d.Rebind(`SELECT id, indicator_id, location_id, campaign_id, data_date, value, source_submission_id, created_at
+		FROM datapoint WHERE indicator_id = ? AND campaign_id = ? ORDER BY id DESC LIMIT ? OFFSET ?`)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		ind, err1 := strconv.ParseInt(q.Get("indicator_id"), 10, 64)
+		camp, err2 := strconv.ParseInt(q.Get("campaign_id"), 10, 64)
+		if err1 != nil || err2 != nil {
+			http.Error(w, "bad filter", 400)
+			return
+		}
+		limit, offset := 20, 0
+		if v := q.Get("limit"); v != "" {
+			limit, _ = strconv.Atoi(v)
+		}
+		if v := q.Get("offset"); v != "" {
+			offset, _ = strconv.Atoi(v)
+		}
+		var total int64
+		if err := db.QueryRowContext(r.Context(), count, ind, camp).Scan(&total); err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		rows, err := db.QueryContext(r.Context(), list, ind, camp, limit, offset)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		defer rows.Close()
+		objects := []datapoint{}
+		for rows.Next() {
+			var o datapoint
+			if err := rows.Scan(&o.ID, &o.IndicatorID, &o.LocationID, &o.CampaignID, &o.DataDate, &o.Value, &o.SourceSubmissionID, &o.CreatedAt); err != nil {
+				http.Error(w, err.Error(), 500)
+				return
+			}
+			o.ResourceURI = "/api/v1/datapoint/" + strconv.FormatInt(o.ID, 10) + "/"
+			objects = append(objects, o)
+		}
+		writeJSON(w, map[string]any{"meta": pageMeta("/api/v1/datapoint/", q, limit, offset, total), "objects": objects})
+	})
+}
