@@ -119,8 +119,8 @@ func describeSQLite(ctx context.Context, db *sql.DB, table string) (*Table, erro
 		}
 		if pk > 0 {
 			pkCount++
-			if typ == field.Integer {
-				c.HasDefault = true // INTEGER PRIMARY KEY is the rowid
+			if strings.EqualFold(strings.TrimSpace(decl), "INTEGER") {
+				c.HasDefault = true // INTEGER PRIMARY KEY is the rowid; BIGINT PRIMARY KEY is not, and would hold NULLs
 			}
 		}
 		t.Columns = append(t.Columns, c)

@@ -1135,3 +1135,26 @@ func TestWritePutKeepsSequenceForward(t *testing.T) {
 		c.counts(fixturePublishers, 6, fixtureBooks)
 	})
 }
+
+// TestWriteSQLiteBigintKey: on SQLite only "INTEGER PRIMARY KEY" is the rowid; a BIGINT PRIMARY KEY is
+// not generated (SQLite would store NULL keys), so the client gives it on POST, as on PostgreSQL
+// without an identity.
+func TestWriteSQLiteBigintKey(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		if _, err := db.Exec(`CREATE TABLE thing (id BIGINT PRIMARY KEY, label TEXT NULL)`); err != nil {
+			t.Fatal(err)
+		}
+		rs := append(fixtureResources(), modelresource.New(resource.Meta{ResourceName: "thing", Table: "thing"}))
+		c := newFixtureClient(t, db, d, resource.Config{}, rs...)
+		r := c.send(http.MethodPost, "/api/v1/thing/", `{"label": "A"}`, nil)
+		wantError(t, r, http.StatusBadRequest, "VALIDATION_ERROR", `{"fields": {"id": "This field is required."}}`)
+		r = c.send(http.MethodPost, "/api/v1/thing/", `{"id": 3, "label": "A"}`, nil)
+		if r.status != http.StatusCreated {
+			t.Fatalf("status %d; body %s", r.status, r.raw)
+		}
+		jsonEqual(t, r.body, `{"id": 3, "label": "A", "resource_uri": "/api/v1/thing/3/"}`)
+		if n := c.count("SELECT count(*) FROM thing WHERE id IS NULL"); n != 0 {
+			t.Errorf("%d rows with a NULL key", n)
+		}
+	})
+}
