@@ -397,7 +397,7 @@ func (r *Resource) fieldSchemas() []resource.FieldSchema {
 		opts := r.meta.FieldOptions[c.Name]
 		fs := resource.FieldSchema{
 			Name: c.Name, Type: c.Type, Nullable: c.Nullable, Blank: c.Nullable || c.HasDefault || c.readOnly,
-			ReadOnly: c.readOnly, Unique: c.Unique, PrimaryKey: c.PrimaryKey, MaxLength: c.MaxLength,
+			ReadOnly: c.readOnly && !(c.PrimaryKey && !c.HasDefault), Unique: c.Unique, PrimaryKey: c.PrimaryKey, MaxLength: c.MaxLength,
 			Choices: c.choices, HelpText: opts.HelpText, VerboseName: opts.VerboseName,
 		}
 		if v, ok := parseDefault(c.Column); ok {

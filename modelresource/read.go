@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -333,9 +334,9 @@ func (r *Resource) uri(key any) string {
 	case int64:
 		k = strconv.FormatInt(x, 10)
 	case string:
-		k = x
+		k = url.PathEscape(x)
 	default:
-		k = fmt.Sprint(x)
+		k = url.PathEscape(fmt.Sprint(x))
 	}
 	return r.env.Prefix + r.meta.ResourceName + "/" + k + "/"
 }
