@@ -13,6 +13,11 @@ type Authentication interface {
 	Authenticate(ctx context.Context, r *http.Request) (*User, error)
 }
 
+// Challenger is an Authentication that names its schemes for the WWW-Authenticate header of a 401.
+type Challenger interface {
+	Challenge() string
+}
+
 // Authorization decides what a user may do, with Tastypie's granularity. The list methods return a
 // condition that narrows the rows affected (nil: no narrowing) so that the restriction is part of the
 // SQL, never a filter applied afterwards; the detail methods judge one object or, for creation, the

@@ -71,6 +71,9 @@ type User struct {
 	ID        int64
 	Username  string
 	Superuser bool
+	// Data is what the application attached when it authenticated the user (the dashboard keeps the
+	// user's top-level location there).
+	Data any
 }
 
 type ctxKey int

@@ -287,6 +287,9 @@ func postList(ctx context.Context, b *Bundle) (*Response, error) {
 	if atomic == nil {
 		return nil, notOffered(b)
 	}
+	if err := b.Resource.authz.CreateList(ctx, b); err != nil {
+		return nil, err
+	}
 	var created []*Object
 	err := atomic(ctx, func(ctx context.Context) error {
 		for i, item := range b.Items {

@@ -60,8 +60,26 @@ func (a *API) handler(h handlerFunc) http.Handler {
 	})
 }
 
-// resourceHandler serves one kind of request on whichever resource the URL names.
+// resourceHandler serves one kind of request on whichever resource the URL names. A 401 carries the
+// resource's WWW-Authenticate challenge.
 func (a *API) resourceHandler(kind Kind) handlerFunc {
+	serve := a.serveResource(kind)
+	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, rid string) (*Response, error) {
+		resp, err := serve(ctx, w, r, rid)
+		if apierror.CodeOf(err) == apierror.NotAuthenticated {
+			challenge := `Basic realm="api"`
+			if res, ok := a.resources[mux.Vars(r)["name"]]; ok && res != nil {
+				if ch, ok := res.authn.(Challenger); ok && ch.Challenge() != "" {
+					challenge = ch.Challenge()
+				}
+			}
+			w.Header().Set("WWW-Authenticate", challenge)
+		}
+		return resp, err
+	}
+}
+
+func (a *API) serveResource(kind Kind) handlerFunc {
 	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, rid string) (*Response, error) {
 		vars := mux.Vars(r)
 		res, ok := a.resources[vars["name"]]
@@ -87,6 +105,10 @@ func (a *API) resourceHandler(kind Kind) handlerFunc {
 		b.User = user
 		switch kind {
 		case KindSchema:
+			// The schema shows what the resource is, so it asks what reading the list asks.
+			if _, err := res.authz.ReadList(withBundle(ctx, b), b); err != nil {
+				return nil, err
+			}
 			return &Response{Status: http.StatusOK, Body: res.Schema()}, nil
 		case KindDetail:
 			b.Key = vars["key"]
