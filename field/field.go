@@ -33,7 +33,7 @@ var typeNames = [...]string{"string", "integer", "float", "boolean", "date", "da
 
 // String returns the schema name of the type ("integer", "datetime", ...).
 func (t Type) String() string {
-	if int(t) < len(typeNames) {
+	if t >= 0 && int(t) < len(typeNames) {
 		return typeNames[t]
 	}
 	return fmt.Sprintf("Type(%d)", int(t))
@@ -172,6 +172,9 @@ func FromJSON(t Type, v any) (any, error) {
 		case json.Number:
 			return ParseText(t, x.String())
 		case float64:
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, fmt.Errorf("%v is not a number", x)
+			}
 			return x, nil
 		case string:
 			return ParseText(t, x)

@@ -99,7 +99,7 @@ func (r *Resource) validate(b *resource.Bundle, mode writeMode) ([]assignment, e
 	return out, nil
 }
 
-// checkValue checks null, length and choices; it returns the problem or "".
+// checkValue checks null, NUL characters, length and choices; it returns the problem or "".
 func (r *Resource) checkValue(c *column, v any) string {
 	if v == nil {
 		if !c.Nullable {
@@ -110,6 +110,9 @@ func (r *Resource) checkValue(c *column, v any) string {
 	s, isString := v.(string)
 	if !isString {
 		return ""
+	}
+	if strings.IndexByte(s, 0) >= 0 { // PostgreSQL refuses NUL in text; SQLite would store it
+		return "may not contain a NUL character"
 	}
 	if c.MaxLength > 0 && utf8.RuneCountInString(s) > c.MaxLength {
 		return "is longer than " + strconv.Itoa(c.MaxLength) + " characters"

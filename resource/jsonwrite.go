@@ -43,7 +43,7 @@ func appendJSONValue(b []byte, v any) ([]byte, error) {
 				b = append(b, ", "...)
 			}
 			var err error
-			if b, err = o.AppendJSON(b); err != nil {
+			if b, err = appendJSONValue(b, o); err != nil { // a nil *Object is null
 				return nil, err
 			}
 		}
@@ -107,7 +107,15 @@ func appendJSONFloat(b []byte, f float64) []byte {
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		format = 'e'
 	}
-	return strconv.AppendFloat(b, f, format, -1, 64)
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// As encoding/json: e-07 becomes e-7.
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
 }
 
 const hexDigits = "0123456789abcdef"

@@ -121,6 +121,10 @@ func DecodeJSONBody(raw []byte, b *Bundle) error {
 	if dec.More() {
 		return apierror.New(apierror.MalformedBody, "The body holds more than one JSON value.")
 	}
+	// More is false for a stray ']' or '}' too: anything but white space after the value is an error.
+	if rest := bytes.TrimLeft(raw[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
+		return apierror.New(apierror.MalformedBody, "The body is not valid JSON: invalid character %q after top-level value.", rest[0])
+	}
 	switch x := v.(type) {
 	case map[string]any:
 		b.Data = x
@@ -132,13 +136,15 @@ func DecodeJSONBody(raw []byte, b *Bundle) error {
 		if len(x) == 0 {
 			return apierror.New(apierror.MalformedBody, "The array is empty; send at least one object.")
 		}
+		items := make([]map[string]any, 0, len(x))
 		for i, item := range x {
 			m, ok := item.(map[string]any)
 			if !ok {
 				return apierror.New(apierror.MalformedBody, "Item %d of the array is not a JSON object.", i).With("index", i)
 			}
-			b.Items = append(b.Items, m)
+			items = append(items, m)
 		}
+		b.Items = items
 		return nil
 	}
 	return apierror.New(apierror.MalformedBody, "The body must be a JSON object (or, for POST on a list, an array of objects).")
