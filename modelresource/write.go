@@ -254,6 +254,14 @@ func (r *Resource) objUpdate(ctx context.Context, b *resource.Bundle) (*resource
 	err = r.atomic(ctx, func(ctx context.Context) error {
 		existing, err := b.Resource.Steps.ObjGet(ctx, &resource.Bundle{Resource: b.Resource, Method: "GET", Kind: resource.KindDetail, Key: b.Key, User: b.User, Query: b.Query})
 		if apierror.CodeOf(err) == apierror.ObjectDoesNotExist && !b.Partial {
+			// PUT creates only a key that does not exist at all: one the user may not see stays a 404,
+			// so that its existence is not revealed by a conflict.
+			if taken, err := r.keyTaken(ctx, key); err != nil || taken {
+				if err == nil {
+					err = r.notFound(b.Key)
+				}
+				return err
+			}
 			if err := b.Resource.Authorization().CreateDetail(ctx, b, b.Data); err != nil {
 				return err
 			}
@@ -277,6 +285,20 @@ func (r *Resource) objUpdate(ctx context.Context, b *resource.Bundle) (*resource
 		return err
 	})
 	return obj, created, err
+}
+
+// keyTaken reports whether a row has the key, whoever may see it.
+func (r *Resource) keyTaken(ctx context.Context, key any) (bool, error) {
+	query, args, err := r.d.Builder().Select("1").From(r.alias).Where(sq.Eq{r.pk.expr: key}).ToSql()
+	if err != nil {
+		return false, err
+	}
+	rows, err := r.querier(ctx).QueryContext(ctx, query, args...)
+	if err != nil {
+		return false, r.d.Classify(err)
+	}
+	defer rows.Close()
+	return rows.Next(), rows.Err()
 }
 
 func (r *Resource) update(ctx context.Context, b *resource.Bundle, key any, values []assignment) error {
