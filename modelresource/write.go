@@ -393,12 +393,16 @@ func (r *Resource) objDeleteList(ctx context.Context, b *resource.Bundle) (int64
 	if q, err = s.ApplyFilters(ctx, b, q, fs); err != nil {
 		return 0, err
 	}
-	cond, err := b.Resource.Authorization().DeleteList(ctx, b)
-	if err != nil {
-		return 0, err
-	}
-	if cond != nil {
-		q = q.Where(cond)
+	// What may be deleted is what the user may see and delete.
+	authz := b.Resource.Authorization()
+	for _, narrow := range []func(context.Context, *resource.Bundle) (sq.Sqlizer, error){authz.ReadList, authz.DeleteList} {
+		cond, err := narrow(ctx, b)
+		if err != nil {
+			return 0, err
+		}
+		if cond != nil {
+			q = q.Where(cond)
+		}
 	}
 	sub, args, err := q.RemoveColumns().Columns(r.pk.expr).PlaceholderFormat(sq.Question).ToSql()
 	if err != nil {
