@@ -92,6 +92,12 @@ var schema = []struct {
 	{"app_user", []col{
 		pk(), text("username", 150).uniq(), text("email", 254), typed("is_superuser", field.Boolean, false),
 		fk("top_level_location_id", "location", true), typed("created_at", field.DateTime, false),
+		text("password_hash", 0).null(),
+	}},
+	{"api_key", []col{
+		pk(), fk("user_id", "app_user", false), text("key_id", 12).uniq(), text("key_hash", 0),
+		typed("created_at", field.DateTime, false), typed("last_used_at", field.DateTime, true),
+		typed("revoked_at", field.DateTime, true),
 	}},
 	{"custom_dashboard", []col{
 		pk(), text("title", 255), text("description", 0), typed("layout", field.JSON, false),
@@ -284,6 +290,8 @@ func TestConstraints(t *testing.T) {
 			{`INSERT INTO location (id, name, location_code, location_type_id, created_at) VALUES (1, 'Afghanistan', 'AF', 1, ?)`, []any{now}},
 			{`INSERT INTO indicator (id, short_name, name, data_format, created_at) VALUES (1, 'polio_cases', 'Polio cases', 'int', ?)`, []any{now}},
 			{`INSERT INTO campaign_type (id, name) VALUES (1, 'NID')`, nil},
+			{`INSERT INTO app_user (id, username, email, created_at) VALUES (1, 'admin', '', ?)`, []any{now}},
+			{`INSERT INTO api_key (user_id, key_id, key_hash, created_at) VALUES (1, '0123456789ab', 'h', ?)`, []any{now}},
 		}
 		for _, f := range fixtures {
 			if err := exec(f.query, f.args...); err != nil {
@@ -310,6 +318,10 @@ func TestConstraints(t *testing.T) {
 			{"bad status", `INSERT INTO source_doc (doc_title, file_type, content, status, created_at) VALUES ('d', 'date', '', 'lost', ?)`, []any{now}, apierror.ValidationError},
 			{"null campaign_type name", `INSERT INTO campaign_type (name) VALUES (NULL)`, nil, apierror.ValidationError},
 			{"missing created_at", `INSERT INTO location (name, location_code, location_type_id) VALUES ('Y', 'Y', 1)`, nil, apierror.ValidationError},
+			{"duplicate key_id", `INSERT INTO api_key (user_id, key_id, key_hash, created_at) VALUES (1, '0123456789ab', 'h2', ?)`, []any{now}, apierror.Conflict},
+			{"key of an unknown user", `INSERT INTO api_key (user_id, key_id, key_hash, created_at) VALUES (99, 'ba9876543210', 'h', ?)`, []any{now}, apierror.Conflict},
+			{"key without a hash", `INSERT INTO api_key (user_id, key_id, key_hash, created_at) VALUES (1, 'ba9876543210', NULL, ?)`, []any{now}, apierror.ValidationError},
+			{"delete a user who has keys", `DELETE FROM app_user WHERE id = 1`, nil, apierror.Conflict},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
