@@ -319,7 +319,13 @@ func (r *Resource) update(ctx context.Context, b *resource.Bundle, key any, valu
 	if cond != nil {
 		q = q.Where(cond)
 	}
-	query, args, err := q.ToSql()
+	return r.execOne(ctx, q, r.keyText(key))
+}
+
+// execOne runs an UPDATE or DELETE of the row with a key; when no row is affected (it is gone, or the
+// authorization condition hides it) the answer is a 404.
+func (r *Resource) execOne(ctx context.Context, stmt sq.Sqlizer, key string) error {
+	query, args, err := stmt.ToSql()
 	if err != nil {
 		return err
 	}
@@ -328,7 +334,7 @@ func (r *Resource) update(ctx context.Context, b *resource.Bundle, key any, valu
 		return r.d.Classify(err)
 	}
 	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return r.notFound(r.keyText(key))
+		return r.notFound(key)
 	}
 	return nil
 }
@@ -355,18 +361,7 @@ func (r *Resource) objDelete(ctx context.Context, b *resource.Bundle) error {
 		if cond != nil {
 			q = q.Where(cond)
 		}
-		query, args, err := q.ToSql()
-		if err != nil {
-			return err
-		}
-		res, err := r.querier(ctx).ExecContext(ctx, query, args...)
-		if err != nil {
-			return r.d.Classify(err)
-		}
-		if n, err := res.RowsAffected(); err == nil && n == 0 {
-			return r.notFound(b.Key)
-		}
-		return nil
+		return r.execOne(ctx, q, b.Key)
 	})
 }
 
