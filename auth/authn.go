@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/tastygo/tastygo/apierror"
 	"github.com/tastygo/tastygo/resource"
@@ -57,7 +56,7 @@ func (a APIKey) Authenticate(ctx context.Context, r *http.Request) (*resource.Us
 	ck := cacheKey(s+"\x00"+username, key)
 	if e, ok := a.Cache.get(ck); ok {
 		if a.Cache.touchDue(ck) {
-			if err := a.Store.TouchKey(ctx, e.keyID, time.Now().UTC()); err != nil {
+			if err := a.Store.TouchKey(ctx, e.keyID, a.Cache.clock().UTC()); err != nil {
 				return nil, err
 			}
 		}
@@ -81,8 +80,8 @@ func (a APIKey) Authenticate(ctx context.Context, r *http.Request) (*resource.Us
 	if username != "" && subtle.ConstantTimeCompare([]byte(username), []byte(stored.User.Username)) != 1 {
 		return nil, notAuthenticated("The API key is not valid.")
 	}
-	now := time.Now().UTC()
-	if err := a.Store.TouchKey(ctx, stored.ID, now); err != nil {
+	now := a.Cache.clock()
+	if err := a.Store.TouchKey(ctx, stored.ID, now.UTC()); err != nil {
 		return nil, err
 	}
 	a.Cache.put(ck, cached{user: stored.User, keyID: stored.ID, touched: now})
@@ -126,7 +125,7 @@ func (a Basic) Authenticate(ctx context.Context, r *http.Request) (*resource.Use
 	if stored == nil || !matches(stored.Hash, password) {
 		return nil, notAuthenticated("Unknown username or wrong password.")
 	}
-	a.Cache.put(ck, cached{user: stored.User, touched: time.Now()})
+	a.Cache.put(ck, cached{user: stored.User, touched: a.Cache.clock()})
 	u := stored.User
 	return &u, nil
 }

@@ -75,7 +75,15 @@ func (c *Cache) put(k [32]byte, e cached) {
 	c.m[k] = &e
 }
 
-// markTouched records a key's last-used write; it reports whether one is due.
+// clock is the cache's time (time.Now for a nil cache): verification, touches and expiry all read it.
+func (c *Cache) clock() time.Time {
+	if c == nil {
+		return time.Now()
+	}
+	return c.now()
+}
+
+// touchDue records a key's last-used write; it reports whether one is due.
 func (c *Cache) touchDue(k [32]byte) bool {
 	if c == nil || c.ttl < 0 {
 		return true
