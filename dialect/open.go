@@ -3,6 +3,7 @@ package dialect
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"net/url"
 	"strings"
@@ -52,26 +53,56 @@ func IsPostgresURL(addr string) bool {
 // Open does not wait for the database: a server that is down now is reported by [Ping] and by the first
 // query, and the pool reconnects when it is back.
 func Open(addr string) (*sql.DB, Dialect, error) {
+	return OpenWrapped(addr, nil)
+}
+
+// OpenWrapped is Open with every new connection passed through wrap (nil wraps nothing); tests count
+// the statements a request runs this way.
+func OpenWrapped(addr string, wrap func(driver.Conn) driver.Conn) (*sql.DB, Dialect, error) {
+	name, dsn, d := sqliteDriverName, "", Dialect{name: SQLite}
 	if IsPostgresURL(addr) {
-		db, err := sql.Open("pgx", postgresDSN(addr))
-		if err != nil {
-			return nil, Dialect{}, fmt.Errorf("dialect: open postgres: %w", err)
-		}
+		name, dsn, d = "pgx", postgresDSN(addr), Dialect{name: Postgres}
+	} else {
+		registerSQLiteDriver()
+		dsn = sqliteDSN(addr)
+	}
+	probe, err := sql.Open(name, dsn)
+	if err != nil {
+		return nil, Dialect{}, fmt.Errorf("dialect: open %s: %w", d.name, err)
+	}
+	db := probe
+	if wrap != nil {
+		db = sql.OpenDB(wrappedConnector{drv: probe.Driver(), dsn: dsn, wrap: wrap})
+		probe.Close()
+	}
+	if d.name == Postgres {
 		db.SetMaxOpenConns(20)
 		db.SetMaxIdleConns(20)
 		db.SetConnMaxIdleTime(5 * time.Minute)
-		return db, Dialect{name: Postgres}, nil
+	} else {
+		// WAL lets readers run beside the one writer; the pool is small since SQLite writes serialize.
+		db.SetMaxOpenConns(8)
+		db.SetMaxIdleConns(8)
 	}
-	registerSQLiteDriver()
-	db, err := sql.Open(sqliteDriverName, sqliteDSN(addr))
-	if err != nil {
-		return nil, Dialect{}, fmt.Errorf("dialect: open sqlite %q: %w", addr, err)
-	}
-	// WAL lets readers run beside the one writer; the pool is kept small since SQLite writes serialize.
-	db.SetMaxOpenConns(8)
-	db.SetMaxIdleConns(8)
-	return db, Dialect{name: SQLite}, nil
+	return db, d, nil
 }
+
+// wrappedConnector opens connections with a driver and passes each through wrap.
+type wrappedConnector struct {
+	drv  driver.Driver
+	dsn  string
+	wrap func(driver.Conn) driver.Conn
+}
+
+func (c wrappedConnector) Connect(context.Context) (driver.Conn, error) {
+	conn, err := c.drv.Open(c.dsn)
+	if err != nil {
+		return nil, err
+	}
+	return c.wrap(conn), nil
+}
+
+func (c wrappedConnector) Driver() driver.Driver { return c.drv }
 
 // postgresDSN pins the session time zone to UTC (unless the address sets one), so that date parts
 // of timestamps and the text of dates mean the same on PostgreSQL as on SQLite, which stores UTC.

@@ -40,6 +40,8 @@ type Resource struct {
 	byName    map[string]*column
 	pk        *column
 	relations map[string]*relation
+	toMany    map[string]*toMany
+	full      map[string]bool
 	query     []queryField
 	shape     *resource.Shape
 	uriIndex  int // position of resource_uri in the shape
@@ -64,6 +66,17 @@ type relation struct {
 	column *column
 	to     string
 	target *Resource
+	bound  *resource.Bound
+}
+
+// toMany is the reverse of another resource's to-one relation: its objects whose foreign key points here.
+type toMany struct {
+	name   string
+	to     string
+	via    string
+	target *Resource
+	bound  *resource.Bound
+	fk     *column // the target's foreign-key column
 }
 
 // queryField is a read-only field taken through to-one relations: "campaign__name".
@@ -174,11 +187,14 @@ func (r *Resource) bindColumns() error {
 			pks++
 			r.pk = c
 		}
-		switch c.Name {
+	}
+	// The framework sets the timestamps whether or not Meta.Fields shows them.
+	for _, dc := range r.table.Columns {
+		switch dc.Name {
 		case createdAtName:
-			r.createdAt = c
+			r.createdAt = &column{Column: dc}
 		case updatedAtName:
-			r.updatedAt = c
+			r.updatedAt = &column{Column: dc}
 		}
 	}
 	if pks != 1 {
@@ -297,7 +313,10 @@ func (r *Resource) link(lookup func(string) (*resource.Bound, bool)) error {
 		if !ok {
 			return fmt.Errorf("relation %q: resource %q is not a model resource", name, rel.to)
 		}
-		rel.target = target
+		rel.target, rel.bound = target, b
+	}
+	if err := r.linkToMany(lookup); err != nil {
+		return err
 	}
 	for key, lookups := range r.meta.Filtering {
 		if key == resource.EveryField {
@@ -332,6 +351,39 @@ func (r *Resource) link(lookup func(string) (*resource.Bound, bool)) error {
 	r.binding.Fields = r.fieldSchemas()
 	r.binding.Filtering = r.schemaFiltering()
 	r.binding.Ordering = r.orderingNames()
+	return nil
+}
+
+// linkToMany resolves Meta.ToMany: each names a resource and its to-one relation back to this one.
+func (r *Resource) linkToMany(lookup func(string) (*resource.Bound, bool)) error {
+	r.toMany = map[string]*toMany{}
+	r.binding.ToMany = map[string]string{}
+	for name, tm := range r.meta.ToMany {
+		if _, clash := r.byName[name]; clash || r.relations[name] != nil {
+			return fmt.Errorf("Meta.ToMany[%q]: the name is already a field or relation of %q", name, r.meta.ResourceName)
+		}
+		b, ok := lookup(tm.Resource)
+		if !ok {
+			return fmt.Errorf("Meta.ToMany[%q]: no resource named %q is registered", name, tm.Resource)
+		}
+		target, ok := b.Binding.Impl.(*Resource)
+		if !ok {
+			return fmt.Errorf("Meta.ToMany[%q]: resource %q is not a model resource", name, tm.Resource)
+		}
+		back, ok := target.relations[tm.Via]
+		if !ok || back.to != r.meta.ResourceName {
+			return fmt.Errorf("Meta.ToMany[%q]: %q has no relation %q pointing at %q", name, tm.Resource, tm.Via, r.meta.ResourceName)
+		}
+		r.toMany[name] = &toMany{name: name, to: tm.Resource, via: tm.Via, target: target, bound: b, fk: back.column}
+		r.binding.ToMany[name] = tm.Resource
+	}
+	r.full = map[string]bool{}
+	for _, name := range r.meta.Full {
+		if r.relations[name] == nil && r.toMany[name] == nil {
+			return fmt.Errorf("Meta.Full: %q is not a relation of %q", name, r.meta.ResourceName)
+		}
+		r.full[name] = true
+	}
 	return nil
 }
 

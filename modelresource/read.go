@@ -174,8 +174,10 @@ func (r *Resource) objGetList(ctx context.Context, b *resource.Bundle) (*resourc
 	}
 	q = q.OrderBy(r.orderTerms(orders)...).
 		Limit(uint64(b.Limit)).Offset(uint64(b.Offset))
-	page.Objects, err = r.fetch(ctx, q, b.Limit)
-	return page, err
+	if page.Objects, err = r.fetch(ctx, q, b.Limit); err != nil {
+		return nil, err
+	}
+	return page, r.expand(ctx, b, page.Objects, b.Depth)
 }
 
 // orderTerms is the ORDER BY of a list: the requested terms, then the primary key as the last
@@ -246,7 +248,10 @@ func (r *Resource) objGetSet(ctx context.Context, b *resource.Bundle) (*resource
 		return &resource.Page{}, nil
 	}
 	objs, err := r.fetch(ctx, q.Where(sq.Eq{r.pk.expr: keys}), len(keys))
-	return &resource.Page{Objects: objs, TotalCount: int64(len(objs))}, err
+	if err != nil {
+		return nil, err
+	}
+	return &resource.Page{Objects: objs, TotalCount: int64(len(objs))}, r.expand(ctx, b, objs, b.Depth)
 }
 
 // parseKey reads a key from a URL by the primary key's type; false when it cannot be one.
@@ -283,7 +288,7 @@ func (r *Resource) objGet(ctx context.Context, b *resource.Bundle) (*resource.Ob
 	if err := b.Resource.Authorization().ReadDetail(ctx, b, objs[0]); err != nil {
 		return nil, err
 	}
-	return objs[0], nil
+	return objs[0], r.expand(ctx, b, objs, b.Depth)
 }
 
 // fetch runs a SELECT of r.selects and turns the rows into objects.

@@ -637,12 +637,9 @@ func TestReadFieldsDepthFormat(t *testing.T) {
 		{path: "/api/v1/author/?fields=id,nope", status: 400, code: "INVALID_VALUE", param: "fields", contains: []string{`"nope"`}},
 		{path: "/api/v1/author/1/?fields=nope", status: 400, code: "INVALID_VALUE", param: "fields"},
 		{path: "/api/v1/author/set/1/?fields=nope", status: 400, code: "INVALID_VALUE", param: "fields"},
-		// depth: 0 is what is served; relations are not expanded yet, so more is refused
+		// depth: 0 is the default; expansion itself is tested in expand_test.go
 		{path: "/api/v1/author/?depth=0&fields=id", ids: []int64{1, 2, 3, 4}},
 		{path: "/api/v1/author/1/?depth=0", body: author1},
-		{path: "/api/v1/author/?depth=1", status: 400, code: "INVALID_VALUE", param: "depth"},
-		{path: "/api/v1/author/1/?depth=1", status: 400, code: "INVALID_VALUE", param: "depth"},
-		{path: "/api/v1/author/set/1/?depth=2", status: 400, code: "INVALID_VALUE", param: "depth"},
 		{path: "/api/v1/author/?depth=-1", status: 400, code: "INVALID_VALUE", param: "depth"},
 		{path: "/api/v1/author/?depth=deep", status: 400, code: "INVALID_VALUE", param: "depth"},
 		// format
@@ -721,7 +718,7 @@ func TestReadSchema(t *testing.T) {
 		}
 	}
 	all := []string{"allowed_detail_http_methods", "allowed_list_http_methods", "default_format", "default_limit", "fields", "filtering",
-		"max_limit", "ordering", "query_fields", "relations", "required_GET_params", "required_fields_for_post", "total_count"}
+		"max_depth", "max_limit", "ordering", "query_fields", "relations", "required_GET_params", "required_fields_for_post", "total_count"}
 	authorFieldNames := []string{"active", "bio", "born", "created_at", "id", "mentor_id", "name", "publisher__name", "publisher_id", "rating", "resource_uri", "updated_at"}
 	stringLookups := `["exact", "iexact", "contains", "icontains", "startswith", "istartswith", "endswith", "iendswith", "in", "range", "gt", "gte", "lt", "lte", "isnull"]`
 	runReads(t, nil, []readCase{

@@ -224,7 +224,7 @@ func (r *Resource) reread(ctx context.Context, b *resource.Bundle, key any) (*re
 	if len(objs) == 0 {
 		return nil, r.notFound(r.keyText(key))
 	}
-	return objs[0], nil
+	return objs[0], r.expand(ctx, b, objs, 0)
 }
 
 func (r *Resource) keyText(key any) string {

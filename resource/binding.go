@@ -47,8 +47,9 @@ type Binding struct {
 	Filtering map[string]any
 	// Ordering is the effective ordering allow-list.
 	Ordering []string
-	// Relations lists the to-one relations: name → related resource name.
+	// Relations lists the to-one relations: name → related resource name; ToMany the to-many ones.
 	Relations map[string]string
+	ToMany    map[string]string
 	// Atomic runs fn in one transaction (the context it passes carries it), committing when fn returns
 	// nil. Resources without writes leave it nil.
 	Atomic func(ctx context.Context, fn func(ctx context.Context) error) error
@@ -100,6 +101,14 @@ func (r *Bound) URI(key string) string { return r.API.prefix + r.Name + "/" + ke
 
 // ListURI returns the resource's list endpoint.
 func (r *Bound) ListURI() string { return r.API.prefix + r.Name + "/" }
+
+// MaxDepth returns how deep depth= may expand relations.
+func (r *Bound) MaxDepth() int {
+	if r.Meta.MaxDepth > 0 {
+		return r.Meta.MaxDepth
+	}
+	return 3
+}
 
 // Limits returns the default and maximum page sizes.
 func (r *Bound) Limits() (def, max int) {

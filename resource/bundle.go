@@ -40,6 +40,8 @@ type Bundle struct {
 	Items []map[string]any
 	// Partial is true for PATCH: fields absent from Data keep their values.
 	Partial bool
+	// Depth is how many levels of relations to expand (depth=), already capped by the resource.
+	Depth int
 	// Limit and Offset are the page asked for, already checked against the resource's limits.
 	Limit, Offset int
 	// Filters are the request's parsed filters, set by the list steps after BuildFilters; Ordering its

@@ -129,10 +129,7 @@ func checkReadParams(b *Bundle) error {
 		if err != nil || n < 0 {
 			return apierror.New(apierror.InvalidValue, "Invalid depth %q provided. Please provide an integer >= 0.", d).With("parameter", "depth")
 		}
-		if n > 0 {
-			return apierror.New(apierror.InvalidValue, "depth=%d: %q expands no relations; related objects are shown by their key (e.g. location_id).", n, b.Resource.Name).
-				With("parameter", "depth")
-		}
+		b.Depth = min(n, b.Resource.MaxDepth())
 	}
 	if f := b.Query.Get("format"); f != "" && f != "json" {
 		return apierror.New(apierror.NotAcceptable, "format=%s is not offered; use json.", f).With("parameter", "format")

@@ -28,6 +28,14 @@ type Meta struct {
 	// column ends in "_id" and whose table one registered resource serves are declared automatically
 	// (location_id → "location"); an entry here adds or corrects one.
 	Relations map[string]Relation
+	// ToMany declares to-many relations, each the reverse of a to-one relation of another resource:
+	// "datapoints": {Resource: "datapoint", Via: "location"}. depth= expands them.
+	ToMany map[string]ToMany
+	// Full lists relations (to-one or to-many) always expanded one level, whatever depth= says
+	// (Tastypie's full=True).
+	Full []string
+	// MaxDepth caps depth= (3 when zero).
+	MaxDepth int
 	// QueryFields adds read-only fields taken through to-one relations, named by their path:
 	// "campaign__name" shows the campaign's name beside campaign_id.
 	QueryFields []string
@@ -78,6 +86,12 @@ type Relation struct {
 	Column string
 	// To is the related resource's name: "location".
 	To string
+}
+
+// ToMany is a to-many relation: the objects of Resource whose to-one relation Via points at this one.
+type ToMany struct {
+	Resource string
+	Via      string
 }
 
 // Lookups is the list of lookups allowed on a field, or one of the markers All and AllWithRelations.

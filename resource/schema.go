@@ -40,6 +40,12 @@ func (r *Bound) FieldNames() map[string]bool {
 	for _, f := range r.Binding.Fields {
 		out[f.Name] = true
 	}
+	for name := range r.Binding.Relations {
+		out[name] = true
+	}
+	for name := range r.Binding.ToMany {
+		out[name] = true
+	}
 	return out
 }
 
@@ -122,6 +128,10 @@ func (r *Bound) Schema() map[string]any {
 	for name, to := range r.Binding.Relations {
 		rels[name] = map[string]any{"related_type": "to_one", "resource": to, "related_schema": r.API.prefix + to + "/schema/"}
 	}
+	for name, to := range r.Binding.ToMany {
+		rels[name] = map[string]any{"related_type": "to_many", "resource": to, "related_schema": r.API.prefix + to + "/schema/"}
+	}
+	s["max_depth"] = int64(r.MaxDepth())
 	s["relations"] = rels
 	return s
 }
