@@ -63,30 +63,40 @@ func (a APIKey) Authenticate(ctx context.Context, r *http.Request) (*resource.Us
 		u := e.user
 		return &u, nil
 	}
-	id, ok := KeyID(key)
-	if !ok {
-		return nil, notAuthenticated("The API key is not valid.")
-	}
-	stored, err := a.Store.KeyByID(ctx, id)
+	// Concurrent requests with the same uncached key share one verification (one bcrypt).
+	v, err := a.Cache.once(ck, func() (any, error) { return a.verify(ctx, ck, username, key) })
 	if err != nil {
 		return nil, err
 	}
+	u := v.(resource.User)
+	return &u, nil
+}
+
+// verify checks a key against the Store, records its use and caches the result.
+func (a APIKey) verify(ctx context.Context, ck [32]byte, username, key string) (resource.User, error) {
+	id, ok := KeyID(key)
+	if !ok {
+		return resource.User{}, notAuthenticated("The API key is not valid.")
+	}
+	stored, err := a.Store.KeyByID(ctx, id)
+	if err != nil {
+		return resource.User{}, err
+	}
 	if stored == nil || !matches(stored.Hash, key) {
-		return nil, notAuthenticated("The API key is not valid.")
+		return resource.User{}, notAuthenticated("The API key is not valid.")
 	}
 	if stored.Revoked {
-		return nil, notAuthenticated("The API key has been revoked.")
+		return resource.User{}, notAuthenticated("The API key has been revoked.")
 	}
 	if username != "" && subtle.ConstantTimeCompare([]byte(username), []byte(stored.User.Username)) != 1 {
-		return nil, notAuthenticated("The API key is not valid.")
+		return resource.User{}, notAuthenticated("The API key is not valid.")
 	}
 	now := a.Cache.clock()
 	if err := a.Store.TouchKey(ctx, stored.ID, now.UTC()); err != nil {
-		return nil, err
+		return resource.User{}, err
 	}
 	a.Cache.put(ck, cached{user: stored.User, keyID: stored.ID, touched: now})
-	u := stored.User
-	return &u, nil
+	return stored.User, nil
 }
 
 // Challenge names the schemes APIKey accepts, for WWW-Authenticate.
@@ -146,7 +156,11 @@ func (c Chain) Authenticate(ctx context.Context, r *http.Request) (*resource.Use
 		}
 	}
 	if s, _ := scheme(r); s != "" {
-		return nil, notAuthenticated("The %q authorization scheme is not accepted here.", s)
+		// Name the scheme only when it looks like one: a bare key must not be echoed back.
+		if len(s) <= 20 && strings.IndexFunc(s, func(r rune) bool { return r < 'a' || r > 'z' }) < 0 {
+			return nil, notAuthenticated("The %q authorization scheme is not accepted here.", s)
+		}
+		return nil, notAuthenticated("The Authorization header's authorization scheme is not accepted here.")
 	}
 	return nil, nil
 }

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/tastygo/tastygo/resource"
 )
 
@@ -25,6 +27,8 @@ type Cache struct {
 	now func() time.Time
 	mu  sync.Mutex
 	m   map[[32]byte]*cached
+	// flight lets concurrent misses of one credential share a single verification.
+	flight singleflight.Group
 }
 
 type cached struct {
@@ -99,6 +103,16 @@ func (c *Cache) touchDue(k [32]byte) bool {
 		return true
 	}
 	return false
+}
+
+// once runs verify for a credential, shared by every caller that asks for the same one meanwhile;
+// without a cache each caller verifies on its own.
+func (c *Cache) once(k [32]byte, verify func() (any, error)) (any, error) {
+	if c == nil || c.ttl < 0 {
+		return verify()
+	}
+	v, err, _ := c.flight.Do(string(k[:]), verify)
+	return v, err
 }
 
 // Evict forgets every cached verification of a key, for example right after revoking it.
