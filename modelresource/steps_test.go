@@ -3,6 +3,7 @@ package modelresource_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -216,7 +217,7 @@ func TestEveryStepIsOverridable(t *testing.T) {
 				r := c.do("GET", "/api/v1/book/?q=GERM", nil)
 				jsonEqual(t, field(r.body, "meta", "total_count"), "1")
 				jsonEqual(t, field(r.body, "objects", 0, "title"), `"Germinal"`)
-				if r := c.do("DELETE", "/api/v1/book/?q=nana", nil); r.status != 204 {
+				if r := c.do("DELETE", "/api/v1/book/?q=nana", nil); r.status != 200 || field(r.body, "deleted") != json.Number("1") {
 					t.Errorf("DELETE: %d %s", r.status, r.raw)
 				}
 				if n := c.count("SELECT count(*) FROM book WHERE title = 'Nana'"); n != 0 {
@@ -230,7 +231,7 @@ func TestEveryStepIsOverridable(t *testing.T) {
 			check: func(t *testing.T, c *client) {
 				jsonEqual(t, field(c.do("GET", "/api/v1/book/", nil).body, "meta", "total_count"), "4")
 				jsonEqual(t, field(c.do("GET", "/api/v1/book/set/4;5/", nil).body, "not_found"), `["5"]`)
-				if r := c.do("DELETE", "/api/v1/book/?author_id=3", nil); r.status != 204 {
+				if r := c.do("DELETE", "/api/v1/book/?author_id=3", nil); r.status != 200 || field(r.body, "deleted") != json.Number("1") {
 					t.Errorf("DELETE: %d %s", r.status, r.raw)
 				}
 				if n := c.count("SELECT count(*) FROM book WHERE author_id = 3"); n != 1 {

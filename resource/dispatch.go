@@ -66,10 +66,14 @@ func defaultDispatch(ctx context.Context, b *Bundle) (*Response, error) {
 		if s.ObjDeleteList == nil {
 			return nil, notOffered(b)
 		}
-		if _, err := s.ObjDeleteList(ctx, b); err != nil {
+		n, err := s.ObjDeleteList(ctx, b)
+		if err != nil {
 			return nil, err
 		}
-		return &Response{Status: http.StatusNoContent}, nil
+		if b.Resource.Meta.QuietWrites {
+			return &Response{Status: http.StatusNoContent}, nil
+		}
+		return &Response{Status: http.StatusOK, Body: map[string]any{"deleted": n}}, nil
 	}
 	return nil, notOffered(b)
 }
