@@ -33,6 +33,7 @@ func (r *Resource) defaultSteps() resource.Steps {
 		ObjUpdate:       r.objUpdate,
 		ObjDelete:       r.objDelete,
 		ObjDeleteList:   r.objDeleteList,
+		ObjUpdateList:   r.objUpdateList,
 	}
 }
 

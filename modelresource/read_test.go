@@ -736,7 +736,7 @@ func TestReadSchema(t *testing.T) {
 		}},
 		{name: "author methods and limits", path: "/api/v1/author/schema/", check: func(t *testing.T, c *client, r response) {
 			for k, want := range map[string]string{
-				"allowed_list_http_methods":   `["get", "post", "delete"]`,
+				"allowed_list_http_methods":   `["get", "post", "patch", "delete"]`,
 				"allowed_detail_http_methods": `["get", "put", "patch", "delete"]`,
 				"default_format":              `"application/json"`,
 				"default_limit":               `20`,
@@ -838,10 +838,10 @@ func TestReadOptions(t *testing.T) {
 		return `{"name": "Author", "description": "", "renders": ["application/json"], "parses": ["application/json"], "actions": ` + actions + `}`
 	}
 	runReads(t, nil, []readCase{
-		{method: "OPTIONS", path: "/api/v1/author/", allow: "GET, POST, DELETE, OPTIONS", body: drf(`{"POST": ` + authorActions + `}`)},
-		{method: "OPTIONS", path: "/api/v1/author", allow: "GET, POST, DELETE, OPTIONS", body: drf(`{"POST": ` + authorActions + `}`)},
+		{method: "OPTIONS", path: "/api/v1/author/", allow: "GET, POST, PATCH, DELETE, OPTIONS", body: drf(`{"POST": ` + authorActions + `}`)},
+		{method: "OPTIONS", path: "/api/v1/author", allow: "GET, POST, PATCH, DELETE, OPTIONS", body: drf(`{"POST": ` + authorActions + `}`)},
 		{method: "OPTIONS", path: "/api/v1/author/1/", allow: "GET, PUT, PATCH, DELETE, OPTIONS", body: drf(`{"PUT": ` + authorActions + `}`)},
-		{name: "book choices and required", method: "OPTIONS", path: "/api/v1/book/", allow: "GET, POST, DELETE, OPTIONS", check: func(t *testing.T, c *client, r response) {
+		{name: "book choices and required", method: "OPTIONS", path: "/api/v1/book/", allow: "GET, POST, PATCH, DELETE, OPTIONS", check: func(t *testing.T, c *client, r response) {
 			jsonEqual(t, field(r.body, "actions", "POST", "genre"), `{"label": "Genre", "max_length": 20, "read_only": false, "required": false, "type": "choice",
 				"choices": [{"display_name": "novel", "value": "novel"}, {"display_name": "poetry", "value": "poetry"}, {"display_name": "essay", "value": "essay"}]}`)
 			jsonEqual(t, field(r.body, "actions", "POST", "author_id"), `{"label": "Author id", "read_only": false, "required": true, "type": "integer"}`)
@@ -878,12 +878,12 @@ func TestReadMethods(t *testing.T) {
 			}
 		}},
 		{name: "HEAD on a missing detail", method: "HEAD", path: "/api/v1/author/99/", status: 404},
-		{name: "PUT on a list", method: "PUT", path: "/api/v1/author/", status: 405, code: "METHOD_NOT_ALLOWED", allow: "GET, POST, DELETE, OPTIONS",
-			body: `{"success": false, "code": "METHOD_NOT_ALLOWED", "details": {"allowed": ["GET", "POST", "DELETE", "OPTIONS"]},
-				"error": "PUT is not allowed on the list of \"author\". Allowed: GET, POST, DELETE, OPTIONS."}`},
-		{name: "PUT on a list without the slash", method: "PUT", path: "/api/v1/book", status: 405, code: "METHOD_NOT_ALLOWED", allow: "GET, POST, DELETE, OPTIONS"},
+		{name: "PUT on a list", method: "PUT", path: "/api/v1/author/", status: 405, code: "METHOD_NOT_ALLOWED", allow: "GET, POST, PATCH, DELETE, OPTIONS",
+			body: `{"success": false, "code": "METHOD_NOT_ALLOWED", "details": {"allowed": ["GET", "POST", "PATCH", "DELETE", "OPTIONS"]},
+				"error": "PUT is not allowed on the list of \"author\". Allowed: GET, POST, PATCH, DELETE, OPTIONS."}`},
+		{name: "PUT on a list without the slash", method: "PUT", path: "/api/v1/book", status: 405, code: "METHOD_NOT_ALLOWED", allow: "GET, POST, PATCH, DELETE, OPTIONS"},
 		{name: "POST on a detail", method: "POST", path: "/api/v1/author/1/", status: 405, code: "METHOD_NOT_ALLOWED", allow: "GET, PUT, PATCH, DELETE, OPTIONS"},
-		{name: "TRACE on a list", method: "TRACE", path: "/api/v1/author/", status: 405, code: "METHOD_NOT_ALLOWED", allow: "GET, POST, DELETE, OPTIONS"},
+		{name: "TRACE on a list", method: "TRACE", path: "/api/v1/author/", status: 405, code: "METHOD_NOT_ALLOWED", allow: "GET, POST, PATCH, DELETE, OPTIONS"},
 	})
 }
 

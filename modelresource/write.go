@@ -450,3 +450,127 @@ func parseDefault(c dialect.Column) (any, bool) {
 	}
 	return v, true
 }
+
+// updateChunk bounds the keys of one UPDATE of a PATCH on the list.
+const updateChunk = 500
+
+// objUpdateList applies b.Data, a partial object, to every row the request's filters match, and
+// returns how many. It refuses without any filter, as DELETE does. The rows are those the user may
+// read and update; a change that would move a row out of what the user may read (say, to a location
+// outside their region) is refused as a whole with 403.
+func (r *Resource) objUpdateList(ctx context.Context, b *resource.Bundle) (int64, error) {
+	s := b.Resource.Steps
+	if err := s.ValidateFilters(ctx, b); err != nil {
+		return 0, err
+	}
+	fs, err := s.BuildFilters(ctx, b)
+	if err != nil {
+		return 0, err
+	}
+	if len(fs) == 0 {
+		return 0, apierror.New(apierror.MissingParameter, "PATCH on the %s list needs at least one filter; it never changes everything.", r.meta.ResourceName).
+			With("parameter", "filter")
+	}
+	if err := s.Hydrate(ctx, b); err != nil {
+		return 0, err
+	}
+	values, err := r.validate(b, modePatch)
+	if err != nil {
+		return 0, err
+	}
+	if len(values) == 0 {
+		return 0, apierror.New(apierror.ValidationError, "The body names no field to change.").With("fields", map[string]any{})
+	}
+	b.Filters = fs
+	q, err := s.GetObjectList(ctx, b)
+	if err != nil {
+		return 0, err
+	}
+	if q, err = s.ApplyFilters(ctx, b, q, fs); err != nil {
+		return 0, err
+	}
+	authz := b.Resource.Authorization()
+	readable, err := authz.ReadList(ctx, b)
+	if err != nil {
+		return 0, err
+	}
+	updatable, err := authz.UpdateList(ctx, b)
+	if err != nil {
+		return 0, err
+	}
+	for _, cond := range []sq.Sqlizer{readable, updatable} {
+		if cond != nil {
+			q = q.Where(cond)
+		}
+	}
+	var n int64
+	err = r.atomic(ctx, func(ctx context.Context) error {
+		keys, err := r.keys(ctx, q)
+		if err != nil {
+			return err
+		}
+		for start := 0; start < len(keys); start += updateChunk {
+			chunk := keys[start:min(start+updateChunk, len(keys))]
+			upd := r.d.Builder().Update(r.alias).Where(sq.Eq{r.pk.expr: chunk})
+			for _, a := range values {
+				upd = upd.Set(r.d.Quote(a.col.Name), a.value)
+			}
+			if r.updatedAt != nil {
+				upd = upd.Set(r.d.Quote(r.updatedAt.Name), r.d.Bind(r.updatedAt.Type, r.d.Now()))
+			}
+			query, args, err := upd.ToSql()
+			if err != nil {
+				return err
+			}
+			if _, err := r.querier(ctx).ExecContext(ctx, query, args...); err != nil {
+				return r.d.Classify(err)
+			}
+			if readable != nil {
+				if err := r.stillReadable(ctx, chunk, readable); err != nil {
+					return err
+				}
+			}
+		}
+		n = int64(len(keys))
+		return nil
+	})
+	return n, err
+}
+
+// keys runs a query for the primary keys of what it selects.
+func (r *Resource) keys(ctx context.Context, q sq.SelectBuilder) ([]any, error) {
+	query, args, err := q.RemoveColumns().Columns(r.pk.expr).ToSql()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := r.querier(ctx).QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, r.d.Classify(err)
+	}
+	defer rows.Close()
+	var keys []any
+	for rows.Next() {
+		k := cell{t: r.pk.Type}
+		if err := rows.Scan(&k); err != nil {
+			return nil, r.d.Classify(err)
+		}
+		keys = append(keys, k.v)
+	}
+	return keys, r.d.Classify(rows.Err())
+}
+
+// stillReadable refuses a change that moved rows out of what the user may read.
+func (r *Resource) stillReadable(ctx context.Context, keys []any, readable sq.Sqlizer) error {
+	query, args, err := r.d.Builder().Select("count(*)").From(r.alias).Where(sq.Eq{r.pk.expr: keys}).Where(readable).ToSql()
+	if err != nil {
+		return err
+	}
+	var n int
+	if err := r.querier(ctx).QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+		return r.d.Classify(err)
+	}
+	if n != len(keys) {
+		return apierror.New(apierror.Forbidden, "The change would move %d %s object(s) out of what you may see.", len(keys)-n, r.meta.ResourceName)
+	}
+	return nil
+}

@@ -832,10 +832,10 @@ func TestWriteRejected(t *testing.T) {
 
 		// Methods.
 		{name: "PUT on the list", method: "PUT", path: "/api/v1/book/", body: `{"objects": []}`,
-			status: 405, code: "METHOD_NOT_ALLOWED", details: `{"allowed": ["GET", "POST", "DELETE", "OPTIONS"]}`, allow: "GET, POST, DELETE, OPTIONS"},
+			status: 405, code: "METHOD_NOT_ALLOWED", details: `{"allowed": ["GET", "POST", "PATCH", "DELETE", "OPTIONS"]}`, allow: "GET, POST, PATCH, DELETE, OPTIONS"},
 		{name: "PUT on the list by override", method: "POST", path: "/api/v1/book/", body: `[{"title": "T", "author_id": 1}]`,
 			header: map[string]string{"X-HTTP-Method-Override": "PUT"},
-			status: 405, code: "METHOD_NOT_ALLOWED", details: `{"allowed": ["GET", "POST", "DELETE", "OPTIONS"]}`, allow: "GET, POST, DELETE, OPTIONS"},
+			status: 405, code: "METHOD_NOT_ALLOWED", details: `{"allowed": ["GET", "POST", "PATCH", "DELETE", "OPTIONS"]}`, allow: "GET, POST, PATCH, DELETE, OPTIONS"},
 		{name: "POST on an object", method: "POST", path: "/api/v1/book/1/", body: `{"title": "T"}`,
 			status: 405, code: "METHOD_NOT_ALLOWED", details: `{"allowed": ["GET", "PUT", "PATCH", "DELETE", "OPTIONS"]}`, allow: "GET, PUT, PATCH, DELETE, OPTIONS"},
 	}

@@ -116,7 +116,7 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 			return nil, fmt.Errorf("resource %q: %w", m.ResourceName, err)
 		}
 		b := &Bound{Name: m.ResourceName, Meta: m, Binding: binding, API: a}
-		if b.listMethods, err = methods(m.ListMethods, []string{"get", "post", "delete"}, "ListMethods"); err != nil {
+		if b.listMethods, err = methods(m.ListMethods, []string{"get", "post", "patch", "delete"}, "ListMethods"); err != nil {
 			return nil, fmt.Errorf("resource %q: %w", m.ResourceName, err)
 		}
 		if b.detailMethods, err = methods(m.DetailMethods, []string{"get", "put", "patch", "delete"}, "DetailMethods"); err != nil {

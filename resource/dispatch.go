@@ -52,6 +52,8 @@ func defaultDispatch(ctx context.Context, b *Bundle) (*Response, error) {
 		return &Response{Status: http.StatusOK, Body: obj}, nil
 	case b.Kind == KindList && b.Method == http.MethodPost:
 		return postList(ctx, b)
+	case b.Kind == KindList && b.Method == http.MethodPatch:
+		return patchList(ctx, b)
 	case b.Kind == KindDetail && (b.Method == http.MethodPut || b.Method == http.MethodPatch):
 		return putOrPatchDetail(ctx, b)
 	case b.Kind == KindDetail && b.Method == http.MethodDelete:

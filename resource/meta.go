@@ -47,7 +47,7 @@ type Meta struct {
 	Ordering []string
 
 	// ListMethods and DetailMethods are the HTTP methods allowed on the list and on one object,
-	// lower-case as in Tastypie. Empty means get, post and delete on the list, and get, put, patch and
+	// lower-case as in Tastypie. Empty means get, post, patch and delete on the list, and get, put, patch and
 	// delete on an object.
 	ListMethods   []string
 	DetailMethods []string

@@ -53,6 +53,10 @@ type ObjDeleteFunc func(ctx context.Context, b *Bundle) error
 // ObjDeleteListFunc deletes every object the request's filters match and returns how many.
 type ObjDeleteListFunc func(ctx context.Context, b *Bundle) (int64, error)
 
+// ObjUpdateListFunc applies b.Data, a partial object, to every object the request's filters match
+// (PATCH on the list with filters) and returns how many.
+type ObjUpdateListFunc func(ctx context.Context, b *Bundle) (int64, error)
+
 // HydrateFunc prepares b.Data, the decoded body, before it is validated and saved.
 type HydrateFunc func(ctx context.Context, b *Bundle) error
 
@@ -72,6 +76,7 @@ type Steps struct {
 	ObjUpdate       ObjUpdateFunc
 	ObjDelete       ObjDeleteFunc
 	ObjDeleteList   ObjDeleteListFunc
+	ObjUpdateList   ObjUpdateListFunc
 	Hydrate         HydrateFunc
 	Dehydrate       DehydrateFunc
 }
@@ -131,6 +136,11 @@ type ObjListDeleter interface {
 	ObjDeleteList(ctx context.Context, b *Bundle, next ObjDeleteListFunc) (int64, error)
 }
 
+// ObjListUpdater overrides ObjUpdateList.
+type ObjListUpdater interface {
+	ObjUpdateList(ctx context.Context, b *Bundle, next ObjUpdateListFunc) (int64, error)
+}
+
 // Hydrater overrides Hydrate.
 type Hydrater interface {
 	Hydrate(ctx context.Context, b *Bundle, next HydrateFunc) error
@@ -182,6 +192,9 @@ func withOverrides(self any, d Steps) Steps {
 	}
 	if o, ok := self.(ObjListDeleter); ok {
 		s.ObjDeleteList = func(ctx context.Context, b *Bundle) (int64, error) { return o.ObjDeleteList(ctx, b, d.ObjDeleteList) }
+	}
+	if o, ok := self.(ObjListUpdater); ok {
+		s.ObjUpdateList = func(ctx context.Context, b *Bundle) (int64, error) { return o.ObjUpdateList(ctx, b, d.ObjUpdateList) }
 	}
 	if o, ok := self.(Hydrater); ok {
 		s.Hydrate = func(ctx context.Context, b *Bundle) error { return o.Hydrate(ctx, b, d.Hydrate) }
