@@ -358,6 +358,7 @@ func (r *Resource) link(lookup func(string) (*resource.Bound, bool)) error {
 func (r *Resource) linkToMany(lookup func(string) (*resource.Bound, bool)) error {
 	r.toMany = map[string]*toMany{}
 	r.binding.ToMany = map[string]string{}
+	r.binding.SubLists = map[string]resource.SubList{}
 	for name, tm := range r.meta.ToMany {
 		if _, clash := r.byName[name]; clash || r.relations[name] != nil {
 			return fmt.Errorf("Meta.ToMany[%q]: the name is already a field or relation of %q", name, r.meta.ResourceName)
@@ -376,6 +377,7 @@ func (r *Resource) linkToMany(lookup func(string) (*resource.Bound, bool)) error
 		}
 		r.toMany[name] = &toMany{name: name, to: tm.Resource, via: tm.Via, target: target, bound: b, fk: back.column}
 		r.binding.ToMany[name] = tm.Resource
+		r.binding.SubLists[name] = resource.SubList{Resource: tm.Resource, Via: tm.Via}
 	}
 	r.full = map[string]bool{}
 	for _, name := range r.meta.Full {

@@ -144,6 +144,17 @@ func (r *Resource) readQuery(ctx context.Context, b *resource.Bundle, withFilter
 	if cond != nil {
 		q = q.Where(cond)
 	}
+	if b.Parent != nil {
+		rel, ok := r.relations[b.Parent.Via]
+		if !ok {
+			return q, fmt.Errorf("modelresource %q: no relation %q for a sub-resource list", r.meta.ResourceName, b.Parent.Via)
+		}
+		key, ok := rel.target.parseKey(b.Parent.Key)
+		if !ok {
+			return q, rel.target.notFound(b.Parent.Key)
+		}
+		q = q.Where(sq.Eq{rel.column.expr: key})
+	}
 	return q, nil
 }
 

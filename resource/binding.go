@@ -50,6 +50,9 @@ type Binding struct {
 	// Relations lists the to-one relations: name → related resource name; ToMany the to-many ones.
 	Relations map[string]string
 	ToMany    map[string]string
+	// SubLists are the to-many relations served as lists under an object: name → the listed resource
+	// and its to-one relation back (/api/v1/location/3/children/).
+	SubLists map[string]SubList
 	// Atomic runs fn in one transaction (the context it passes carries it), committing when fn returns
 	// nil. Resources without writes leave it nil.
 	Atomic func(ctx context.Context, fn func(ctx context.Context) error) error
@@ -58,6 +61,12 @@ type Binding struct {
 	Link func(lookup func(name string) (*Bound, bool)) error
 	// Impl is the implementation's own value, for implementations that need to find each other in Link.
 	Impl any
+}
+
+// SubList is a to-many relation listed under an object.
+type SubList struct {
+	Resource string
+	Via      string
 }
 
 // FieldSchema describes one field as the schema endpoint shows it.

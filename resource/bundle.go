@@ -40,6 +40,9 @@ type Bundle struct {
 	Items []map[string]any
 	// Partial is true for PATCH: fields absent from Data keep their values.
 	Partial bool
+	// Parent, on a sub-resource list (/api/v1/location/3/children/), names the object whose to-many
+	// relation the list is: only objects whose to-one relation Via points at Key are listed.
+	Parent *Parent
 	// Depth is how many levels of relations to expand (depth=), already capped by the resource.
 	Depth int
 	// Limit and Offset are the page asked for, already checked against the resource's limits.
@@ -52,6 +55,16 @@ type Bundle struct {
 	User *User
 	// RequestID identifies the request in logs and in error bodies.
 	RequestID string
+}
+
+// Parent is the object a sub-resource list belongs to.
+type Parent struct {
+	// Via is the listed resource's to-one relation that points at the parent.
+	Via string
+	// Key is the parent's key, as written in the URL.
+	Key string
+	// URI is the sub-resource list's own path, /api/v1/location/3/children/.
+	URI string
 }
 
 // Page is one page of a list.

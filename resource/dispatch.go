@@ -224,7 +224,11 @@ func pageURI(b *Bundle, offset int) string {
 		q += "&"
 	}
 	q += "limit=" + strconv.Itoa(b.Limit) + "&offset=" + strconv.Itoa(offset)
-	return b.Resource.ListURI() + "?" + q
+	list := b.Resource.ListURI()
+	if b.Parent != nil {
+		list = b.Parent.URI
+	}
+	return list + "?" + q
 }
 
 func getSet(ctx context.Context, b *Bundle) (*Response, error) {

@@ -22,6 +22,7 @@ func (a *API) routes() *mux.Router {
 	r.Handle(p, a.handler(a.serveListing))
 	r.Handle(p+name+"/schema{slash:/?}", a.handler(a.resourceHandler(KindSchema)))
 	r.Handle(p+name+"/set/{keys:[^/]*}{slash:/?}", a.handler(a.resourceHandler(KindSet)))
+	r.Handle(p+name+"/{key:[^/]+}/{relation:[a-z0-9_]+}{slash:/?}", a.handler(a.subResourceHandler()))
 	r.Handle(p+name+"/{key:[^/]+}{slash:/?}", a.handler(a.resourceHandler(KindDetail)))
 	r.Handle(p+name+"{slash:/?}", a.handler(a.resourceHandler(KindList)))
 	r.NotFoundHandler = a.handler(func(ctx context.Context, w http.ResponseWriter, r *http.Request, rid string) (*Response, error) {
@@ -128,6 +129,40 @@ func (a *API) serveResource(kind Kind) handlerFunc {
 			}
 		}
 		return res.Steps.Dispatch(withBundle(ctx, b), b)
+	}
+}
+
+// subResourceHandler serves GET /api/v1/<name>/<key>/<relation>/: the to-many relation of one object
+// as a list of the related resource, with all its filters, ordering, pages and depth. The parent must
+// exist and be visible to the user (404 otherwise).
+func (a *API) subResourceHandler() handlerFunc {
+	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, rid string) (*Response, error) {
+		vars := mux.Vars(r)
+		parent, ok := a.resources[vars["name"]]
+		if !ok || parent == nil {
+			return nil, apierror.New(apierror.ResourceNotFound, "There is no resource named %q.", vars["name"]).With("resource", vars["name"])
+		}
+		sub, ok := parent.Binding.SubLists[vars["relation"]]
+		if !ok {
+			return nil, apierror.New(apierror.ResourceNotFound, "%q has no to-many relation %q.", parent.Name, vars["relation"]).
+				With("resource", parent.Name).With("relation", vars["relation"])
+		}
+		target := a.resources[sub.Resource]
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			return nil, apierror.New(apierror.MethodNotAllowed, "%s is not allowed on a relation's list. Allowed: GET.", r.Method).
+				With("allowed", []string{http.MethodGet})
+		}
+		user, err := target.authn.Authenticate(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		pb := &Bundle{Resource: parent, Request: r, Method: http.MethodGet, Kind: KindDetail, Key: vars["key"], User: user, RequestID: rid, Query: map[string][]string{}}
+		if _, err := parent.Steps.ObjGet(withBundle(ctx, pb), pb); err != nil {
+			return nil, err
+		}
+		b := &Bundle{Resource: target, Request: r, Method: r.Method, Kind: KindList, Query: r.URL.Query(), User: user, RequestID: rid,
+			Parent: &Parent{Via: sub.Via, Key: vars["key"], URI: parent.URI(vars["key"]) + vars["relation"] + "/"}}
+		return getList(withBundle(ctx, b), b)
 	}
 }
 
