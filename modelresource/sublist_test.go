@@ -44,7 +44,9 @@ func TestSubResourceList(t *testing.T) {
 			{name: "a filter narrows the relation", path: "/api/v1/author/3/books/?title__icontains=room&fields=id", wantStatus: 200,
 				check: func(t *testing.T, body any) { jsonEqual(t, field(body, "meta", "total_count"), "1") }},
 			{name: "depth expands the listed objects", path: "/api/v1/author/1/books/?depth=1&limit=1", wantStatus: 200,
-				check: func(t *testing.T, body any) { jsonEqual(t, field(body, "objects", 0, "author", "name"), `"Émile Zola"`) }},
+				check: func(t *testing.T, body any) {
+					jsonEqual(t, field(body, "objects", 0, "author", "name"), `"Émile Zola"`)
+				}},
 			{name: "a relation of a resource to itself", path: "/api/v1/author/1/mentees/?fields=id,name", wantStatus: 200,
 				check: func(t *testing.T, body any) {
 					jsonEqual(t, field(body, "objects"), `[{"id": 2, "name": "Guy de Maupassant", "resource_uri": "/api/v1/author/2/"}]`)
