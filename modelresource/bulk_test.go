@@ -197,3 +197,38 @@ func TestPatchWhereStatementsAreBounded(t *testing.T) {
 		})
 	}
 }
+
+// An array POST writes with a few multi-row statements, not some per object, and answers every object
+// as a GET shows it, in the order sent.
+func TestArrayPostStatementsAreBounded(t *testing.T) {
+	for _, backend := range testdb.Backends {
+		t.Run(string(backend), func(t *testing.T) {
+			db, d, counter := testdb.OpenCounting(t, backend)
+			createFixture(t, db, d)
+			c := newClient(t, db, d)
+			items := make([]map[string]any, 1200)
+			for i := range items {
+				items[i] = map[string]any{"title": fmt.Sprint("copy ", i), "author_id": 1 + i%4, "pages": i}
+			}
+			items[7]["genre"] = "essay" // a different set of fields: its own statement
+			counter.Reset()
+			r := c.do("POST", "/api/v1/book/", items)
+			if r.status != 201 {
+				t.Fatalf("%d %s", r.status, r.raw)
+			}
+			objs := field(r.body, "objects").([]any)
+			if len(objs) != 1200 || field(objs[7], "genre") != "essay" || field(objs[1199], "title") != "copy 1199" {
+				t.Fatalf("%d objects; 7: %v; last: %v", len(objs), objs[7], objs[1199])
+			}
+			// per chunk of at most 500 rows with the same fields (3 + 1 here): SAVEPOINT, INSERT, RELEASE;
+			// then one SELECT per 500 keys
+			if n := counter.N(); n != 4*3+3 {
+				t.Errorf("%d statements for 1200 objects, want 15", n)
+			}
+			jsonEqual(t, objs[500], c.do("GET", field(objs[500], "resource_uri").(string), nil).raw)
+			if n := c.count("SELECT count(*) FROM book"); n != 1205 {
+				t.Errorf("%d books", n)
+			}
+		})
+	}
+}

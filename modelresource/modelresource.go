@@ -137,11 +137,12 @@ func (r *Resource) Bind(ctx context.Context, env *resource.Env) (*resource.Bindi
 		return nil, err
 	}
 	r.binding = &resource.Binding{
-		Steps:     r.defaultSteps(),
-		Atomic:    r.atomic,
-		Link:      r.link,
-		Impl:      r,
-		Relations: r.relationTargets(),
+		Steps:      r.defaultSteps(),
+		Atomic:     r.atomic,
+		CreateMany: r.createMany,
+		Link:       r.link,
+		Impl:       r,
+		Relations:  r.relationTargets(),
 	}
 	return r.binding, nil
 }

@@ -149,6 +149,7 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 			return nil, fmt.Errorf("resource %q: %w", m.ResourceName, err)
 		}
 		b.Steps = withOverrides(r, defaults)
+		_, b.createOverridden = r.(ObjCreator)
 		a.resources[m.ResourceName] = b
 		a.names = append(a.names, m.ResourceName)
 	}

@@ -53,6 +53,10 @@ type Binding struct {
 	// SubLists are the to-many relations served as lists under an object: name → the listed resource
 	// and its to-one relation back (/api/v1/location/3/children/).
 	SubLists map[string]SubList
+	// CreateMany creates the objects of an array POST at once (a few multi-row statements instead of
+	// some per object), as ObjCreate would one by one, and returns them in order; errors name the item
+	// with AtIndex. It is used only while ObjCreate is not overridden. May be nil.
+	CreateMany func(ctx context.Context, items []*Bundle) ([]*Object, error)
 	// Atomic runs fn in one transaction (the context it passes carries it), committing when fn returns
 	// nil. Resources without writes leave it nil.
 	Atomic func(ctx context.Context, fn func(ctx context.Context) error) error
@@ -100,6 +104,8 @@ type Bound struct {
 	detailMethods []string
 	authn         Authentication
 	authz         Authorization
+	// createOverridden: ObjCreate is the user's, so an array POST creates item by item through it.
+	createOverridden bool
 }
 
 // Authorization returns the resource's authorization (AllowAll by default).

@@ -60,7 +60,7 @@ func bulkPatch(ctx context.Context, b *Bundle) (*Response, error) {
 		for i, item := range objects {
 			obj, err := patchOne(ctx, b, item)
 			if err != nil {
-				return atIndex(err, i)
+				return AtIndex(err, i)
 			}
 			out = append(out, obj)
 		}

@@ -299,15 +299,24 @@ func postList(ctx context.Context, b *Bundle) (*Response, error) {
 	}
 	var created []*Object
 	err := atomic(ctx, func(ctx context.Context) error {
+		items := make([]*Bundle, len(b.Items))
 		for i, item := range b.Items {
 			one := *b
 			one.Data, one.Items = item, nil
 			if err := s.Hydrate(ctx, &one); err != nil {
-				return atIndex(err, i)
+				return AtIndex(err, i)
 			}
-			obj, err := s.ObjCreate(ctx, &one)
+			items[i] = &one
+		}
+		if many := b.Resource.Binding.CreateMany; many != nil && !b.Resource.createOverridden {
+			var err error
+			created, err = many(ctx, items)
+			return err
+		}
+		for i, one := range items {
+			obj, err := s.ObjCreate(ctx, one)
 			if err != nil {
-				return atIndex(err, i)
+				return AtIndex(err, i)
 			}
 			created = append(created, obj)
 		}
@@ -327,8 +336,8 @@ func postList(ctx context.Context, b *Bundle) (*Response, error) {
 	return &Response{Status: http.StatusCreated, Body: map[string]any{"objects": created}}, nil
 }
 
-// atIndex adds the array position of the failing item to an error's details.
-func atIndex(err error, i int) error {
+// AtIndex adds the array position of a failing item to an error's details and message.
+func AtIndex(err error, i int) error {
 	if e := apierror.As(err); e != nil {
 		e = e.With("index", i)
 		e.Message = "Item " + strconv.Itoa(i) + ": " + e.Message
