@@ -6,10 +6,15 @@
 //	app [serve] [--addr 127.0.0.1:8000] [--db ./dashboard.db]
 //	app migrate [--db ./dashboard.db]
 //	app seed [--size small|medium|large] [--db ./dashboard.db]
+//	app createuser --username NAME [--email EMAIL] [--superuser] [--top-location CODE] [--password-stdin]
+//	app createkey --username NAME
+//	app revokekey KEY_OR_KEYID | --username NAME
 //
 // The database is a SQLite file (--db), or the PostgreSQL server that the environment variable
 // DATABASE_URL (a postgres:// URL) names when --db is not given. serve migrates it and, when it has
-// no locations yet, fills it with the small demo data before it listens.
+// no locations yet, fills it with the small demo data and creates the demo superuser "admin", whose
+// API key it prints once, before it listens. Every request needs an API key (or a password, with HTTP
+// Basic) of a user, except reads with serve --public-read.
 //
 // Flags, environment and wiring live here and nowhere else: the framework's packages take values.
 package main
@@ -38,14 +43,15 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	code := run(ctx, os.Args[1:], env{getenv: os.Getenv, stdout: os.Stdout, stderr: os.Stderr})
+	code := run(ctx, os.Args[1:], env{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr})
 	stop()
 	os.Exit(code)
 }
 
-// env is what a command gets from the process: the environment and the output streams.
+// env is what a command gets from the process: the environment and the standard streams.
 type env struct {
 	getenv         func(string) string
+	stdin          io.Reader
 	stdout, stderr io.Writer
 }
 
@@ -60,6 +66,9 @@ var commands = []command{
 	{"serve", "migrate the database, seed it when empty, and serve the API (the default)", runServe},
 	{"migrate", "apply the schema migrations and list them", runMigrate},
 	{"seed", "fill an empty database with deterministic demo data", runSeed},
+	{"createuser", "create a user and print its first API key", runCreateUser},
+	{"createkey", "print a new API key for an existing user", runCreateKey},
+	{"revokekey", "revoke an API key, or every key of a user", runRevokeKey},
 }
 
 // errUsage marks an error in the command line; the flag package has already printed it.
@@ -102,7 +111,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: app [command] [flags]")
 	fmt.Fprintln(w, "\nCommands:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nThe database is --db (a SQLite file, default ./dashboard.db), or DATABASE_URL")
 	fmt.Fprintln(w, "(a postgres:// URL) when --db is not given. Run 'app <command> -h' for its flags.")

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/tastygo/tastygo/apierror"
+	"github.com/tastygo/tastygo/auth"
+	"github.com/tastygo/tastygo/dialect"
+	"github.com/tastygo/tastygo/field"
+)
+
+// The accounts: creating users with their first API key, issuing more keys, revoking them. The
+// commands (createuser, createkey, revokekey) and the demo admin of a fresh database all go through
+// here; a key is returned once to be shown, and only its bcrypt hash is stored.
+
+// newUser describes a user to create.
+type newUser struct {
+	Username  string
+	Email     string
+	Superuser bool
+	// TopLocation is the location_code of the user's top-level location; "" for none.
+	TopLocation string
+	// Password enables HTTP Basic for the user; "" for none.
+	Password string
+}
+
+// createdUser is a user just created, with its first API key.
+type createdUser struct {
+	ID  int64
+	Key string
+}
+
+// validUsername is what a username may be: the ApiKey and Basic headers end a username at ':'.
+var validUsername = regexp.MustCompile(`^[\p{L}\p{N}._@+-]{1,150}$`)
+
+// execer runs statements on a database or in a transaction.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func now(d dialect.Dialect) any { return d.Bind(field.DateTime, time.Now().UTC()) }
+
+// createUser inserts the user and a first API key in one transaction.
+func createUser(ctx context.Context, db *sql.DB, d dialect.Dialect, u newUser) (createdUser, error) {
+	if !validUsername.MatchString(u.Username) {
+		return createdUser{}, fmt.Errorf("invalid username %q: use 1 to 150 letters, digits and . _ @ + -", u.Username)
+	}
+	if len(u.Email) > 254 {
+		return createdUser{}, fmt.Errorf("the e-mail address is longer than 254 characters")
+	}
+	var hash any // NULL: no password
+	if u.Password != "" {
+		h, err := auth.HashPassword(u.Password)
+		if err != nil {
+			return createdUser{}, err
+		}
+		hash = string(h)
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return createdUser{}, err
+	}
+	defer tx.Rollback() // a no-op after Commit
+	var top any
+	if u.TopLocation != "" {
+		var id int64
+		err := tx.QueryRowContext(ctx, d.Rebind(`SELECT id FROM location WHERE location_code = ?`), u.TopLocation).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return createdUser{}, fmt.Errorf("no location has the code %q", u.TopLocation)
+		}
+		if err != nil {
+			return createdUser{}, err
+		}
+		top = id
+	}
+	var out createdUser
+	err = tx.QueryRowContext(ctx, d.Rebind(`INSERT INTO app_user (username, email, is_superuser, top_level_location_id, password_hash, created_at)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`), u.Username, u.Email, u.Superuser, top, hash, now(d)).Scan(&out.ID)
+	if apierror.CodeOf(d.Classify(err)) == apierror.Conflict {
+		return createdUser{}, fmt.Errorf("a user named %q already exists", u.Username)
+	}
+	if err != nil {
+		return createdUser{}, err
+	}
+	if out.Key, err = issueKey(ctx, tx, d, out.ID); err != nil {
+		return createdUser{}, err
+	}
+	return out, tx.Commit()
+}
+
+// issueKey stores a new API key of a user and returns it.
+func issueKey(ctx context.Context, q execer, d dialect.Dialect, userID int64) (string, error) {
+	key, id, hash, err := auth.NewKey()
+	if err != nil {
+		return "", err
+	}
+	_, err = q.ExecContext(ctx, d.Rebind(`INSERT INTO api_key (user_id, key_id, key_hash, created_at) VALUES (?, ?, ?, ?)`),
+		userID, id, string(hash), now(d))
+	return key, err
+}
+
+// userID returns the id of the user named username.
+func userID(ctx context.Context, q execer, d dialect.Dialect, username string) (int64, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, d.Rebind(`SELECT id FROM app_user WHERE username = ?`), username).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("no user is named %q", username)
+	}
+	return id, err
+}
+
+// createKey issues one more API key to an existing user.
+func createKey(ctx context.Context, db *sql.DB, d dialect.Dialect, username string) (string, error) {
+	id, err := userID(ctx, db, d, username)
+	if err != nil {
+		return "", err
+	}
+	return issueKey(ctx, db, d, id)
+}
+
+// revokedKey reports a revocation.
+type revokedKey struct {
+	KeyID, Username string
+	// Already is true when the key had been revoked before; it stays as it was.
+	Already bool
+}
+
+// revokeKey revokes one key, given whole or by its public id, and evicts it from cache (the
+// process's own; nil when the server runs elsewhere, where it stops within auth.DefaultCacheTTL).
+func revokeKey(ctx context.Context, db *sql.DB, d dialect.Dialect, cache *auth.Cache, keyOrID string) (revokedKey, error) {
+	keyID, ok := auth.KeyID(keyOrID)
+	if !ok {
+		keyID = keyOrID
+	}
+	var out revokedKey
+	var rowID int64
+	var revoked int
+	err := db.QueryRowContext(ctx, d.Rebind(`SELECT k.id, k.key_id, u.username, CASE WHEN k.revoked_at IS NULL THEN 0 ELSE 1 END
+		FROM api_key AS k JOIN app_user AS u ON u.id = k.user_id WHERE k.key_id = ?`), keyID).Scan(&rowID, &out.KeyID, &out.Username, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return revokedKey{}, fmt.Errorf("no API key has the id %q (give the key, tg_<id>_<secret>, or its 12-character id)", keyID)
+	}
+	if err != nil {
+		return revokedKey{}, err
+	}
+	out.Already = revoked != 0
+	if !out.Already {
+		if _, err := db.ExecContext(ctx, d.Rebind(`UPDATE api_key SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`), now(d), rowID); err != nil {
+			return revokedKey{}, err
+		}
+	}
+	cache.Evict(rowID)
+	return out, nil
+}
+
+// revokeUserKeys revokes every key of a user that is not revoked yet, evicts them from cache, and
+// returns their public ids.
+func revokeUserKeys(ctx context.Context, db *sql.DB, d dialect.Dialect, cache *auth.Cache, username string) ([]string, error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback() // a no-op after Commit
+	uid, err := userID(ctx, tx, d, username)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, d.Rebind(`SELECT id, key_id FROM api_key WHERE user_id = ? AND revoked_at IS NULL ORDER BY id`), uid)
+	if err != nil {
+		return nil, err
+	}
+	var rowIDs []int64
+	var keyIDs []string
+	for rows.Next() {
+		var id int64
+		var keyID string
+		if err := rows.Scan(&id, &keyID); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		rowIDs, keyIDs = append(rowIDs, id), append(keyIDs, keyID)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, d.Rebind(`UPDATE api_key SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`), now(d), uid); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	for _, id := range rowIDs {
+		cache.Evict(id)
+	}
+	return keyIDs, nil
+}
