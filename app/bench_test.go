@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tastygo/tastygo/app/seed"
+	"github.com/tastygo/tastygo/auth"
 	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/internal/testdb"
 	"github.com/tastygo/tastygo/migrations"
@@ -75,7 +76,8 @@ func busiestPair(b *testing.B, db *sql.DB) (int64, int64) {
 func BenchmarkList(b *testing.B) {
 	for _, backend := range testdb.Backends {
 		db, d := benchDB(b, backend)
-		api, err := newHandler(db, d, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		// Anonymous reads, as the hand-written handlers do: BenchmarkAuth measures what a key adds.
+		api, err := newHandler(db, d, slog.New(slog.NewTextHandler(io.Discard, nil)), access{publicRead: true})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -96,12 +98,73 @@ func BenchmarkList(b *testing.B) {
 	}
 }
 
+// BenchmarkAuth is issue 3's check: the indicator list (limit 20, medium data, as BenchmarkList)
+// asked with a valid API key whose verification is cached, beside the same API with --public-read
+// asked without credentials, in turn in the same run. It reports the median of each and the overhead
+// of authentication in percent (the target is under 5%).
+func BenchmarkAuth(b *testing.B) {
+	for _, backend := range testdb.Backends {
+		db, d := benchDB(b, backend)
+		key := benchKey(b, db, d, backend)
+		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+		keyed, err := newHandler(db, d, logger, access{cache: auth.NewCache(auth.DefaultCacheTTL)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		public, err := newHandler(db, d, logger, access{publicRead: true, cache: auth.NewCache(auth.DefaultCacheTTL)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		const url = "/api/v1/indicator/?limit=20"
+		withKey := httptest.NewRequest("GET", url, nil)
+		withKey.Header.Set("Authorization", "ApiKey "+benchUser+":"+key)
+		anonymous := httptest.NewRequest("GET", url, nil)
+		b.Run(string(backend)+"/indicator_limit20", func(b *testing.B) {
+			timed(b, keyed, withKey)() // the first request pays bcrypt and fills the cache
+			mk, ma := pairedMedians(b, timed(b, keyed, withKey), timed(b, public, anonymous))
+			b.ReportMetric(float64(mk.Nanoseconds()), "apikey-ns/req")
+			b.ReportMetric(float64(ma.Nanoseconds()), "public-ns/req")
+			b.ReportMetric(100*(float64(mk)/float64(ma)-1), "overhead-%")
+		})
+	}
+}
+
+// benchUser owns the benchmarks' API key.
+const benchUser = "bench"
+
+var benchKeys = map[dialect.Name]string{}
+
+// benchKey returns an API key of a superuser on the benchmark database of the backend, made once per run.
+func benchKey(b *testing.B, db *sql.DB, d dialect.Dialect, backend dialect.Name) string {
+	b.Helper()
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	if k, ok := benchKeys[backend]; ok {
+		return k
+	}
+	u, err := createUser(context.Background(), db, d, newUser{Username: benchUser, Superuser: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchKeys[backend] = u.Key
+	return u.Key
+}
+
 // benchPair serves the same request with the framework and with the hand-written handler in turn,
 // one of each per iteration, so that both see the same machine load; it reports the median time of
 // each and their ratio (the figure BENCHMARKS.md quotes).
 func benchPair(b *testing.B, url string, framework, hand http.Handler) {
 	req := httptest.NewRequest("GET", url, nil)
-	serve := func(h http.Handler) time.Duration {
+	mf, mh := pairedMedians(b, timed(b, framework, req), timed(b, hand, req))
+	b.ReportMetric(float64(mf.Nanoseconds()), "tastygo-ns/req")
+	b.ReportMetric(float64(mh.Nanoseconds()), "handwritten-ns/req")
+	b.ReportMetric(float64(mf)/float64(mh), "ratio")
+}
+
+// timed returns a function that serves req with h and returns how long that took; an answer other
+// than 200 fails the benchmark.
+func timed(b *testing.B, h http.Handler, req *http.Request) func() time.Duration {
+	return func() time.Duration {
 		start := time.Now()
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
@@ -111,15 +174,16 @@ func benchPair(b *testing.B, url string, framework, hand http.Handler) {
 		}
 		return elapsed
 	}
-	var fw, hw []time.Duration
+}
+
+// pairedMedians runs x and y in turn, one of each per iteration, and returns the median time of each.
+func pairedMedians(b *testing.B, x, y func() time.Duration) (time.Duration, time.Duration) {
+	var xs, ys []time.Duration
 	for b.Loop() {
-		fw = append(fw, serve(framework))
-		hw = append(hw, serve(hand))
+		xs = append(xs, x())
+		ys = append(ys, y())
 	}
-	mf, mh := median(fw), median(hw)
-	b.ReportMetric(float64(mf.Nanoseconds()), "tastygo-ns/req")
-	b.ReportMetric(float64(mh.Nanoseconds()), "handwritten-ns/req")
-	b.ReportMetric(float64(mf)/float64(mh), "ratio")
+	return median(xs), median(ys)
 }
 
 func median(ds []time.Duration) time.Duration {
@@ -139,7 +203,7 @@ func TestHandwrittenHandlersAgree(t *testing.T) {
 		if _, err := seed.Run(ctx, db, d, seed.Small, nil); err != nil {
 			t.Fatal(err)
 		}
-		api, err := newHandler(db, d, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		api, err := newHandler(db, d, slog.New(slog.NewTextHandler(io.Discard, nil)), access{publicRead: true})
 		if err != nil {
 			t.Fatal(err)
 		}

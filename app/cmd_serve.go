@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tastygo/tastygo/app/seed"
+	"github.com/tastygo/tastygo/auth"
 	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/migrations"
 )
@@ -27,8 +28,9 @@ const (
 // runServe is `app serve`: it migrates the database, seeds it when it has no locations, and serves
 // the API until the context ends (SIGINT or SIGTERM), then lets requests in flight finish.
 func runServe(ctx context.Context, e env, args []string) error {
-	fs, dbFlag := newFlagSet(e, "serve", "[serve] [--addr HOST:PORT] [--db FILE]")
+	fs, dbFlag := newFlagSet(e, "serve", "[serve] [--addr HOST:PORT] [--public-read] [--db FILE]")
 	addr := fs.String("addr", "127.0.0.1:8000", "address to listen on")
+	publicRead := fs.Bool("public-read", false, "let requests without credentials read (GET); writes always need a user's key or password")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -42,10 +44,15 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err := migrations.Up(ctx, db, d); err != nil {
 		return err
 	}
-	if err := seedIfEmpty(ctx, db, d, e, logger); err != nil {
+	seeded, err := seedIfEmpty(ctx, db, d, e, logger)
+	if err != nil {
 		return err
 	}
-	handler, err := newHandler(db, d, logger)
+	adminKey, err := demoAdmin(ctx, db, d, seeded, logger)
+	if err != nil {
+		return err
+	}
+	handler, err := newHandler(db, d, logger, access{publicRead: *publicRead, cache: auth.NewCache(auth.DefaultCacheTTL)})
 	if err != nil {
 		return err
 	}
@@ -64,7 +71,11 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	logger.Info("listening", "url", "http://"+ln.Addr().String()+"/api/v1/", "backend", d.Name(), "database", redact(dbAddr))
+	apiURL := "http://" + ln.Addr().String() + "/api/v1/"
+	logger.Info("listening", "url", apiURL, "backend", d.Name(), "database", redact(dbAddr), "public_read", *publicRead)
+	if adminKey != "" {
+		showKey(e.stdout, demoAdminName, adminKey, apiURL, true)
+	}
 
 	select {
 	case err := <-served:
@@ -84,28 +95,55 @@ func runServe(ctx context.Context, e env, args []string) error {
 	return nil
 }
 
-// seedIfEmpty fills a database without locations with the small demo data, its progress on stderr.
-// A database with other data but no locations is served as it is.
-func seedIfEmpty(ctx context.Context, db *sql.DB, d dialect.Dialect, e env, logger *slog.Logger) error {
+// seedIfEmpty fills a database without locations with the small demo data, its progress on stderr,
+// and reports whether it did. A database with other data but no locations is served as it is.
+func seedIfEmpty(ctx context.Context, db *sql.DB, d dialect.Dialect, e env, logger *slog.Logger) (bool, error) {
 	var one int
 	err := db.QueryRowContext(ctx, "SELECT 1 FROM location LIMIT 1").Scan(&one)
 	if err == nil {
-		return nil
+		return false, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("look for locations: %w", err)
+		return false, fmt.Errorf("look for locations: %w", err)
 	}
 	logger.Info("the database has no locations: seeding the demo data", "size", seed.Small)
 	start := time.Now()
 	counts, err := seed.Run(ctx, db, d, seed.Small, e.stderr)
 	if errors.Is(err, seed.ErrNotEmpty) {
 		logger.Warn("not seeding", "reason", err)
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	logger.Info("seeded", "locations", counts.Locations, "indicators", counts.Indicators,
 		"campaigns", counts.Campaigns, "datapoints", counts.Datapoints, "took", time.Since(start).Round(time.Millisecond))
-	return nil
+	return true, nil
+}
+
+// demoAdminName is the demo superuser of a fresh database.
+const demoAdminName = "admin"
+
+// demoAdmin creates the demo superuser when serve has just seeded a database that has no users yet,
+// and returns its API key, for serve to print once it listens. On a database without users that was
+// not seeded now, it says how to create one.
+func demoAdmin(ctx context.Context, db *sql.DB, d dialect.Dialect, seeded bool, logger *slog.Logger) (string, error) {
+	var one int
+	err := db.QueryRowContext(ctx, "SELECT 1 FROM app_user LIMIT 1").Scan(&one)
+	if err == nil {
+		return "", nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("look for users: %w", err)
+	}
+	if !seeded {
+		logger.Warn("the database has no users, so every request will be refused: create one with `app createuser --username NAME --superuser`")
+		return "", nil
+	}
+	created, err := createUser(ctx, db, d, newUser{Username: demoAdminName, Superuser: true})
+	if err != nil {
+		return "", fmt.Errorf("create the demo superuser: %w", err)
+	}
+	logger.Info("created the demo superuser; its API key follows on standard output, shown only this once", "username", demoAdminName)
+	return created.Key, nil
 }

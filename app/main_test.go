@@ -37,8 +37,13 @@ func (s *syncBuffer) String() string {
 // runApp runs the command line with the given environment (nothing else of the test process's) and
 // returns its exit status and output.
 func runApp(ctx context.Context, environ map[string]string, args ...string) (code int, stdout, stderr string) {
+	return runAppInput(ctx, environ, "", args...)
+}
+
+// runAppInput is runApp with a standard input.
+func runAppInput(ctx context.Context, environ map[string]string, stdin string, args ...string) (code int, stdout, stderr string) {
 	var out, errOut syncBuffer
-	code = run(ctx, args, env{getenv: func(k string) string { return environ[k] }, stdout: &out, stderr: &errOut})
+	code = run(ctx, args, env{getenv: func(k string) string { return environ[k] }, stdin: strings.NewReader(stdin), stdout: &out, stderr: &errOut})
 	return code, out.String(), errOut.String()
 }
 
@@ -60,6 +65,15 @@ func TestCommandLine(t *testing.T) {
 		{"bad size", []string{"seed", "--size", "huge"}, 2, "", `unknown size "huge"`},
 		{"subcommand help", []string{"seed", "-h"}, 0, "", "-size"},
 		{"unreachable postgres", []string{"migrate", "--db", "postgres://nobody@127.0.0.1:1/none?connect_timeout=2"}, 1, "", "cannot reach the database"},
+		{"serve help names --public-read", []string{"serve", "-h"}, 0, "", "-public-read"},
+		{"help lists createuser", []string{"help"}, 0, "revokekey", ""},
+		{"createuser without username", []string{"createuser"}, 2, "", "--username is required"},
+		{"createuser superuser and top location", []string{"createuser", "--username", "x", "--superuser", "--top-location", "AF"}, 2, "", "exclude each other"},
+		{"createuser stray argument", []string{"createuser", "--username", "x", "extra"}, 2, "", `unexpected argument "extra"`},
+		{"createkey without username", []string{"createkey"}, 2, "", "--username is required"},
+		{"revokekey without a key", []string{"revokekey"}, 2, "", "give one key"},
+		{"revokekey with a key and a username", []string{"revokekey", "0123456789ab", "--username", "x"}, 2, "", "give one key"},
+		{"revokekey with two keys", []string{"revokekey", "0123456789ab", "ba9876543210"}, 2, "", "give one key"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -221,6 +235,38 @@ func TestServe(t *testing.T) {
 		t.Fatalf("GET %s: %v", url, err)
 	}
 	resp.Body.Close()
+	// The fresh database got the demo superuser, whose key is printed once with a curl line to paste.
+	var key string
+	for key == "" {
+		select {
+		case <-deadline:
+			t.Fatalf("serve printed no key:\n%s", stdout.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		key = keyRe.FindString(stdout.String())
+	}
+	for _, want := range []string{`API key of "admin"`, "curl -H 'Authorization: Bearer " + key + "' '" + url + "indicator/?limit=2'"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	for _, c := range []struct {
+		authorization string
+		status        int
+	}{{"", http.StatusUnauthorized}, {"Bearer " + key, http.StatusOK}, {"ApiKey admin:" + key, http.StatusOK}} {
+		req, _ := http.NewRequest("GET", url+"indicator/?limit=2", nil)
+		if c.authorization != "" {
+			req.Header.Set("Authorization", c.authorization)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.status {
+			t.Errorf("GET with %q: %d, want %d", c.authorization, resp.StatusCode, c.status)
+		}
+	}
 
 	cancel()
 	select {
@@ -235,19 +281,39 @@ func TestServe(t *testing.T) {
 		t.Errorf("the log lacks the stop:\n%s", stderr.String())
 	}
 
-	// A second start finds the data and does not seed again.
+	// A second start finds the data and does not seed again, nor make another key; with --public-read
+	// it lets anonymous requests read, not write.
 	ctx2, cancel2 := context.WithCancel(t.Context())
-	var stderr2 syncBuffer
+	var stdout2, stderr2 syncBuffer
 	done2 := make(chan int, 1)
 	go func() {
-		done2 <- run(ctx2, []string{"serve", "--addr", "127.0.0.1:0", "--db", path},
-			env{getenv: func(string) string { return "" }, stdout: &stdout, stderr: &stderr2})
+		done2 <- run(ctx2, []string{"serve", "--addr", "127.0.0.1:0", "--db", path, "--public-read"},
+			env{getenv: func(string) string { return "" }, stdout: &stdout2, stderr: &stderr2})
 	}()
-	for !listeningRe.MatchString(stderr2.String()) {
+	var url2 string
+	for url2 == "" {
 		select {
 		case code := <-done2:
 			t.Fatalf("the second serve exited with %d:\n%s", code, stderr2.String())
 		case <-time.After(20 * time.Millisecond):
+		}
+		if m := listeningRe.FindStringSubmatch(stderr2.String()); m != nil {
+			url2 = m[1]
+		}
+	}
+	for _, c := range []struct {
+		method string
+		status int
+	}{{"GET", http.StatusOK}, {"POST", http.StatusUnauthorized}} {
+		req, _ := http.NewRequest(c.method, url2+"campaign_type/", strings.NewReader(`{"name": "anonymous"}`))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.status {
+			t.Errorf("%s with --public-read and no credentials: %d, want %d", c.method, resp.StatusCode, c.status)
 		}
 	}
 	cancel2()
@@ -256,5 +322,8 @@ func TestServe(t *testing.T) {
 	}
 	if strings.Contains(stderr2.String(), "seeding") {
 		t.Errorf("the second start seeded again:\n%s", stderr2.String())
+	}
+	if keyRe.MatchString(stdout2.String()) {
+		t.Errorf("the second start printed a key:\n%s", stdout2.String())
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/tastygo/tastygo/auth"
 	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/modelresource"
 	"github.com/tastygo/tastygo/resource"
@@ -20,8 +21,10 @@ var orderEverything = []string{resource.EveryField}
 
 // dashboardResources are the dashboard's model resources (DASHBOARD.md). Relations come from the
 // foreign keys: location_id → location, top_lvl_location_id → location, parent_location_id → location...
-func dashboardResources() []resource.Resource {
-	model := func(name string, m resource.Meta) resource.Resource {
+// location, campaign and datapoint are confined to a user's top-level location (scope.go); indicators
+// are deleted by superusers only.
+func dashboardResources(d dialect.Dialect) []resource.Resource {
+	model := func(name string, m resource.Meta) *modelresource.Resource {
 		m.ResourceName, m.Table = name, name
 		if m.Filtering == nil {
 			m.Filtering = filterEverything
@@ -31,21 +34,29 @@ func dashboardResources() []resource.Resource {
 		}
 		return modelresource.New(m)
 	}
+	locations := model("location", resource.Meta{
+		Description:           "The location tree, from the country down to sub-districts.",
+		RequiredFieldsForPost: []string{"name", "location_code", "location_type_id"},
+	})
+	// Scope checks run their statements through the location resource, inside the request's
+	// transaction when there is one.
+	scoped := func(table, tied, placedBy string, nullable bool) resource.Authorization {
+		return newLocationScope(d, locations, table, tied, placedBy, nullable).authorization()
+	}
+	locations.Meta().Authorization = scoped("location", "id", "parent_location_id", true)
 	return []resource.Resource{
 		model("location_type", resource.Meta{
 			Description:           "Administrative levels: 0 country, 1 region, 2 province, 3 district, 4 sub-district.",
 			RequiredFieldsForPost: []string{"name", "admin_level"},
 		}),
-		model("location", resource.Meta{
-			Description:           "The location tree, from the country down to sub-districts.",
-			RequiredFieldsForPost: []string{"name", "location_code", "location_type_id"},
-		}),
+		locations,
 		model("indicator", resource.Meta{
 			Description:           "What is measured.",
 			RequiredFieldsForPost: []string{"short_name", "name", "data_format"},
 			FieldOptions: map[string]resource.FieldOptions{
 				"data_format": {Choices: []string{"pct", "int", "bool"}, HelpText: "pct, int or bool."},
 			},
+			Authorization: superuserDeletes(),
 		}),
 		model("campaign_type", resource.Meta{
 			Description:           "Kinds of campaign.",
@@ -54,10 +65,12 @@ func dashboardResources() []resource.Resource {
 		model("campaign", resource.Meta{
 			Description:           "A campaign over a top-level location between two dates.",
 			RequiredFieldsForPost: []string{"name", "campaign_type_id", "top_lvl_location_id", "start_date", "end_date"},
+			Authorization:         scoped("campaign", "top_lvl_location_id", "top_lvl_location_id", false),
 		}),
 		model("datapoint", resource.Meta{
 			Description:           "One value of one indicator at one location, for a campaign or a date.",
 			RequiredFieldsForPost: []string{"indicator_id", "location_id", "data_date", "value"},
+			Authorization:         scoped("datapoint", "location_id", "location_id", false),
 		}),
 		model("custom_dashboard", resource.Meta{
 			Description:           "A saved dashboard: a title and a JSON layout.",
@@ -70,7 +83,22 @@ func dashboardResources() []resource.Resource {
 	}
 }
 
-// newHandler builds the dashboard's API over db.
-func newHandler(db *sql.DB, d dialect.Dialect, logger *slog.Logger) (http.Handler, error) {
-	return resource.New(context.Background(), resource.Config{DB: db, Dialect: d, Logger: logger}, dashboardResources()...)
+// access is who may use the API.
+type access struct {
+	// publicRead lets requests without credentials read (GET); writes always need a user.
+	publicRead bool
+	// cache remembers verified credentials, shared by every resource; revoking a key evicts it here.
+	cache *auth.Cache
+}
+
+// newHandler builds the dashboard's API over db: API keys (Tastypie's ApiKey header, or Bearer) and
+// HTTP Basic against app_user and api_key, required for every request unless a read is public.
+func newHandler(db *sql.DB, d dialect.Dialect, logger *slog.Logger, a access) (http.Handler, error) {
+	store := newUserStore(db, d)
+	authn := auth.Required{
+		Authentication: auth.Chain{auth.APIKey{Store: store, Cache: a.cache}, auth.Basic{Store: store, Cache: a.cache}},
+		AnonymousRead:  a.publicRead,
+	}
+	return resource.New(context.Background(), resource.Config{DB: db, Dialect: d, Logger: logger, Authentication: authn},
+		dashboardResources(d)...)
 }
