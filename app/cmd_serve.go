@@ -137,7 +137,7 @@ func demoAdmin(ctx context.Context, db *sql.DB, d dialect.Dialect, seeded bool, 
 		return "", fmt.Errorf("look for users: %w", err)
 	}
 	if !seeded {
-		logger.Warn("the database has no users, so every request will be refused: create one with `app createuser --username NAME --superuser`")
+		logger.Warn("the database has no users: requests with credentials will all be refused until one is created with `app createuser --username NAME --superuser`")
 		return "", nil
 	}
 	created, err := createUser(ctx, db, d, newUser{Username: demoAdminName, Superuser: true})
