@@ -22,7 +22,7 @@ func (a *API) routes() *mux.Router {
 	r.Handle(p, a.handler(a.serveListing))
 	r.Handle(p+name+"/schema{slash:/?}", a.handler(a.resourceHandler(KindSchema)))
 	r.Handle(p+name+"/set/{keys:[^/]*}{slash:/?}", a.handler(a.resourceHandler(KindSet)))
-	r.Handle(p+name+"/{key:[^/]+}/{relation:[a-z0-9_]+}{slash:/?}", a.handler(a.subResourceHandler()))
+	r.Handle(p+name+"/{key:[^/]+}/{relation:[a-z0-9_]+}{slash:/?}", a.handler(a.withChallenge(a.subResourceHandler())))
 	r.Handle(p+name+"/{key:[^/]+}{slash:/?}", a.handler(a.resourceHandler(KindDetail)))
 	r.Handle(p+name+"{slash:/?}", a.handler(a.resourceHandler(KindList)))
 	r.NotFoundHandler = a.handler(func(ctx context.Context, w http.ResponseWriter, r *http.Request, rid string) (*Response, error) {
@@ -64,7 +64,11 @@ func (a *API) handler(h handlerFunc) http.Handler {
 // resourceHandler serves one kind of request on whichever resource the URL names. A 401 carries the
 // resource's WWW-Authenticate challenge.
 func (a *API) resourceHandler(kind Kind) handlerFunc {
-	serve := a.serveResource(kind)
+	return a.withChallenge(a.serveResource(kind))
+}
+
+// withChallenge adds the resource's WWW-Authenticate challenge to a 401.
+func (a *API) withChallenge(serve handlerFunc) handlerFunc {
 	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, rid string) (*Response, error) {
 		resp, err := serve(ctx, w, r, rid)
 		if apierror.CodeOf(err) == apierror.NotAuthenticated {
@@ -92,11 +96,10 @@ func (a *API) serveResource(kind Kind) handlerFunc {
 		if o := r.Header.Get("X-HTTP-Method-Override"); o != "" && method == http.MethodPost {
 			method = strings.ToUpper(o)
 		}
-		if method == http.MethodOptions {
-			return a.serveOptions(res, kind)
-		}
-		if err := res.checkMethod(kind, method); err != nil {
-			return nil, err
+		if method != http.MethodOptions {
+			if err := res.checkMethod(kind, method); err != nil {
+				return nil, err
+			}
 		}
 		b := &Bundle{Resource: res, Request: r, Method: method, Kind: kind, Query: r.URL.Query(), RequestID: rid}
 		user, err := res.authn.Authenticate(ctx, r)
@@ -104,6 +107,13 @@ func (a *API) serveResource(kind Kind) handlerFunc {
 			return nil, err
 		}
 		b.User = user
+		if method == http.MethodOptions {
+			// OPTIONS describes the resource as the schema does, so it asks what the schema asks.
+			if _, err := res.authz.ReadList(withBundle(ctx, b), b); err != nil {
+				return nil, err
+			}
+			return a.serveOptions(res, kind)
+		}
 		switch kind {
 		case KindSchema:
 			// The schema shows what the resource is, so it asks what reading the list asks.
@@ -211,10 +221,22 @@ func (a *API) serveListing(ctx context.Context, w http.ResponseWriter, r *http.R
 	for _, n := range a.names {
 		res := a.resources[n]
 		var schema any = res.ListURI() + "schema/"
-		if full {
+		if full && res.mayReadSchema(ctx, r, rid) {
 			schema = res.Schema()
 		}
 		out[n] = map[string]any{"list_endpoint": res.ListURI(), "schema": schema}
 	}
 	return &Response{Status: http.StatusOK, Body: out}, nil
+}
+
+// mayReadSchema reports whether the request may see the resource's schema: the listing inlines only
+// those (fullschema=true), and names the others by URL.
+func (res *Bound) mayReadSchema(ctx context.Context, r *http.Request, rid string) bool {
+	user, err := res.authn.Authenticate(ctx, r)
+	if err != nil {
+		return false
+	}
+	b := &Bundle{Resource: res, Request: r, Method: http.MethodGet, Kind: KindSchema, Query: r.URL.Query(), User: user, RequestID: rid}
+	_, err = res.authz.ReadList(withBundle(ctx, b), b)
+	return err == nil
 }
