@@ -19,7 +19,9 @@ import (
 type userKey struct{}
 
 // WithUser returns a context whose engine calls are made as u (nil: anonymous).
-func WithUser(ctx context.Context, u *User) context.Context { return context.WithValue(ctx, userKey{}, u) }
+func WithUser(ctx context.Context, u *User) context.Context {
+	return context.WithValue(ctx, userKey{}, u)
+}
 
 // UserFromContext returns the user WithUser put in the context.
 func UserFromContext(ctx context.Context) *User {
