@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -81,43 +82,66 @@ func Open(tb testing.TB, backend dialect.Name) (*sql.DB, dialect.Dialect) {
 }
 
 // Address creates a fresh empty database of the backend and returns the address that opens it (a file
-// path, or a postgres:// URL whose search_path is a new schema). Tests that start a second process or a
-// second API on the same database use it.
+// path, or a postgres:// URL whose search_path is a new schema), removed when the test ends. Tests that
+// start a second process or a second API on the same database use it.
 func Address(tb testing.TB, backend dialect.Name) string {
 	tb.Helper()
+	if backend == dialect.Postgres {
+		if err := postgresReachable(); err != nil {
+			if os.Getenv("CI") == "true" {
+				tb.Fatalf("testdb: PostgreSQL at %s is unreachable and CI=true: %v", PostgresURL(), err)
+			}
+			tb.Skipf("testdb: SKIPPING the PostgreSQL half of this test: %s is unreachable (%v); set TEST_DATABASE_URL or start PostgreSQL", PostgresURL(), err)
+		}
+	}
+	addr, cleanup, err := NewAddress(backend, tb.TempDir())
+	if err != nil {
+		tb.Fatalf("testdb: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := cleanup(); err != nil {
+			tb.Logf("testdb: %v", err)
+		}
+	})
+	return addr
+}
+
+// NewAddress is Address for fixtures that outlive one test (a benchmark's seeded database, shared by a
+// package's benchmarks and removed by its TestMain): a SQLite file in dir, or a new PostgreSQL schema;
+// cleanup removes it.
+func NewAddress(backend dialect.Name, dir string) (addr string, cleanup func() error, err error) {
 	if backend == dialect.SQLite {
-		return filepath.Join(tb.TempDir(), "test.db")
+		path := filepath.Join(dir, "test-"+randomHex(4)+".db")
+		return path, func() error { return nil }, nil
 	}
 	if err := postgresReachable(); err != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("testdb: PostgreSQL at %s is unreachable and CI=true: %v", PostgresURL(), err)
-		}
-		tb.Skipf("testdb: SKIPPING the PostgreSQL half of this test: %s is unreachable (%v); set TEST_DATABASE_URL or start PostgreSQL", PostgresURL(), err)
+		return "", nil, fmt.Errorf("PostgreSQL at %s is unreachable: %w", PostgresURL(), err)
 	}
 	schema := "t_" + randomHex(8)
 	admin, _, err := dialect.Open(PostgresURL())
 	if err != nil {
-		tb.Fatalf("testdb: %v", err)
+		return "", nil, err
 	}
-	ctx := context.Background()
-	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA "`+schema+`"`); err != nil {
+	if _, err := admin.ExecContext(context.Background(), `CREATE SCHEMA "`+schema+`"`); err != nil {
 		admin.Close()
-		tb.Fatalf("testdb: create schema: %v", err)
+		return "", nil, fmt.Errorf("create schema: %w", err)
 	}
-	tb.Cleanup(func() {
+	cleanup = func() error {
 		defer admin.Close()
 		if _, err := admin.ExecContext(context.Background(), `DROP SCHEMA "`+schema+`" CASCADE`); err != nil {
-			tb.Logf("testdb: drop schema %s: %v", schema, err)
+			return fmt.Errorf("drop schema %s: %w", schema, err)
 		}
-	})
+		return nil
+	}
 	u, err := url.Parse(PostgresURL())
 	if err != nil {
-		tb.Fatalf("testdb: TEST_DATABASE_URL: %v", err)
+		cleanup()
+		return "", nil, fmt.Errorf("TEST_DATABASE_URL: %w", err)
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	return u.String()
+	return u.String(), cleanup, nil
 }
 
 func randomHex(n int) string {
