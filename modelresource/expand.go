@@ -28,7 +28,7 @@ func (r *Resource) expand(ctx context.Context, b *resource.Bundle, objs []*Objec
 	}
 	for _, name := range r.toManyNames() {
 		tm := r.toMany[name]
-		if depth < 1 && !r.full[name] {
+		if !r.full[name] && (depth < 1 || !tm.expand) {
 			continue
 		}
 		if err := r.expandToMany(ctx, b, objs, tm, max(depth, 1)-1); err != nil {

@@ -20,7 +20,7 @@ func expandResources(bookMeta func(*resource.Meta)) []resource.Resource {
 	pub := resource.Meta{
 		ResourceName: "publisher", Table: "publisher",
 		Filtering: map[string]resource.Lookups{resource.EveryField: resource.All},
-		ToMany:    map[string]resource.ToMany{"authors": {Resource: "author", Via: "publisher"}},
+		ToMany:    map[string]resource.ToMany{"authors": {Resource: "author", Via: "publisher", Expand: true}},
 		Authorization: auth.Rules{ReadListFunc: func(context.Context, *resource.Bundle) (sq.Sqlizer, error) {
 			return sq.NotEq{`"publisher"."id"`: 2}, nil
 		}},
@@ -28,7 +28,7 @@ func expandResources(bookMeta func(*resource.Meta)) []resource.Resource {
 	author := resource.Meta{
 		ResourceName: "author", Table: "author",
 		Filtering: map[string]resource.Lookups{resource.EveryField: resource.AllWithRelations},
-		ToMany:    map[string]resource.ToMany{"books": {Resource: "book", Via: "author"}},
+		ToMany:    map[string]resource.ToMany{"books": {Resource: "book", Via: "author", Expand: true}},
 		Fields:    []string{"id", "name", "publisher_id", "mentor_id"},
 	}
 	book := resource.Meta{

@@ -77,6 +77,7 @@ type toMany struct {
 	target *Resource
 	bound  *resource.Bound
 	fk     *column // the target's foreign-key column
+	expand bool    // depth= expands it
 }
 
 // queryField is a read-only field taken through to-one relations: "campaign__name".
@@ -376,7 +377,7 @@ func (r *Resource) linkToMany(lookup func(string) (*resource.Bound, bool)) error
 		if !ok || back.to != r.meta.ResourceName {
 			return fmt.Errorf("Meta.ToMany[%q]: %q has no relation %q pointing at %q", name, tm.Resource, tm.Via, r.meta.ResourceName)
 		}
-		r.toMany[name] = &toMany{name: name, to: tm.Resource, via: tm.Via, target: target, bound: b, fk: back.column}
+		r.toMany[name] = &toMany{name: name, to: tm.Resource, via: tm.Via, target: target, bound: b, fk: back.column, expand: tm.Expand}
 		r.binding.ToMany[name] = tm.Resource
 		r.binding.SubLists[name] = resource.SubList{Resource: tm.Resource, Via: tm.Via}
 	}

@@ -51,6 +51,13 @@ func TestSubResourceList(t *testing.T) {
 				check: func(t *testing.T, body any) {
 					jsonEqual(t, field(body, "objects"), `[{"id": 2, "name": "Guy de Maupassant", "resource_uri": "/api/v1/author/2/"}]`)
 				}},
+			{name: "depth does not expand a to-many relation not marked Expand", path: "/api/v1/author/1/?depth=1", wantStatus: 200,
+				check: func(t *testing.T, body any) {
+					if _, has := body.(map[string]any)["books"]; has {
+						t.Errorf("books expanded")
+					}
+					jsonEqual(t, field(body, "publisher", "name"), `"Gallimard"`)
+				}},
 			{name: "no children", path: "/api/v1/author/4/books/", wantStatus: 200,
 				check: func(t *testing.T, body any) { jsonEqual(t, field(body, "meta", "total_count"), "0") }},
 			{name: "a missing parent", path: "/api/v1/author/99/books/", wantStatus: 404, wantCode: "OBJECT_DOES_NOT_EXIST"},

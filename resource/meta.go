@@ -29,7 +29,8 @@ type Meta struct {
 	// (location_id → "location"); an entry here adds or corrects one.
 	Relations map[string]Relation
 	// ToMany declares to-many relations, each the reverse of a to-one relation of another resource:
-	// "datapoints": {Resource: "datapoint", Via: "location"}. depth= expands them.
+	// "datapoints": {Resource: "datapoint", Via: "location"}. Each is listed under its object; depth=
+	// expands those marked Expand.
 	ToMany map[string]ToMany
 	// Full lists relations (to-one or to-many) always expanded one level, whatever depth= says
 	// (Tastypie's full=True).
@@ -89,9 +90,12 @@ type Relation struct {
 }
 
 // ToMany is a to-many relation: the objects of Resource whose to-one relation Via points at this one.
+// It is always listed at /<name>/<key>/<relation>/; depth= expands it into each object only when
+// Expand is set (or the relation is in Meta.Full), since a to-many relation can be large.
 type ToMany struct {
 	Resource string
 	Via      string
+	Expand   bool
 }
 
 // Lookups is the list of lookups allowed on a field, or one of the markers All and AllWithRelations.
