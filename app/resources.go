@@ -37,6 +37,11 @@ func dashboardResources(d dialect.Dialect) []resource.Resource {
 	locations := model("location", resource.Meta{
 		Description:           "The location tree, from the country down to sub-districts.",
 		RequiredFieldsForPost: []string{"name", "location_code", "location_type_id"},
+		// /location/3/children/ and /location/3/datapoints/: the tree and the values, one level at a time.
+		ToMany: map[string]resource.ToMany{
+			"children":   {Resource: "location", Via: "parent_location"},
+			"datapoints": {Resource: "datapoint", Via: "location"},
+		},
 	})
 	// Scope checks run their statements through the location resource, inside the request's
 	// transaction when there is one.
@@ -57,6 +62,7 @@ func dashboardResources(d dialect.Dialect) []resource.Resource {
 				"data_format": {Choices: []string{"pct", "int", "bool"}, HelpText: "pct, int or bool."},
 			},
 			Authorization: superuserDeletes(),
+			ToMany:        map[string]resource.ToMany{"datapoints": {Resource: "datapoint", Via: "indicator"}},
 		}),
 		model("campaign_type", resource.Meta{
 			Description:           "Kinds of campaign.",
@@ -66,6 +72,7 @@ func dashboardResources(d dialect.Dialect) []resource.Resource {
 			Description:           "A campaign over a top-level location between two dates.",
 			RequiredFieldsForPost: []string{"name", "campaign_type_id", "top_lvl_location_id", "start_date", "end_date"},
 			Authorization:         scoped("campaign", "top_lvl_location_id", "top_lvl_location_id", false),
+			ToMany:                map[string]resource.ToMany{"datapoints": {Resource: "datapoint", Via: "campaign"}},
 		}),
 		model("datapoint", resource.Meta{
 			Description:           "One value of one indicator at one location, for a campaign or a date.",
@@ -75,6 +82,7 @@ func dashboardResources(d dialect.Dialect) []resource.Resource {
 		model("custom_dashboard", resource.Meta{
 			Description:           "A saved dashboard: a title and a JSON layout.",
 			RequiredFieldsForPost: []string{"title"},
+			ToMany:                map[string]resource.ToMany{"charts": {Resource: "custom_chart", Via: "dashboard", Expand: true}},
 		}),
 		model("custom_chart", resource.Meta{
 			Description:           "A chart of a dashboard, described in JSON.",
