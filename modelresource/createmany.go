@@ -18,7 +18,12 @@ const insertChunk = 500
 // createMany is the array POST without an ObjCreate override: every item is authorized and validated
 // first, then the rows are written with one multi-row INSERT per 500 rows of the same columns, and
 // read back with one SELECT per 500 keys. The objects come back in the order of the items.
+//
+// Items that give relations (nested writes) are created one by one instead, as ObjCreate does.
 func (r *Resource) createMany(ctx context.Context, items []*resource.Bundle) ([]*resource.Object, error) {
+	if r.hasNested(items) {
+		return r.createEach(ctx, items)
+	}
 	rows := make([][]assignment, len(items))
 	for i, b := range items {
 		if err := b.Resource.Authorization().CreateDetail(ctx, b, b.Data); err != nil {

@@ -48,7 +48,7 @@ func (r *Resource) validate(b *resource.Bundle, mode writeMode) ([]assignment, e
 		raw := b.Data[key]
 		c, ok := r.byName[key]
 		if !ok {
-			if r.shape.Index(key) >= 0 { // resource_uri and query fields: read-only, ignored
+			if r.shape.Index(key) >= 0 || r.isNested(key) { // resource_uri and query fields: read-only, ignored; relations: nestedOf
 				continue
 			}
 			problems[key] = "is not a field of " + r.meta.ResourceName + " (fields: " + strings.Join(r.fieldNames(), ", ") + ")"
@@ -79,7 +79,7 @@ func (r *Resource) validate(b *resource.Bundle, mode writeMode) ([]assignment, e
 		}
 		for i := range r.columns {
 			c := &r.columns[i]
-			if readOnly(c) || given[c.Name] || problems[c.Name] != "" {
+			if readOnly(c) || given[c.Name] || problems[c.Name] != "" || r.nestedGives(b.Data, c) {
 				continue
 			}
 			def, hasDefault := parseDefault(c.Column)
@@ -152,17 +152,19 @@ func (r *Resource) objCreate(ctx context.Context, b *resource.Bundle) (*resource
 	if err := b.Resource.Authorization().CreateDetail(ctx, b, b.Data); err != nil {
 		return nil, err
 	}
+	nested, err := r.nestedOf(b)
+	if err != nil {
+		return nil, err
+	}
 	values, err := r.validate(b, modeCreate)
 	if err != nil {
 		return nil, err
 	}
 	var obj *resource.Object
 	err = r.atomic(ctx, func(ctx context.Context) error {
-		key, err := r.insert(ctx, values, nil)
-		if err != nil {
-			return err
-		}
-		obj, err = r.reread(ctx, b, key)
+		obj, err = r.writeWith(ctx, b, nested, values, func(ctx context.Context, values []assignment) (any, error) {
+			return r.insert(ctx, values, nil)
+		})
 		return err
 	})
 	return obj, err
@@ -245,6 +247,10 @@ func (r *Resource) objUpdate(ctx context.Context, b *resource.Bundle) (*resource
 	if b.Partial {
 		mode = modePatch
 	}
+	nested, err := r.nestedOf(b)
+	if err != nil {
+		return nil, false, err
+	}
 	values, err := r.validate(b, mode)
 	if err != nil {
 		return nil, false, err
@@ -266,10 +272,9 @@ func (r *Resource) objUpdate(ctx context.Context, b *resource.Bundle) (*resource
 				return err
 			}
 			created = true
-			if _, err := r.insert(ctx, values, key); err != nil {
-				return err
-			}
-			obj, err = r.reread(ctx, b, key)
+			obj, err = r.writeWith(ctx, b, nested, values, func(ctx context.Context, values []assignment) (any, error) {
+				return r.insert(ctx, values, key)
+			})
 			return err
 		}
 		if err != nil {
@@ -278,10 +283,9 @@ func (r *Resource) objUpdate(ctx context.Context, b *resource.Bundle) (*resource
 		if err := b.Resource.Authorization().UpdateDetail(ctx, b, existing); err != nil {
 			return err
 		}
-		if err := r.update(ctx, b, key, values); err != nil {
-			return err
-		}
-		obj, err = r.reread(ctx, b, key)
+		obj, err = r.writeWith(ctx, b, nested, values, func(ctx context.Context, values []assignment) (any, error) {
+			return key, r.update(ctx, b, key, values)
+		})
 		return err
 	})
 	return obj, created, err
@@ -472,6 +476,9 @@ func (r *Resource) objUpdateList(ctx context.Context, b *resource.Bundle) (int64
 			With("parameter", "filter")
 	}
 	if err := s.Hydrate(ctx, b); err != nil {
+		return 0, err
+	}
+	if err := r.refuseNested(b); err != nil {
 		return 0, err
 	}
 	values, err := r.validate(b, modePatch)

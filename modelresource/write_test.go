@@ -732,8 +732,11 @@ func TestWriteRejected(t *testing.T) {
 			status: 400, code: "VALIDATION_ERROR", details: `{"fields": {"author_id": "may not be null"}}`},
 		{name: "an unknown field", method: "POST", path: "/api/v1/author/", body: `{"name": "N", "nmae": "x"}`,
 			status: 400, code: "VALIDATION_ERROR", details: `{"fields": {"nmae": "is not a field of author (fields: ` + authorFields + `)"}}`},
-		{name: "an unknown field on PATCH", method: "PATCH", path: "/api/v1/author/1/", body: `{"rating": 1, "publisher": 2}`,
-			status: 400, code: "VALIDATION_ERROR", details: `{"fields": {"publisher": "is not a field of author (fields: ` + authorFields + `)"}}`},
+		{name: "an unknown field on PATCH", method: "PATCH", path: "/api/v1/author/1/", body: `{"rating": 1, "publishr": 2}`,
+			status: 400, code: "VALIDATION_ERROR", details: `{"fields": {"publishr": "is not a field of author (fields: ` + authorFields + `)"}}`},
+		// A relation's name is a nested write (nested_test.go); a key that does not exist is refused.
+		{name: "a relation to a missing object on PATCH", method: "PATCH", path: "/api/v1/author/1/", body: `{"rating": 1, "publisher": 99}`,
+			status: 400, code: "VALIDATION_ERROR", details: `{"path": "publisher", "fields": {"publisher": "No publisher with key \"99\"."}}`},
 		{name: "a type error on PATCH", method: "PATCH", path: "/api/v1/author/1/", body: `{"name": "Zola", "rating": "high"}`,
 			status: 400, code: "VALIDATION_ERROR", details: `{"fields": {"rating": "\"high\" is not a number"}}`},
 		{name: "a type error on PUT", method: "PUT", path: "/api/v1/author/1/", body: `{"name": "Zola", "born": "yesterday"}`,
