@@ -487,7 +487,7 @@ func (n *nestedWrite) writeRelated(ctx context.Context, to *resource.Bound, targ
 	switch {
 	case key == "":
 		one.Method, one.Kind = http.MethodPost, resource.KindList
-		if !offers(to, true, "post") || s.ObjCreate == nil {
+		if !to.Allows(resource.KindList, "post") || s.ObjCreate == nil {
 			return nil, apierror.New(apierror.Forbidden, "%s: %s does not offer POST, so it cannot be created nested.", path, to.Name).With("path", path)
 		}
 		if err = s.Hydrate(ctx, one); err == nil {
@@ -495,7 +495,7 @@ func (n *nestedWrite) writeRelated(ctx context.Context, to *resource.Bound, targ
 		}
 	case otherFields(data, target):
 		one.Method, one.Kind, one.Key, one.Partial = http.MethodPatch, resource.KindDetail, key, true
-		if !offers(to, false, "patch") || s.ObjUpdate == nil {
+		if !to.Allows(resource.KindDetail, "patch") || s.ObjUpdate == nil {
 			return nil, apierror.New(apierror.Forbidden, "%s: %s does not offer PATCH, so it cannot be changed nested.", path, to.Name).With("path", path)
 		}
 		if err = s.Hydrate(ctx, one); err == nil {
@@ -512,18 +512,6 @@ func (n *nestedWrite) writeRelated(ctx context.Context, to *resource.Bound, targ
 		return nil, atPath(err, path)
 	}
 	return obj, nil
-}
-
-// offers reports whether a resource's Meta allows a method on its list or its objects.
-func offers(to *resource.Bound, list bool, method string) bool {
-	ms, def := to.Meta.DetailMethods, []string{"get", "put", "patch", "delete"}
-	if list {
-		ms, def = to.Meta.ListMethods, []string{"get", "post", "patch", "delete"}
-	}
-	if len(ms) == 0 {
-		ms = def
-	}
-	return slices.ContainsFunc(ms, func(m string) bool { return strings.EqualFold(m, method) })
 }
 
 // show expands in obj, the parent read back, each relation the body wrote, one level.

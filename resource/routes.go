@@ -194,6 +194,11 @@ func (r *Bound) allowed(kind Kind) []string {
 	return append(out, http.MethodOptions)
 }
 
+// Allows reports whether the resource offers an HTTP method (any case) on a kind of request.
+func (r *Bound) Allows(kind Kind, method string) bool {
+	return r.checkMethod(kind, strings.ToUpper(method)) == nil
+}
+
 func (r *Bound) checkMethod(kind Kind, method string) error {
 	allowed := r.allowed(kind)
 	if kind == KindSet && !slices.Contains(r.detailMethods, "get") {
