@@ -232,3 +232,33 @@ func TestArrayPostStatementsAreBounded(t *testing.T) {
 		})
 	}
 }
+
+// A bulk PATCH deletes its deleted_objects with one SELECT and one DELETE, not some per object.
+func TestBulkDeleteStatementsAreBounded(t *testing.T) {
+	for _, backend := range testdb.Backends {
+		t.Run(string(backend), func(t *testing.T) {
+			db, d, counter := testdb.OpenCounting(t, backend)
+			createFixture(t, db, d)
+			c := newClient(t, db, d)
+			counter.Reset()
+			r := c.do("PATCH", "/api/v1/book/", `{"deleted_objects": ["/api/v1/book/1/", "/api/v1/book/2/", "/api/v1/book/4/"]}`)
+			if r.status != 202 {
+				t.Fatalf("%d %s", r.status, r.raw)
+			}
+			if n := counter.N(); n != 2 {
+				t.Errorf("%d statements, want 2", n)
+			}
+			if got := bookTitles(c); got != "3:Bel-Ami:novel,5:A Room of One's Own:essay" {
+				t.Errorf("books %s", got)
+			}
+			// A conflict names no single object and rolls everything back.
+			r = c.do("PATCH", "/api/v1/author/", `{"objects": [{"id": 4, "name": "renamed"}], "deleted_objects": ["/api/v1/author/4/", "/api/v1/author/2/"]}`)
+			if r.status != 409 || field(r.body, "details", "deleted_index") != nil {
+				t.Fatalf("%d %s", r.status, r.raw)
+			}
+			if n := c.count("SELECT count(*) FROM author WHERE name = 'renamed' OR id = 4"); n != 1 {
+				t.Errorf("not rolled back")
+			}
+		})
+	}
+}

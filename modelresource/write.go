@@ -581,3 +581,63 @@ func (r *Resource) stillReadable(ctx context.Context, keys []any, readable sq.Sq
 	}
 	return nil
 }
+
+// deleteMany deletes the objects with keys in one statement, after one SELECT finds them (through
+// GetObjectList and the read authorization, as ObjDelete's ObjGet does) and DeleteDetail has judged
+// each. A key not found is a 404 naming its position (-1 for an error of no one key, such as a
+// conflict); nothing is deleted then.
+func (r *Resource) deleteMany(ctx context.Context, b *resource.Bundle, keys []string) (int, error) {
+	parsed := make([]any, len(keys))
+	for i, k := range keys {
+		v, ok := r.parseKey(k)
+		if !ok {
+			return i, r.notFound(k)
+		}
+		parsed[i] = v
+	}
+	rb := &resource.Bundle{Resource: b.Resource, Request: b.Request, Method: "GET", Kind: resource.KindList, User: b.User, RequestID: b.RequestID}
+	q, err := r.readQuery(ctx, rb, false)
+	if err != nil {
+		return -1, err
+	}
+	found := map[any]*resource.Object{}
+	for start := 0; start < len(parsed); start += insertChunk {
+		objs, err := r.fetch(ctx, q.Where(sq.Eq{r.pk.expr: parsed[start:min(start+insertChunk, len(parsed))]}), insertChunk)
+		if err != nil {
+			return -1, err
+		}
+		for _, o := range objs {
+			found[o.At(r.pk.index)] = o
+		}
+	}
+	authz := b.Resource.Authorization()
+	for i, k := range parsed {
+		o, ok := found[k]
+		if !ok {
+			return i, r.notFound(keys[i])
+		}
+		if err := authz.DeleteDetail(ctx, b, o); err != nil {
+			return i, err
+		}
+	}
+	cond, err := authz.DeleteList(ctx, b)
+	if err != nil {
+		return -1, err
+	}
+	return -1, r.atomic(ctx, func(ctx context.Context) error {
+		for start := 0; start < len(parsed); start += insertChunk {
+			del := r.d.Builder().Delete(r.alias).Where(sq.Eq{r.pk.expr: parsed[start:min(start+insertChunk, len(parsed))]})
+			if cond != nil {
+				del = del.Where(cond)
+			}
+			query, args, err := del.ToSql()
+			if err != nil {
+				return err
+			}
+			if _, err := r.querier(ctx).ExecContext(ctx, query, args...); err != nil {
+				return r.d.Classify(err)
+			}
+		}
+		return nil
+	})
+}

@@ -57,6 +57,10 @@ type Binding struct {
 	// some per object), as ObjCreate would one by one, and returns them in order; errors name the item
 	// with AtIndex. It is used only while ObjCreate is not overridden. May be nil.
 	CreateMany func(ctx context.Context, items []*Bundle) ([]*Object, error)
+	// DeleteMany deletes the objects with these keys at once, as ObjDelete would one by one (the same
+	// authorization, 404 for a key the user cannot see), for a bulk PATCH's deleted_objects; on an error
+	// it returns the position of the key concerned, or -1. Used only while ObjDelete is not overridden. May be nil.
+	DeleteMany func(ctx context.Context, b *Bundle, keys []string) (failed int, err error)
 	// Atomic runs fn in one transaction (the context it passes carries it), committing when fn returns
 	// nil. Resources without writes leave it nil.
 	Atomic func(ctx context.Context, fn func(ctx context.Context) error) error
@@ -106,6 +110,8 @@ type Bound struct {
 	authz         Authorization
 	// createOverridden: ObjCreate is the user's, so an array POST creates item by item through it.
 	createOverridden bool
+	// deleteOverridden: ObjDelete is the user's, so deleted_objects are deleted one by one through it.
+	deleteOverridden bool
 }
 
 // Authorization returns the resource's authorization (AllowAll by default).

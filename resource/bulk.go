@@ -64,16 +64,14 @@ func bulkPatch(ctx context.Context, b *Bundle) (*Response, error) {
 			}
 			out = append(out, obj)
 		}
+		if many := res.Binding.DeleteMany; many != nil && !res.deleteOverridden && len(deleted) > 0 {
+			failed, err := many(ctx, b, deleted)
+			return deletedAt(err, failed)
+		}
 		for i, key := range deleted {
 			one := &Bundle{Resource: res, Request: b.Request, Method: http.MethodDelete, Kind: KindDetail, Key: key, User: b.User, RequestID: b.RequestID, Query: map[string][]string{}}
 			if err := s.ObjDelete(ctx, one); err != nil {
-				e := apierror.As(err)
-				if e == nil {
-					return err
-				}
-				e = e.With("deleted_index", i)
-				e.Message = "deleted_objects[" + strconv.Itoa(i) + "]: " + e.Message
-				return e
+				return deletedAt(err, i)
 			}
 		}
 		return nil
@@ -93,6 +91,17 @@ func bulkPatch(ctx context.Context, b *Bundle) (*Response, error) {
 		out = []*Object{}
 	}
 	return &Response{Status: http.StatusAccepted, Body: map[string]any{"objects": out}}, nil
+}
+
+// deletedAt names the deleted_objects item an error is about.
+func deletedAt(err error, i int) error {
+	e := apierror.As(err)
+	if e == nil || i < 0 {
+		return err
+	}
+	e = e.With("deleted_index", i)
+	e.Message = "deleted_objects[" + strconv.Itoa(i) + "]: " + e.Message
+	return e
 }
 
 // patchOne updates (or creates) one object of a bulk PATCH.
