@@ -369,39 +369,49 @@ func (r *Resource) objDelete(ctx context.Context, b *resource.Bundle) error {
 	})
 }
 
-// objDeleteList deletes what the request's filters match, in one statement; without any filter it
-// refuses, so that a typo or a forgotten parameter never empties a table.
-func (r *Resource) objDeleteList(ctx context.Context, b *resource.Bundle) (int64, error) {
+// filteredWrite is the query of a write on the list: the request's filters, of which there must be at
+// least one (refusal is the message, naming the resource), on GetObjectList and ApplyFilters, narrowed
+// by the authorization conditions given.
+func (r *Resource) filteredWrite(ctx context.Context, b *resource.Bundle, refusal string, narrow ...func(context.Context, *resource.Bundle) (sq.Sqlizer, error)) (sq.SelectBuilder, error) {
 	s := b.Resource.Steps
 	if err := s.ValidateFilters(ctx, b); err != nil {
-		return 0, err
+		return sq.SelectBuilder{}, err
 	}
 	fs, err := s.BuildFilters(ctx, b)
 	if err != nil {
-		return 0, err
+		return sq.SelectBuilder{}, err
 	}
 	if len(fs) == 0 {
-		return 0, apierror.New(apierror.MissingParameter, "DELETE on the %s list needs at least one filter; it never deletes everything.", r.meta.ResourceName).
-			With("parameter", "filter")
+		return sq.SelectBuilder{}, apierror.New(apierror.MissingParameter, refusal, r.meta.ResourceName).With("parameter", "filter")
 	}
 	b.Filters = fs
 	q, err := s.GetObjectList(ctx, b)
 	if err != nil {
-		return 0, err
+		return q, err
 	}
 	if q, err = s.ApplyFilters(ctx, b, q, fs); err != nil {
-		return 0, err
+		return q, err
 	}
-	// What may be deleted is what the user may see and delete.
-	authz := b.Resource.Authorization()
-	for _, narrow := range []func(context.Context, *resource.Bundle) (sq.Sqlizer, error){authz.ReadList, authz.DeleteList} {
-		cond, err := narrow(ctx, b)
+	for _, condition := range narrow {
+		cond, err := condition(ctx, b)
 		if err != nil {
-			return 0, err
+			return q, err
 		}
 		if cond != nil {
 			q = q.Where(cond)
 		}
+	}
+	return q, nil
+}
+
+// objDeleteList deletes what the request's filters match, in one statement; without any filter it
+// refuses, so that a typo or a forgotten parameter never empties a table.
+func (r *Resource) objDeleteList(ctx context.Context, b *resource.Bundle) (int64, error) {
+	// What may be deleted is what the user may see and delete.
+	authz := b.Resource.Authorization()
+	q, err := r.filteredWrite(ctx, b, "DELETE on the %s list needs at least one filter; it never deletes everything.", authz.ReadList, authz.DeleteList)
+	if err != nil {
+		return 0, err
 	}
 	sub, args, err := q.RemoveColumns().Columns(r.pk.expr).PlaceholderFormat(sq.Question).ToSql()
 	if err != nil {
@@ -463,19 +473,12 @@ const updateChunk = 500
 // read and update; a change that would move a row out of what the user may read (say, to a location
 // outside their region) is refused as a whole with 403.
 func (r *Resource) objUpdateList(ctx context.Context, b *resource.Bundle) (int64, error) {
-	s := b.Resource.Steps
-	if err := s.ValidateFilters(ctx, b); err != nil {
-		return 0, err
-	}
-	fs, err := s.BuildFilters(ctx, b)
+	authz := b.Resource.Authorization()
+	q, err := r.filteredWrite(ctx, b, "PATCH on the %s list needs at least one filter; it never changes everything.", authz.ReadList, authz.UpdateList)
 	if err != nil {
 		return 0, err
 	}
-	if len(fs) == 0 {
-		return 0, apierror.New(apierror.MissingParameter, "PATCH on the %s list needs at least one filter; it never changes everything.", r.meta.ResourceName).
-			With("parameter", "filter")
-	}
-	if err := s.Hydrate(ctx, b); err != nil {
+	if err := b.Resource.Steps.Hydrate(ctx, b); err != nil {
 		return 0, err
 	}
 	if err := r.refuseNested(b); err != nil {
@@ -488,27 +491,9 @@ func (r *Resource) objUpdateList(ctx context.Context, b *resource.Bundle) (int64
 	if len(values) == 0 {
 		return 0, apierror.New(apierror.ValidationError, "The body names no field to change.").With("fields", map[string]any{})
 	}
-	b.Filters = fs
-	q, err := s.GetObjectList(ctx, b)
-	if err != nil {
-		return 0, err
-	}
-	if q, err = s.ApplyFilters(ctx, b, q, fs); err != nil {
-		return 0, err
-	}
-	authz := b.Resource.Authorization()
 	readable, err := authz.ReadList(ctx, b)
 	if err != nil {
 		return 0, err
-	}
-	updatable, err := authz.UpdateList(ctx, b)
-	if err != nil {
-		return 0, err
-	}
-	for _, cond := range []sq.Sqlizer{readable, updatable} {
-		if cond != nil {
-			q = q.Where(cond)
-		}
 	}
 	var n int64
 	err = r.atomic(ctx, func(ctx context.Context) error {
