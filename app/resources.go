@@ -55,7 +55,7 @@ func dashboardResources(d dialect.Dialect) []resource.Resource {
 			RequiredFieldsForPost: []string{"name", "admin_level"},
 		}),
 		locations,
-		model("indicator", resource.Meta{
+		indicators{d: d, Resource: model("indicator", resource.Meta{
 			Description:           "What is measured.",
 			RequiredFieldsForPost: []string{"short_name", "name", "data_format"},
 			FieldOptions: map[string]resource.FieldOptions{
@@ -63,7 +63,7 @@ func dashboardResources(d dialect.Dialect) []resource.Resource {
 			},
 			Authorization: superuserDeletes(),
 			ToMany:        map[string]resource.ToMany{"datapoints": {Resource: "datapoint", Via: "indicator"}},
-		}),
+		})},
 		model("campaign_type", resource.Meta{
 			Description:           "Kinds of campaign.",
 			RequiredFieldsForPost: []string{"name"},
