@@ -66,4 +66,3 @@ func TestIndicatorDeleteCascades(t *testing.T) {
 		}
 	})
 }
-
