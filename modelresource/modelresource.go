@@ -141,6 +141,7 @@ func (r *Resource) Bind(ctx context.Context, env *resource.Env) (*resource.Bindi
 		Steps:      r.defaultSteps(),
 		Atomic:     r.atomic,
 		CreateMany: r.createMany,
+		StreamList: r.objStreamList,
 		DeleteMany: r.deleteMany,
 		Link:       r.link,
 		Impl:       r,

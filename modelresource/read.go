@@ -192,6 +192,30 @@ func (r *Resource) objGetList(ctx context.Context, b *resource.Bundle) (*resourc
 	return page, r.expand(ctx, b, page.Objects, b.Depth)
 }
 
+// objStreamList is the list as a stream (Binding.StreamList): the query of objGetList without the
+// count and without expanding relations, each object handed to each as its row arrives. paged applies
+// b.Limit and b.Offset; otherwise every row from b.Offset is read.
+func (r *Resource) objStreamList(ctx context.Context, b *resource.Bundle, paged bool, each func(*resource.Object) error) error {
+	orders, err := filters.ParseOrder(b.Query["order_by"], orderResolver{r})
+	if err != nil {
+		return err
+	}
+	b.Ordering = orders
+	q, err := r.readQuery(ctx, b, true)
+	if err != nil {
+		return err
+	}
+	q = q.OrderBy(r.orderTerms(orders)...)
+	switch {
+	case paged:
+		q = q.Limit(uint64(b.Limit)).Offset(uint64(b.Offset))
+	case b.Offset > 0:
+		// SQLite takes an OFFSET only after a LIMIT.
+		q = q.Limit(math.MaxInt64).Offset(uint64(b.Offset))
+	}
+	return r.eachRow(ctx, q, each)
+}
+
 // orderTerms is the ORDER BY of a list: the requested terms, then the primary key as the last
 // tie-breaker (unless already ordered by). NULLs sort last ascending and first descending; on a column
 // that cannot be NULL the clause is left out, since SQLite would otherwise not use an index for it.
@@ -305,13 +329,27 @@ func (r *Resource) objGet(ctx context.Context, b *resource.Bundle) (*resource.Ob
 
 // fetch runs a SELECT of r.selects and turns the rows into objects.
 func (r *Resource) fetch(ctx context.Context, q sq.SelectBuilder, sizeHint int) ([]*resource.Object, error) {
-	query, args, err := q.ToSql()
+	out := make([]*resource.Object, 0, min(sizeHint, 1000))
+	err := r.eachRow(ctx, q, func(o *resource.Object) error {
+		out = append(out, o)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
+	return out, nil
+}
+
+// eachRow runs a SELECT of r.selects and hands each row, as an object, to fn; an error from fn stops
+// the rows and is returned as is.
+func (r *Resource) eachRow(ctx context.Context, q sq.SelectBuilder, fn func(*resource.Object) error) error {
+	query, args, err := q.ToSql()
+	if err != nil {
+		return err
+	}
 	rows, err := r.querier(ctx).QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, r.d.Classify(err)
+		return r.d.Classify(err)
 	}
 	defer rows.Close()
 	cells := make([]cell, len(r.selects))
@@ -325,23 +363,24 @@ func (r *Resource) fetch(ctx context.Context, q sq.SelectBuilder, sizeHint int) 
 	for i := range cells {
 		dest[i] = &cells[i]
 	}
-	out := make([]*resource.Object, 0, min(sizeHint, 1000))
 	pkIndex := r.pk.index
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return nil, r.d.Classify(err)
+			return r.d.Classify(err)
 		}
 		o := resource.NewObject(r.shape)
 		for i := range cells {
 			o.SetAt(i, cells[i].v)
 		}
 		o.SetAt(r.uriIndex, r.uri(cells[pkIndex].v))
-		out = append(out, o)
+		if err := fn(o); err != nil {
+			return err
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, r.d.Classify(err)
+		return r.d.Classify(err)
 	}
-	return out, nil
+	return nil
 }
 
 // uri is the resource_uri of a key value.

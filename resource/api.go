@@ -151,6 +151,7 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 		b.Steps = withOverrides(r, defaults)
 		_, b.createOverridden = r.(ObjCreator)
 		_, b.deleteOverridden = r.(ObjDeleter)
+		_, b.listOverridden = r.(ObjListGetter)
 		a.resources[m.ResourceName] = b
 		a.names = append(a.names, m.ResourceName)
 	}

@@ -61,6 +61,12 @@ type Binding struct {
 	// authorization, 404 for a key the user cannot see), for a bulk PATCH's deleted_objects; on an error
 	// it returns the position of the key concerned, or -1. Used only while ObjDelete is not overridden. May be nil.
 	DeleteMany func(ctx context.Context, b *Bundle, keys []string) (failed int, err error)
+	// StreamList calls each for every object of the list the request asks for (the filters,
+	// authorization, ordering and parent of ObjGetList, without the count and without expanding
+	// relations), in order, as the rows arrive and without holding them; paged applies b.Limit and
+	// b.Offset, otherwise every row from b.Offset is read. CSV output uses it while ObjGetList is not
+	// overridden. May be nil: CSV then writes the page ObjGetList returns.
+	StreamList func(ctx context.Context, b *Bundle, paged bool, each func(*Object) error) error
 	// Atomic runs fn in one transaction (the context it passes carries it), committing when fn returns
 	// nil. Resources without writes leave it nil.
 	Atomic func(ctx context.Context, fn func(ctx context.Context) error) error
@@ -112,6 +118,8 @@ type Bound struct {
 	createOverridden bool
 	// deleteOverridden: ObjDelete is the user's, so deleted_objects are deleted one by one through it.
 	deleteOverridden bool
+	// listOverridden: ObjGetList is the user's, so CSV writes the page it returns instead of a stream.
+	listOverridden bool
 }
 
 // Authorization returns the resource's authorization (AllowAll by default).

@@ -137,8 +137,8 @@ func checkReadParams(b *Bundle) error {
 		}
 		b.Depth = min(n, b.Resource.MaxDepth())
 	}
-	if f := b.Query.Get("format"); f != "" && f != "json" {
-		return apierror.New(apierror.NotAcceptable, "format=%s is not offered; use json.", f).With("parameter", "format")
+	if f := b.Query.Get("format"); f != "" && f != "json" && (f != "csv" || b.Kind != KindList) {
+		return apierror.New(apierror.NotAcceptable, "format=%s is not offered; use json (or csv on a list).", f).With("parameter", "format")
 	}
 	return nil
 }
@@ -177,6 +177,9 @@ func parsePaging(b *Bundle) error {
 func getList(ctx context.Context, b *Bundle) (*Response, error) {
 	if err := checkReadParams(b); err != nil {
 		return nil, err
+	}
+	if wantsCSV(b) {
+		return csvList(ctx, b)
 	}
 	if err := parsePaging(b); err != nil {
 		return nil, err

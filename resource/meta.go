@@ -63,6 +63,9 @@ type Meta struct {
 	// Limit is the default page size (20 when zero); MaxLimit caps it (1000 when zero).
 	Limit    int
 	MaxLimit int
+	// CSVExport lets format=csv stream every matching row of the list, beyond MaxLimit, when the
+	// request gives no limit (an offset still applies). Without it, and always for JSON, a list is paged.
+	CSVExport bool
 	// QuietWrites turns Tastypie's always_return_data off: POST answers 201 with an empty body, PUT 204,
 	// PATCH 202 empty. By default writes return the object as a following GET would show it.
 	QuietWrites bool

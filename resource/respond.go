@@ -58,6 +58,10 @@ func (a *API) writeResponse(w http.ResponseWriter, r *http.Request, resp *Respon
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
+	if s, ok := resp.Body.(*csvStream); ok {
+		a.writeCSV(w, r, resp, s)
+		return
+	}
 	for k, vs := range resp.Header {
 		for _, v := range vs {
 			w.Header().Add(k, v)

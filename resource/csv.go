@@ -1,0 +1,263 @@
+package resource
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tastygo/tastygo/apierror"
+	"github.com/tastygo/tastygo/field"
+)
+
+// CSV output of a list (API.md: format=csv, or Accept: text/csv without a format).
+//
+// The body is written while the rows arrive: one header row of the field names in the resource's
+// field order (query fields included, resource_uri last; fields= narrows it), then one record per
+// object with its values in wire form (dates and timestamps ISO 8601, booleans true/false, null as an
+// empty field, JSON as its text), quoted as RFC 4180 says by encoding/csv; records end in "\n".
+// Dehydrate runs on every object, but the columns are the shape's fields: a field that Dehydrate adds
+// is not written, one it removes is empty. Relations are never expanded (depth= is a 400).
+//
+// Pages: a resource whose Meta.CSVExport is set streams every matching row when the request gives no
+// limit (an offset still applies); otherwise CSV is the page JSON would show, without the envelope.
+//
+// Errors: an error before the first bytes of the body are sent (a bad parameter, authorization, the
+// query) is answered in the one JSON error shape. An error after that is logged and the connection is
+// cut without ending the body, so that a client sees an incomplete transfer rather than a shorter file
+// that looks whole.
+
+const csvContentType = "text/csv; charset=utf-8"
+
+// csvStream is the body of a CSV list: rows calls each for every object in order.
+type csvStream struct {
+	b       *Bundle
+	columns []string
+	rows    func(each func(*Object) error) error
+}
+
+// wantsCSV reports whether a list request asks for CSV: format=csv, or no format and an Accept header
+// that prefers text/csv to JSON.
+func wantsCSV(b *Bundle) bool {
+	if f := b.Query.Get("format"); f != "" {
+		return f == "csv"
+	}
+	return b.Request != nil && prefersCSV(b.Request.Header.Values("Accept"))
+}
+
+// prefersCSV reads Accept headers: text/csv with a quality above zero and above application/json's.
+func prefersCSV(accept []string) bool {
+	csvQ, jsonQ := -1.0, -1.0
+	for _, h := range accept {
+		for _, part := range strings.Split(h, ",") {
+			mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+			if err != nil {
+				continue
+			}
+			q := 1.0
+			if v, ok := params["q"]; ok {
+				if f, err := strconv.ParseFloat(v, 64); err == nil {
+					q = f
+				}
+			}
+			switch mt {
+			case "text/csv":
+				csvQ = max(csvQ, q)
+			case "application/json":
+				jsonQ = max(jsonQ, q)
+			}
+		}
+	}
+	return csvQ > 0 && csvQ > jsonQ
+}
+
+// csvList answers a list as CSV; checkReadParams has run.
+func csvList(ctx context.Context, b *Bundle) (*Response, error) {
+	if b.Depth > 0 {
+		return nil, apierror.New(apierror.InvalidValue, "depth=%s cannot be used with format=csv: nested objects have no CSV form.",
+			b.Query.Get("depth")).With("parameter", "depth")
+	}
+	if err := parsePaging(b); err != nil {
+		return nil, err
+	}
+	_, limited := b.Query["limit"]
+	paged := limited || !b.Resource.Meta.CSVExport
+	rows := func(each func(*Object) error) error {
+		if stream := b.Resource.Binding.StreamList; stream != nil && !b.Resource.listOverridden {
+			return stream(ctx, b, paged, each)
+		}
+		page, err := b.Resource.Steps.ObjGetList(ctx, b)
+		if err != nil {
+			return err
+		}
+		for _, o := range page.Objects {
+			if err := each(o); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	h := http.Header{}
+	h.Set("Content-Type", csvContentType)
+	h.Set("Content-Disposition", `attachment; filename="`+b.Resource.Name+`.csv"`)
+	return &Response{Status: http.StatusOK, Header: h, Body: &csvStream{b: b, columns: csvColumns(b), rows: rows}}, nil
+}
+
+// csvColumns are the header: the resource's fields in order, narrowed by fields=, resource_uri last.
+func csvColumns(b *Bundle) []string {
+	keep := fieldSelection(b)
+	var cols []string
+	for _, f := range b.Resource.Binding.Fields {
+		if f.Name != "resource_uri" && (keep == nil || keep[f.Name]) {
+			cols = append(cols, f.Name)
+		}
+	}
+	return append(cols, "resource_uri")
+}
+
+// errHeadDone stops a HEAD request's stream once it is known to succeed.
+var errHeadDone = errors.New("head: no body")
+
+// writeCSV writes a CSV list. The status and headers are sent with the first bytes of the body, so an
+// error until then is still answered in the JSON error shape.
+func (a *API) writeCSV(w http.ResponseWriter, r *http.Request, resp *Response, s *csvStream) {
+	out := &startWriter{w: w, start: func() {
+		for k, vs := range resp.Header {
+			for _, v := range vs {
+				w.Header().Add(k, v)
+			}
+		}
+		w.WriteHeader(resp.Status)
+	}}
+	buf := bufio.NewWriterSize(out, 64<<10)
+	cw := csv.NewWriter(buf)
+	err := s.write(r.Context(), cw, r.Method == http.MethodHead)
+	if err == nil {
+		cw.Flush()
+		err = cw.Error()
+	}
+	if errors.Is(err, errHeadDone) {
+		err = nil
+	}
+	if err == nil && !out.started {
+		out.begin()
+	}
+	switch {
+	case err == nil:
+	case !out.started:
+		if apierror.CodeOf(err) == apierror.NotAuthenticated {
+			w.Header().Set("WWW-Authenticate", s.b.Resource.challenge())
+		}
+		a.writeError(w, r, s.b.RequestID, err)
+	case r.Context().Err() != nil:
+		// The client went away; nobody reads the rest.
+	default:
+		a.logger.ErrorContext(r.Context(), "CSV export cut short", "request_id", s.b.RequestID, "path", r.URL.Path, "error", err)
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// write writes the header row, then a record per object (only the first object's existence is
+// checked for HEAD).
+func (s *csvStream) write(ctx context.Context, cw *csv.Writer, head bool) error {
+	if !head {
+		if err := cw.Write(s.columns); err != nil {
+			return err
+		}
+	}
+	rec := make([]string, len(s.columns))
+	var shape *Shape
+	var idx []int
+	steps := s.b.Resource.Steps
+	return s.rows(func(o *Object) error {
+		if head {
+			return errHeadDone
+		}
+		if err := steps.Dehydrate(ctx, s.b, o); err != nil {
+			return err
+		}
+		if o.shape != shape {
+			shape, idx = o.shape, make([]int, len(s.columns))
+			for i, c := range s.columns {
+				idx[i] = shape.Index(c)
+			}
+		}
+		for i, c := range s.columns {
+			var v any
+			if j := idx[i]; j >= 0 {
+				if o.present[j] {
+					v = o.values[j]
+				}
+			} else {
+				v, _ = o.Get(c)
+			}
+			rec[i] = csvValue(v)
+		}
+		return cw.Write(rec)
+	})
+}
+
+// csvValue is a wire value as CSV text: null is empty, JSON is its text.
+func csvValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case int:
+		return strconv.Itoa(x)
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return ""
+		}
+		return string(appendJSONFloat(nil, x))
+	case bool:
+		return strconv.FormatBool(x)
+	case json.RawMessage:
+		return string(x)
+	case time.Time:
+		return x.UTC().Format(field.DateTimeLayout)
+	}
+	enc, err := appendJSONValue(nil, v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(enc)
+}
+
+// startWriter sends the status and headers before the first bytes it writes.
+type startWriter struct {
+	w       http.ResponseWriter
+	start   func()
+	started bool
+}
+
+func (s *startWriter) begin() {
+	s.started = true
+	s.start()
+}
+
+func (s *startWriter) Write(p []byte) (int, error) {
+	if !s.started {
+		s.begin()
+	}
+	return s.w.Write(p)
+}
+
+// challenge is the resource's WWW-Authenticate challenge for a 401.
+func (r *Bound) challenge() string {
+	if ch, ok := r.authn.(Challenger); ok && ch.Challenge() != "" {
+		return ch.Challenge()
+	}
+	return `Basic realm="api"`
+}
