@@ -31,6 +31,7 @@ const (
 	MethodNotAllowed      Code = "METHOD_NOT_ALLOWED"
 	NotAcceptable         Code = "NOT_ACCEPTABLE"
 	Conflict              Code = "CONFLICT"
+	RunInProgress         Code = "RUN_IN_PROGRESS"
 	BodyTooLarge          Code = "BODY_TOO_LARGE"
 	UnsupportedMediaType  Code = "UNSUPPORTED_MEDIA_TYPE"
 	ContradictoryRequest  Code = "CONTRADICTORY_REQUEST"
@@ -56,6 +57,7 @@ var statuses = map[Code]int{
 	MethodNotAllowed:      http.StatusMethodNotAllowed,
 	NotAcceptable:         http.StatusNotAcceptable,
 	Conflict:              http.StatusConflict,
+	RunInProgress:         http.StatusConflict,
 	BodyTooLarge:          http.StatusRequestEntityTooLarge,
 	UnsupportedMediaType:  http.StatusUnsupportedMediaType,
 	ContradictoryRequest:  http.StatusUnprocessableEntity,

@@ -29,6 +29,7 @@ func TestStatus(t *testing.T) {
 		{MethodNotAllowed, http.StatusMethodNotAllowed},
 		{NotAcceptable, http.StatusNotAcceptable},
 		{Conflict, http.StatusConflict},
+		{RunInProgress, http.StatusConflict},
 		{BodyTooLarge, http.StatusRequestEntityTooLarge},
 		{UnsupportedMediaType, http.StatusUnsupportedMediaType},
 		{ContradictoryRequest, http.StatusUnprocessableEntity},
@@ -52,8 +53,8 @@ func TestStatus(t *testing.T) {
 
 // Every code of the table has a status of its own: a code added without a status would answer 500.
 func TestStatusCoversEveryCode(t *testing.T) {
-	if len(statuses) != 22 {
-		t.Errorf("the status table has %d codes, TestStatus checks 22: add the new code there", len(statuses))
+	if len(statuses) != 23 {
+		t.Errorf("the status table has %d codes, TestStatus checks 23: add the new code there", len(statuses))
 	}
 }
 

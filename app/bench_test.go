@@ -30,9 +30,15 @@ import (
 
 var (
 	benchMu       sync.Mutex
-	benchDBs      = map[dialect.Name]*sql.DB{}
+	benchDBs      = map[benchKeyOf]*sql.DB{}
 	benchCleanups []func() error
 )
+
+// benchKeyOf names a shared benchmark database: its backend and the size of its data.
+type benchKeyOf struct {
+	backend dialect.Name
+	size    seed.Size
+}
 
 // TestMain removes the benchmarks' shared databases after every test and benchmark has run.
 func TestMain(m *testing.M) {
@@ -51,10 +57,17 @@ func TestMain(m *testing.M) {
 // benchDB returns a database of the backend seeded with medium data, made once per run.
 func benchDB(b *testing.B, backend dialect.Name) (*sql.DB, dialect.Dialect) {
 	b.Helper()
+	return benchDBOf(b, backend, seed.Medium)
+}
+
+// benchDBOf returns a database of the backend seeded with data of the size, made once per run.
+func benchDBOf(b *testing.B, backend dialect.Name, size seed.Size) (*sql.DB, dialect.Dialect) {
+	b.Helper()
 	benchMu.Lock()
 	defer benchMu.Unlock()
 	d, _ := dialect.ForName(backend)
-	if db, ok := benchDBs[backend]; ok {
+	key := benchKeyOf{backend, size}
+	if db, ok := benchDBs[key]; ok {
 		return db, d
 	}
 	if backend == dialect.Postgres {
@@ -82,7 +95,7 @@ func benchDB(b *testing.B, backend dialect.Name) (*sql.DB, dialect.Dialect) {
 	if err := migrations.Up(ctx, db, d); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := seed.Run(ctx, db, d, seed.Medium, nil); err != nil {
+	if _, err := seed.Run(ctx, db, d, size, nil); err != nil {
 		b.Fatal(err)
 	}
 	if d.Name() == dialect.Postgres {
@@ -90,7 +103,7 @@ func benchDB(b *testing.B, backend dialect.Name) (*sql.DB, dialect.Dialect) {
 			b.Fatal(err)
 		}
 	}
-	benchDBs[backend] = db
+	benchDBs[key] = db
 	return db, d
 }
 

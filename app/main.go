@@ -9,6 +9,7 @@
 //	app createuser --username NAME [--email EMAIL] [--superuser] [--top-location CODE] [--password-stdin]
 //	app createkey --username NAME
 //	app revokekey KEY_OR_KEYID | --username NAME
+//	app trigger RESOURCE [key=value...]
 //
 // The database is a SQLite file (--db), or the PostgreSQL server that the environment variable
 // DATABASE_URL (a postgres:// URL) names when --db is not given. serve migrates it and, when it has
@@ -69,6 +70,7 @@ var commands = []command{
 	{"createuser", "create a user and print its first API key", runCreateUser},
 	{"createkey", "print a new API key for an existing user", runCreateKey},
 	{"revokekey", "revoke an API key, or every key of a user", runRevokeKey},
+	{"trigger", "run a processing endpoint in-process (cron), printing the run's outcome", runTrigger},
 }
 
 // errUsage marks an error in the command line; the flag package has already printed it.

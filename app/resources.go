@@ -21,8 +21,8 @@ var orderEverything = []string{resource.EveryField}
 
 // dashboardResources are the dashboard's model resources (DASHBOARD.md). Relations come from the
 // foreign keys: location_id → location, top_lvl_location_id → location, parent_location_id → location...
-// location, campaign and datapoint are confined to a user's top-level location (scope.go); indicators
-// are deleted by superusers only.
+// location, campaign and datapoint are confined to a user's top-level location (scope.go); location and
+// datapoint take the location parameters (locations.go); indicators are deleted by superusers only.
 func dashboardResources(d dialect.Dialect) []resource.Resource {
 	model := func(name string, m resource.Meta) *modelresource.Resource {
 		m.ResourceName, m.Table = name, name
@@ -54,7 +54,7 @@ func dashboardResources(d dialect.Dialect) []resource.Resource {
 			Description:           "Administrative levels: 0 country, 1 region, 2 province, 3 district, 4 sub-district.",
 			RequiredFieldsForPost: []string{"name", "admin_level"},
 		}),
-		locations,
+		withLocationParams(locations, "id"),
 		indicators{d: d, Resource: model("indicator", resource.Meta{
 			Description:           "What is measured.",
 			RequiredFieldsForPost: []string{"short_name", "name", "data_format"},
@@ -74,13 +74,11 @@ func dashboardResources(d dialect.Dialect) []resource.Resource {
 			Authorization:         scoped("campaign", "top_lvl_location_id", "top_lvl_location_id", false),
 			ToMany:                map[string]resource.ToMany{"datapoints": {Resource: "datapoint", Via: "campaign"}},
 		}),
-		model("datapoint", resource.Meta{
+		withLocationParams(model("datapoint", resource.Meta{
 			Description:           "One value of one indicator at one location, for a campaign or a date.",
 			RequiredFieldsForPost: []string{"indicator_id", "location_id", "data_date", "value"},
 			Authorization:         scoped("datapoint", "location_id", "location_id", false),
-			// format=csv without a limit exports every matching datapoint (a campaign's, for a dashboard).
-			CSVExport: true,
-		}),
+		}), "location_id"),
 		model("custom_dashboard", resource.Meta{
 			Description:           "A saved dashboard: a title and a JSON layout.",
 			RequiredFieldsForPost: []string{"title"},

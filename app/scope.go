@@ -18,13 +18,6 @@ import (
 // changes only the rows tied to that location or below it, and may not place a row outside it;
 // indicators are deleted by superusers only.
 
-// descendantsSQL selects a location (the one bound parameter) and every location under it. The
-// aliases are the query's own, so that it nests inside any list query, whatever that joins.
-const descendantsSQL = `WITH RECURSIVE tg_scope (id) AS (` +
-	`SELECT tg_top.id FROM location AS tg_top WHERE tg_top.id = ?` +
-	` UNION SELECT tg_child.id FROM location AS tg_child JOIN tg_scope ON tg_child.parent_location_id = tg_scope.id` +
-	`) SELECT tg_scope.id FROM tg_scope`
-
 // confinedTo returns the top-level location that confines a user, and false for anyone who is not
 // confined: anonymous readers, superusers and users without a top location.
 func confinedTo(u *resource.User) (int64, bool) {
@@ -62,7 +55,7 @@ type locationScope struct {
 func newLocationScope(d dialect.Dialect, db querySource, table, tiedColumn, placedBy string, nullable bool) locationScope {
 	return locationScope{
 		tied: d.Quote(table) + "." + d.Quote(tiedColumn), placedBy: placedBy, nullable: nullable, db: db, d: d,
-		within: d.Rebind(`SELECT count(*) FROM location WHERE location.id = ? AND location.id IN (` + descendantsSQL + `)`),
+		within: d.Rebind(`SELECT count(*) FROM location WHERE location.id = ? AND location.id IN (` + tree.UnderSQL() + `)`),
 	}
 }
 
@@ -78,13 +71,14 @@ func (s locationScope) authorization() resource.Authorization {
 	}
 }
 
-// narrow is `<tied> IN (<the top location and every location under it>)`, for confined users.
+// narrow is `<tied> IN (<the top location and every location under it>)`, for confined users: the
+// sub-query of locations/ that location_id=N&location_type=T also builds on.
 func (s locationScope) narrow(_ context.Context, b *resource.Bundle) (sq.Sqlizer, error) {
 	top, ok := confinedTo(b.User)
 	if !ok {
 		return nil, nil
 	}
-	return sq.Expr(s.tied+" IN ("+descendantsSQL+")", top), nil
+	return tree.Restrict(s.tied, top), nil
 }
 
 // narrowUpdate narrows updates as narrow does reads. A PATCH on the list (one partial object applied to

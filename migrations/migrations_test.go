@@ -99,6 +99,11 @@ var schema = []struct {
 		typed("created_at", field.DateTime, false), typed("last_used_at", field.DateTime, true),
 		typed("revoked_at", field.DateTime, true),
 	}},
+	{"processing_run", []col{
+		pk(), text("resource", 255), text("parameters", 0), fk("user_id", "app_user", true), text("username", 150).null(),
+		typed("started_at", field.DateTime, false), typed("ended_at", field.DateTime, true),
+		text("status", 0), text("error", 0).null(),
+	}},
 	{"custom_dashboard", []col{
 		pk(), text("title", 255), text("description", 0), typed("layout", field.JSON, false),
 		fk("owner_id", "app_user", true),

@@ -115,7 +115,7 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 		if err != nil {
 			return nil, fmt.Errorf("resource %q: %w", m.ResourceName, err)
 		}
-		b := &Bound{Name: m.ResourceName, Meta: m, Binding: binding, API: a}
+		b := &Bound{Name: m.ResourceName, Meta: m, Binding: binding, API: a, Self: r}
 		if b.listMethods, err = methods(m.ListMethods, []string{"get", "post", "patch", "delete"}, "ListMethods"); err != nil {
 			return nil, fmt.Errorf("resource %q: %w", m.ResourceName, err)
 		}

@@ -75,6 +75,9 @@ type Binding struct {
 	Link func(lookup func(name string) (*Bound, bool)) error
 	// Impl is the implementation's own value, for implementations that need to find each other in Link.
 	Impl any
+	// SchemaExtra adds entries to the resource's schema (a non-model resource describes its parameters
+	// under "params"). May be nil.
+	SchemaExtra map[string]any
 }
 
 // SubList is a to-many relation listed under an object.
@@ -109,6 +112,9 @@ type Bound struct {
 	Steps   Steps
 	Binding *Binding
 	API     *API
+	// Self is the value registered with New (the user's wrapper): implementations look on it, in Link,
+	// for override methods of steps of their own (a non-model resource's PreProcessData).
+	Self Resource
 
 	listMethods   []string
 	detailMethods []string

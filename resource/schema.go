@@ -133,6 +133,9 @@ func (r *Bound) Schema() map[string]any {
 	}
 	s["max_depth"] = int64(r.MaxDepth())
 	s["relations"] = rels
+	for k, v := range r.Binding.SchemaExtra {
+		s[k] = v
+	}
 	return s
 }
 

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+
+	sq "github.com/Masterminds/squirrel"
+
+	"github.com/tastygo/tastygo/dialect"
+	"github.com/tastygo/tastygo/filters"
+	"github.com/tastygo/tastygo/modelresource"
+	"github.com/tastygo/tastygo/nonmodel"
+	"github.com/tastygo/tastygo/resource"
+)
+
+// processingResources are the dashboard's processing endpoints (non-model resources) and the record of
+// their runs.
+func processingResources(d dialect.Dialect) []resource.Resource {
+	agg := aggRefresh{d: d, Resource: nonmodel.New(resource.Meta{
+		ResourceName: "agg_refresh",
+		Table:        "agg_datapoint",
+		Description:  "GET ?campaign_id=N recomputes the campaign's aggregated datapoints, then lists them. Meant for cron.",
+		Filtering:    filterEverything,
+		Ordering:     orderEverything,
+		Limit:        100,
+	}, nonmodel.Options{Params: aggParams{}})}
+	// The agg rows are tied to a location like datapoints: a user with a top location sees those under it.
+	agg.Meta().Authorization = newLocationScope(d, agg.List(), "agg_datapoint", "location_id", "location_id", false).authorization()
+	runs := modelresource.New(resource.Meta{
+		ResourceName:  "processing_run",
+		Table:         "processing_run",
+		Description:   "Every run of a processing endpoint: its parameters, who triggered it, when, and how it ended.",
+		Filtering:     filterEverything,
+		Ordering:      orderEverything,
+		ListMethods:   []string{"get"},
+		DetailMethods: []string{"get"},
+	})
+	return []resource.Resource{agg, runs}
+}
+
+// aggParams are agg_refresh's parameters.
+type aggParams struct {
+	CampaignID int64 `schema:"campaign_id,required" help:"The campaign whose aggregates are recomputed and listed."`
+}
+
+// aggRefresh recomputes a campaign's agg_datapoint rows (aggregate.go), then lists them.
+type aggRefresh struct {
+	*nonmodel.Resource
+	d dialect.Dialect
+}
+
+// PreProcessData recomputes the campaign's aggregates in one transaction.
+func (r aggRefresh) PreProcessData(ctx context.Context, b *resource.Bundle, next nonmodel.PreProcessDataFunc) error {
+	p, _ := nonmodel.Params[*aggParams](ctx)
+	if err := r.List().Atomic(ctx, func(ctx context.Context) error {
+		return aggregateCampaign(ctx, r.List().DB(ctx), r.d, p.CampaignID)
+	}); err != nil {
+		return err
+	}
+	return next(ctx, b)
+}
+
+// ApplyFilters lists the rows of the campaign the run was for.
+func (r aggRefresh) ApplyFilters(ctx context.Context, b *resource.Bundle, q sq.SelectBuilder, fs []filters.Filter, next resource.ApplyFiltersFunc) (sq.SelectBuilder, error) {
+	q, err := next(ctx, b, q, fs)
+	if err != nil {
+		return q, err
+	}
+	if p, ok := nonmodel.Params[*aggParams](ctx); ok {
+		q = q.Where(sq.Eq{r.List().Column("campaign_id"): p.CampaignID})
+	}
+	return q, nil
+}

@@ -1,0 +1,287 @@
+// Package nonmodel serves Tastypie's non-model resources as processing endpoints: a GET runs a piece of
+// work (the PreProcessData step), then answers the list that the resource's query returns (the table of
+// its Meta, with the usual filters, ordering and pages, served by modelresource).
+//
+//	type AggParams struct {
+//		CampaignID int `schema:"campaign_id,required"`
+//	}
+//	type aggRefresh struct{ *nonmodel.Resource }
+//
+//	func (r aggRefresh) PreProcessData(ctx context.Context, b *resource.Bundle, next nonmodel.PreProcessDataFunc) error {
+//		p, _ := nonmodel.Params[*AggParams](ctx)
+//		... recompute campaign p.CampaignID ...
+//	}
+//
+//	aggRefresh{nonmodel.New(resource.Meta{ResourceName: "agg_refresh", Table: "agg_datapoint"}, nonmodel.Options{Params: AggParams{}})}
+//
+// Only GET (and HEAD) are offered. The parameters are a Go struct decoded by gorilla/schema: a missing
+// or mistyped one is a 400 naming it, and the schema endpoint lists them (required_GET_params, params).
+// Only a list GET runs the work; a detail or set/ GET reads the query's rows.
+//
+// Every run is recorded in a table (processing_run by default: resource, parameters, user, started_at,
+// ended_at, status running/succeeded/failed, error). Two overlapping runs of one resource with the same
+// parameters do the work once: the second is a 409 RUN_IN_PROGRESS, or, with Options.WaitIfRunning, it
+// waits for the first and answers with its outcome. The exclusion holds within a process (a lock per
+// resource and parameters) and, on PostgreSQL, across processes (a session advisory lock on a hash of
+// the schema, resource and parameters, held on a dedicated connection for the whole run). On SQLite a
+// single process owns the database file, so the in-process lock is the whole of it.
+//
+// The work runs on a context detached from the request's cancellation (context.WithoutCancel): a
+// client that goes away does not stop it, and its end is recorded. An error or a panic in the step
+// marks the run failed with the error's text; a panic is answered as a 500 naming the request id.
+package nonmodel
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/tastygo/tastygo/apierror"
+	"github.com/tastygo/tastygo/dialect"
+	"github.com/tastygo/tastygo/modelresource"
+	"github.com/tastygo/tastygo/resource"
+)
+
+// DefaultRunTable is where runs are recorded unless Options.RunTable says otherwise.
+const DefaultRunTable = "processing_run"
+
+// PreProcessDataFunc does a non-model resource's work before its list is read.
+type PreProcessDataFunc func(ctx context.Context, b *resource.Bundle) error
+
+// DataPreProcessor overrides PreProcessData, as resource's one-method interfaces override the other
+// steps: next is the default (which does nothing).
+type DataPreProcessor interface {
+	PreProcessData(ctx context.Context, b *resource.Bundle, next PreProcessDataFunc) error
+}
+
+// Options is what a non-model resource adds to its Meta.
+type Options struct {
+	// Params is the parameters struct (a value or a pointer); nil: the resource takes no parameters.
+	Params any
+	// WaitIfRunning makes a trigger that overlaps a run of the same parameters wait for it and answer
+	// with its outcome (the list, when it succeeded; a failed run is retried by the waiter) instead of
+	// answering 409 RUN_IN_PROGRESS.
+	WaitIfRunning bool
+	// RunTable is the table runs are recorded in; DefaultRunTable when empty. Its columns are those of
+	// migration 00004: id, resource, parameters, user_id, username, started_at, ended_at, status, error.
+	RunTable string
+}
+
+// Resource is a non-model resource. Create it with [New]; wrap it in a type of your own that has a
+// PreProcessData method.
+type Resource struct {
+	list   *modelresource.Resource
+	opts   Options
+	params *paramSpec
+	// Set by Bind and Link, only read afterwards.
+	name   string
+	db     *sql.DB
+	d      dialect.Dialect
+	logger *slog.Logger
+	runs   *runStore
+	locks  *locks
+	lockNS string // the PostgreSQL schema, so that tests on separate schemas do not exclude each other
+	pre    PreProcessDataFunc
+}
+
+// New returns a non-model resource: meta names its query's table (Meta.Table) and its filters,
+// ordering and pages as for a model resource; its methods are GET only. A malformed Options.Params is
+// reported when the API is built.
+func New(meta resource.Meta, opts Options) *Resource {
+	if opts.RunTable == "" {
+		opts.RunTable = DefaultRunTable
+	}
+	meta.ListMethods, meta.DetailMethods = []string{"get"}, []string{"get"}
+	r := &Resource{opts: opts, locks: newLocks()}
+	spec, err := newParamSpec(opts.Params)
+	if err == nil {
+		r.params = spec
+		meta.ExtraParams = append(append([]string(nil), meta.ExtraParams...), spec.names()...)
+		meta.GETParamsRequired = append(append([]string(nil), meta.GETParamsRequired...), spec.required()...)
+	} else {
+		r.params = &paramSpec{}
+		r.opts.Params = err // reported by Bind
+	}
+	r.list = modelresource.New(meta)
+	return r
+}
+
+func (r *Resource) nonModel() {}
+
+// Meta returns the resource's description.
+func (r *Resource) Meta() *resource.Meta { return r.list.Meta() }
+
+// List returns the model resource that serves the query, for overrides that need its columns or its
+// database handle (List().Column("campaign_id"), List().DB(ctx)).
+func (r *Resource) List() *modelresource.Resource { return r.list }
+
+// Bind binds the query's model resource and checks the run table; see [resource.Resource].
+func (r *Resource) Bind(ctx context.Context, env *resource.Env) (*resource.Binding, error) {
+	if err, ok := r.opts.Params.(error); ok {
+		return nil, err
+	}
+	inner, err := r.list.Bind(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	r.name, r.db, r.d, r.logger = r.list.Meta().ResourceName, env.DB, env.Dialect, env.Logger
+	if _, err := env.Dialect.DescribeTable(ctx, env.DB, r.opts.RunTable); err != nil {
+		return nil, fmt.Errorf("the run table %q: %w (are the migrations applied?)", r.opts.RunTable, err)
+	}
+	r.runs = &runStore{db: env.DB, d: env.Dialect, table: env.Dialect.Quote(r.opts.RunTable)}
+	if env.Dialect.Name() == dialect.Postgres {
+		if err := env.DB.QueryRowContext(ctx, "SELECT current_schema()").Scan(&r.lockNS); err != nil {
+			return nil, fmt.Errorf("reading the current schema: %w", err)
+		}
+	}
+	def := inner.Steps
+	// A binding of its own, so that nothing of the model resource's that bypasses ObjGetList (writes,
+	// streamed lists) is offered.
+	out := &resource.Binding{
+		Steps: resource.Steps{
+			ValidateFilters: def.ValidateFilters,
+			BuildFilters:    def.BuildFilters,
+			ApplyFilters:    def.ApplyFilters,
+			GetObjectList:   def.GetObjectList,
+			ObjGetList:      r.objGetList(def.ObjGetList),
+			ObjGet:          def.ObjGet,
+			Dehydrate:       def.Dehydrate,
+		},
+		Relations:   inner.Relations,
+		Impl:        inner.Impl,
+		SchemaExtra: map[string]any{"params": r.params.schema()},
+	}
+	out.Link = func(lookup func(string) (*resource.Bound, bool)) error {
+		if inner.Link != nil {
+			if err := inner.Link(lookup); err != nil {
+				return err
+			}
+		}
+		out.Fields, out.Filtering, out.Ordering = inner.Fields, inner.Filtering, inner.Ordering
+		out.Relations, out.ToMany, out.SubLists = inner.Relations, inner.ToMany, inner.SubLists
+		r.pre = func(context.Context, *resource.Bundle) error { return nil }
+		if self, ok := lookup(r.name); ok {
+			if o, ok := self.Self.(DataPreProcessor); ok {
+				def := r.pre
+				r.pre = func(ctx context.Context, b *resource.Bundle) error { return o.PreProcessData(ctx, b, def) }
+			}
+		}
+		return nil
+	}
+	return out, nil
+}
+
+// objGetList runs the work before a list GET reads the list: the parameters are decoded and the
+// filters checked first, so that a bad request runs nothing.
+func (r *Resource) objGetList(next resource.ObjGetListFunc) resource.ObjGetListFunc {
+	return func(ctx context.Context, b *resource.Bundle) (*resource.Page, error) {
+		if b.Kind != resource.KindList {
+			return next(ctx, b)
+		}
+		p, canon, err := r.params.decode(b.Query)
+		if err != nil {
+			return nil, err
+		}
+		if err := b.Resource.Steps.ValidateFilters(ctx, b); err != nil {
+			return nil, err
+		}
+		if p != nil {
+			ctx = context.WithValue(ctx, paramsKey{}, p)
+		}
+		run, err := r.execute(ctx, b, canon)
+		if sink, ok := ctx.Value(sinkKey{}).(func(*Run)); ok && run != nil {
+			sink(run)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return next(ctx, b)
+	}
+}
+
+// execute takes the lock of the resource and parameters, records the run, does the work on a context
+// detached from the request's cancellation, and records its end.
+func (r *Resource) execute(ctx context.Context, b *resource.Bundle, params string) (*Run, error) {
+	busy := apierror.New(apierror.RunInProgress, "A run of %q with these parameters is in progress; try again when it ends.", r.name).
+		With("resource", r.name).With("parameters", params)
+	// Runs of this key that had ended before this trigger: one that ends while it waits is the run it waited for.
+	before, err := r.runs.lastEnded(ctx, r.name, params)
+	if err != nil {
+		return nil, err
+	}
+	key := r.name + " " + params
+	release, waited, err := r.locks.acquire(ctx, key, r.opts.WaitIfRunning)
+	if errors.Is(err, errBusy) {
+		return nil, busy
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	if r.d.Name() == dialect.Postgres {
+		unlock, pgWaited, err := pgLock(ctx, r.db, lockID(r.lockNS+" "+key), r.opts.WaitIfRunning)
+		if errors.Is(err, errBusy) {
+			return nil, busy
+		}
+		if err != nil {
+			return nil, r.d.Classify(err)
+		}
+		defer unlock()
+		waited = waited || pgWaited
+	}
+	work := context.WithoutCancel(ctx)
+	if waited {
+		prev, err := r.runs.endedAfter(work, r.name, params, before)
+		if err != nil {
+			return nil, err
+		}
+		if prev != nil && prev.Status == StatusSucceeded {
+			prev.Shared = true
+			return prev, nil
+		}
+	}
+	run, err := r.runs.start(work, r.name, params, b.User)
+	if err != nil {
+		return nil, err
+	}
+	stepErr := r.safePreProcess(work, b, run)
+	if err := r.runs.finish(work, run, stepErr); err != nil {
+		r.logger.ErrorContext(work, "recording the end of a run", "run_id", run.ID, "resource", r.name, "error", err)
+	}
+	if stepErr != nil {
+		return run, answer(stepErr, run, b.RequestID)
+	}
+	return run, nil
+}
+
+// panicError is a panic of PreProcessData turned into an error.
+type panicError struct{ value any }
+
+func (p panicError) Error() string { return fmt.Sprintf("panic: %v", p.value) }
+
+func (r *Resource) safePreProcess(ctx context.Context, b *resource.Bundle, run *Run) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.logger.ErrorContext(ctx, "panic in PreProcessData", "resource", r.name, "run_id", run.ID,
+				"request_id", b.RequestID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			err = panicError{p}
+		}
+	}()
+	return r.pre(ctx, b)
+}
+
+// answer is the error a failed run is answered with: the step's own API error, or a 500 that names the
+// request (whose log line has the cause), with the run's id either way.
+func answer(err error, run *Run, requestID string) error {
+	if e := apierror.As(err); e != nil {
+		return e.With("run_id", run.ID)
+	}
+	msg := fmt.Sprintf("Run %d of %q failed with an internal error", run.ID, run.Resource)
+	if requestID != "" {
+		msg += "; it was logged with request id " + requestID
+	}
+	return apierror.New(apierror.Internal, "%s.", msg).With("run_id", run.ID).Wrap(err)
+}
