@@ -78,6 +78,8 @@ func dashboardResources(d dialect.Dialect) []resource.Resource {
 			Description:           "One value of one indicator at one location, for a campaign or a date.",
 			RequiredFieldsForPost: []string{"indicator_id", "location_id", "data_date", "value"},
 			Authorization:         scoped("datapoint", "location_id", "location_id", false),
+			// format=csv without a limit exports every matching datapoint (a campaign's, for a dashboard).
+			CSVExport: true,
 		}), "location_id"),
 		model("custom_dashboard", resource.Meta{
 			Description:           "A saved dashboard: a title and a JSON layout.",
@@ -108,5 +110,5 @@ func newHandler(db *sql.DB, d dialect.Dialect, logger *slog.Logger, a access) (h
 		AnonymousRead:  a.publicRead,
 	}
 	return resource.New(context.Background(), resource.Config{DB: db, Dialect: d, Logger: logger, Authentication: authn},
-		dashboardResources(d)...)
+		append(dashboardResources(d), processingResources(d)...)...)
 }
