@@ -2,6 +2,7 @@ package modelresource
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -18,6 +19,13 @@ type filterResolver struct{ r *Resource }
 
 func (fr filterResolver) Resolve(path []string) (filters.Field, error) {
 	return fr.r.filterField(path, nil, fr.r.alias)
+}
+
+// CheckOrdering checks a query's order_by against the resource's allow-list without running anything,
+// for steps that must refuse a bad request before they do work (a non-model resource's run).
+func (r *Resource) CheckOrdering(q url.Values) error {
+	_, err := filters.ParseOrder(q["order_by"], orderResolver{r})
+	return err
 }
 
 // orderResolver is the order_by allow-list of a root resource.

@@ -188,6 +188,9 @@ func (r *Resource) objGetList(next resource.ObjGetListFunc) resource.ObjGetListF
 		if err := b.Resource.Steps.ValidateFilters(ctx, b); err != nil {
 			return nil, err
 		}
+		if err := r.list.CheckOrdering(b.Query); err != nil {
+			return nil, err
+		}
 		if p != nil {
 			ctx = context.WithValue(ctx, paramsKey{}, p)
 		}

@@ -259,6 +259,10 @@ func TestParameters(t *testing.T) {
 				check(t, c.query+" code", a.body["code"], "INVALID_FILTER")
 			}
 		}
+		// A bad order_by is refused before the work too.
+		bad := f.get("/api/v1/recount/?group=1&order_by=nope")
+		check(t, "bad order_by status", bad.status, 400)
+		check(t, "bad order_by code", bad.body["code"], "INVALID_ORDERING")
 		check(t, "runs after bad requests", runs(t, db), []runRow{})
 		check(t, "work calls", f.res.calls.Load(), int64(0))
 
