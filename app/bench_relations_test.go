@@ -90,18 +90,6 @@ func BenchmarkBulkPost(b *testing.B) {
 // handDatapointDepth1 is the hand-written GET /api/v1/datapoint/?limit=N&depth=1: one count, one
 // page query joining indicator, location and campaign.
 func handDatapointDepth1(db *sql.DB, d dialect.Dialect) http.Handler {
-	type indicator struct {
-		ID          int64    `json:"id"`
-		ShortName   string   `json:"short_name"`
-		Name        string   `json:"name"`
-		Description string   `json:"description"`
-		DataFormat  string   `json:"data_format"`
-		IsReported  bool     `json:"is_reported"`
-		GoodBound   *float64 `json:"good_bound"`
-		BadBound    *float64 `json:"bad_bound"`
-		CreatedAt   string   `json:"created_at"`
-		ResourceURI string   `json:"resource_uri"`
-	}
 	type location struct {
 		ID               int64    `json:"id"`
 		Name             string   `json:"name"`
@@ -124,18 +112,18 @@ func handDatapointDepth1(db *sql.DB, d dialect.Dialect) http.Handler {
 		ResourceURI      string `json:"resource_uri"`
 	}
 	type datapoint struct {
-		ID                 int64      `json:"id"`
-		IndicatorID        int64      `json:"indicator_id"`
-		LocationID         int64      `json:"location_id"`
-		CampaignID         *int64     `json:"campaign_id"`
-		DataDate           string     `json:"data_date"`
-		Value              float64    `json:"value"`
-		SourceSubmissionID *int64     `json:"source_submission_id"`
-		CreatedAt          string     `json:"created_at"`
-		ResourceURI        string     `json:"resource_uri"`
-		Indicator          *indicator `json:"indicator"`
-		Location           *location  `json:"location"`
-		Campaign           *campaign  `json:"campaign"`
+		ID                 int64          `json:"id"`
+		IndicatorID        int64          `json:"indicator_id"`
+		LocationID         int64          `json:"location_id"`
+		CampaignID         *int64         `json:"campaign_id"`
+		DataDate           string         `json:"data_date"`
+		Value              float64        `json:"value"`
+		SourceSubmissionID *int64         `json:"source_submission_id"`
+		CreatedAt          string         `json:"created_at"`
+		ResourceURI        string         `json:"resource_uri"`
+		Indicator          *handIndicator `json:"indicator"`
+		Location           *location      `json:"location"`
+		Campaign           *campaign      `json:"campaign"`
 	}
 	list := d.Rebind(`SELECT dp.id, dp.indicator_id, dp.location_id, dp.campaign_id, dp.data_date, dp.value, dp.source_submission_id, dp.created_at,
 		i.id, i.short_name, i.name, i.description, i.data_format, i.is_reported, i.good_bound, i.bad_bound, i.created_at,
@@ -160,7 +148,7 @@ func handDatapointDepth1(db *sql.DB, d dialect.Dialect) http.Handler {
 		objects := []datapoint{}
 		for rows.Next() {
 			var o datapoint
-			var i indicator
+			var i handIndicator
 			var l location
 			var c struct {
 				ID, CampaignTypeID, TopLvlLocationID sql.NullInt64

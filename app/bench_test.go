@@ -310,20 +310,22 @@ func writeJSON(w http.ResponseWriter, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// handIndicator is an indicator as the hand-written handlers write it.
+type handIndicator struct {
+	ID          int64    `json:"id"`
+	ShortName   string   `json:"short_name"`
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	DataFormat  string   `json:"data_format"`
+	IsReported  bool     `json:"is_reported"`
+	GoodBound   *float64 `json:"good_bound"`
+	BadBound    *float64 `json:"bad_bound"`
+	CreatedAt   string   `json:"created_at"`
+	ResourceURI string   `json:"resource_uri"`
+}
+
 // handIndicatorList is what a developer would write by hand for GET /api/v1/indicator/?limit=N.
 func handIndicatorList(db *sql.DB, d dialect.Dialect) http.Handler {
-	type indicator struct {
-		ID          int64    `json:"id"`
-		ShortName   string   `json:"short_name"`
-		Name        string   `json:"name"`
-		Description string   `json:"description"`
-		DataFormat  string   `json:"data_format"`
-		IsReported  bool     `json:"is_reported"`
-		GoodBound   *float64 `json:"good_bound"`
-		BadBound    *float64 `json:"bad_bound"`
-		CreatedAt   string   `json:"created_at"`
-		ResourceURI string   `json:"resource_uri"`
-	}
 	list := d.Rebind(`SELECT id, short_name, name, description, data_format, is_reported, good_bound, bad_bound, created_at
 		FROM indicator ORDER BY id LIMIT ? OFFSET ?`)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -346,9 +348,9 @@ func handIndicatorList(db *sql.DB, d dialect.Dialect) http.Handler {
 			return
 		}
 		defer rows.Close()
-		objects := []indicator{}
+		objects := []handIndicator{}
 		for rows.Next() {
-			var o indicator
+			var o handIndicator
 			if err := rows.Scan(&o.ID, &o.ShortName, &o.Name, &o.Description, &o.DataFormat, &o.IsReported, &o.GoodBound, &o.BadBound, &o.CreatedAt); err != nil {
 				http.Error(w, err.Error(), 500)
 				return
