@@ -25,7 +25,10 @@ var orderEverything = []string{resource.EveryField}
 // datapoint take the location parameters (locations.go); indicators are deleted by superusers only.
 func dashboardResources(d dialect.Dialect) []resource.Resource {
 	model := func(name string, m resource.Meta) *modelresource.Resource {
-		m.ResourceName, m.Table = name, name
+		m.ResourceName = name
+		if m.Table == "" {
+			m.Table = name
+		}
 		if m.Filtering == nil {
 			m.Filtering = filterEverything
 		}
@@ -81,6 +84,9 @@ func dashboardResources(d dialect.Dialect) []resource.Resource {
 			// format=csv without a limit exports every matching datapoint (a campaign's, for a dashboard).
 			CSVExport: true,
 		}), "location_id"),
+		// After datapoint, so that the datapoint table's relations resolve to datapoint (views.go).
+		campaignDatapoints(model, scoped),
+		dateDatapoints(model, scoped),
 		model("custom_dashboard", resource.Meta{
 			Description:           "A saved dashboard: a title and a JSON layout.",
 			RequiredFieldsForPost: []string{"title"},
