@@ -34,7 +34,7 @@ func processingResources(d dialect.Dialect) []resource.Resource {
 		ListMethods:   []string{"get"},
 		DetailMethods: []string{"get"},
 	})
-	return []resource.Resource{agg, runs}
+	return append([]resource.Resource{agg, runs}, uploadResources(d)...)
 }
 
 // aggParams are agg_refresh's parameters.

@@ -1,0 +1,693 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	sq "github.com/Masterminds/squirrel"
+
+	"github.com/tastygo/tastygo/apierror"
+	"github.com/tastygo/tastygo/dialect"
+	"github.com/tastygo/tastygo/field"
+	"github.com/tastygo/tastygo/filters"
+	"github.com/tastygo/tastygo/modelresource"
+	"github.com/tastygo/tastygo/nonmodel"
+	"github.com/tastygo/tastygo/resource"
+)
+
+// maxSourceDocBytes caps a source document's content: a larger one is a 413 naming the limit.
+const maxSourceDocBytes = 8 << 20
+
+// uploadResources are the upload pipeline's resources (DASHBOARD.md): source_doc, where a CSV is
+// uploaded, and transform_upload, which turns it into datapoints.
+func uploadResources(d dialect.Dialect) []resource.Resource {
+	docs := sourceDocs{modelresource.New(resource.Meta{
+		ResourceName:          "source_doc",
+		Table:                 "source_doc",
+		Description:           "An uploaded CSV (JSON content). Campaign documents: location_code,campaign,<indicator short_name>...; date documents: location_code,data_date,<indicator short_name>.... GET transform_upload/?document_id=N turns it into datapoints.",
+		RequiredFieldsForPost: []string{"doc_title", "file_type", "content"},
+		FieldOptions: map[string]resource.FieldOptions{
+			"file_type": {Choices: []string{"campaign", "date"}, HelpText: "campaign or date."},
+			"status":    {HelpText: "uploaded, then processing, processed or failed; set by the server."},
+		},
+		Filtering:     filterEverything,
+		Ordering:      orderEverything,
+		ListMethods:   []string{"get", "post"},
+		DetailMethods: []string{"get"},
+	})}
+	transform := transformUpload{d: d, Resource: nonmodel.New(resource.Meta{
+		ResourceName: "transform_upload",
+		Table:        "source_submission",
+		Description:  "GET ?document_id=N parses the document into submissions (one a row; a bad row is an error submission), turns them into datapoints and, for a campaign document, recomputes the campaigns' aggregates; then lists the document's submissions.",
+		Filtering:    filterEverything,
+		Ordering:     orderEverything,
+		Limit:        100,
+	}, nonmodel.Options{Params: transformParams{}})}
+	return []resource.Resource{docs, transform}
+}
+
+// sourceDocs is the source_doc resource: the server sets status and created_by_id, and caps content.
+type sourceDocs struct{ *modelresource.Resource }
+
+// Hydrate checks the content's size and, on POST, sets the status to uploaded and the creator to the
+// authenticated user, whatever the body says.
+func (r sourceDocs) Hydrate(ctx context.Context, b *resource.Bundle, next resource.HydrateFunc) error {
+	if c, ok := b.Data["content"].(string); ok && len(c) > maxSourceDocBytes {
+		return apierror.New(apierror.BodyTooLarge, "The document's content is %d bytes; the limit is %d.", len(c), maxSourceDocBytes).
+			With("field", "content").With("max_bytes", maxSourceDocBytes)
+	}
+	if b.Method == http.MethodPost && b.Data != nil {
+		b.Data["status"] = "uploaded"
+		if b.User != nil && b.User.ID != 0 {
+			b.Data["created_by_id"] = json.Number(strconv.FormatInt(b.User.ID, 10)) // as the body decoder gives numbers
+		} else {
+			b.Data["created_by_id"] = nil
+		}
+	}
+	return next(ctx, b)
+}
+
+// transformParams are transform_upload's parameters.
+type transformParams struct {
+	DocumentID int64 `schema:"document_id,required" help:"The source_doc to process; its submissions are listed."`
+}
+
+// transformUpload runs the upload pipeline for a document, then lists its submissions.
+type transformUpload struct {
+	*nonmodel.Resource
+	d dialect.Dialect
+}
+
+// PreProcessData runs the pipeline (runPipeline).
+func (r transformUpload) PreProcessData(ctx context.Context, b *resource.Bundle, next nonmodel.PreProcessDataFunc) error {
+	p, _ := nonmodel.Params[*transformParams](ctx)
+	if err := runPipeline(ctx, r.List(), r.d, p.DocumentID); err != nil {
+		return err
+	}
+	return next(ctx, b)
+}
+
+// ApplyFilters lists the submissions of the document the run was for.
+func (r transformUpload) ApplyFilters(ctx context.Context, b *resource.Bundle, q sq.SelectBuilder, fs []filters.Filter, next resource.ApplyFiltersFunc) (sq.SelectBuilder, error) {
+	q, err := next(ctx, b, q, fs)
+	if err != nil {
+		return q, err
+	}
+	if p, ok := nonmodel.Params[*transformParams](ctx); ok {
+		q = q.Where(sq.Eq{r.List().Column("document_id"): p.DocumentID})
+	}
+	return q, nil
+}
+
+// runPipeline is DASHBOARD.md's upload pipeline for one document, in one transaction:
+// doc_transform (only when the document has no submissions yet: its content never changes, so a
+// second run has nothing to parse), refresh_master (the document's to_process submissions), then
+// aggregate_and_calculate for every campaign a campaign document touched. The document ends
+// processed; when the run fails, the transaction is rolled back and the document marked failed.
+// Running it twice leaves the same rows.
+func runPipeline(ctx context.Context, res *modelresource.Resource, d dialect.Dialect, docID int64) error {
+	var fileType, content string
+	err := res.DB(ctx).QueryRowContext(ctx, d.Rebind(`SELECT file_type, content FROM source_doc WHERE id = ?`), docID).Scan(&fileType, &content)
+	if errors.Is(err, sql.ErrNoRows) {
+		return apierror.New(apierror.ObjectDoesNotExist, "There is no source_doc %d.", docID).With("parameter", "document_id")
+	}
+	if err != nil {
+		return d.Classify(err)
+	}
+	err = res.Atomic(ctx, func(ctx context.Context) error {
+		p := &pipeline{db: res.DB(ctx), d: d, docID: docID, campaignDoc: fileType == "campaign"}
+		if err := p.loadLookups(ctx); err != nil {
+			return err
+		}
+		var n int64
+		if err := p.db.QueryRowContext(ctx, d.Rebind(`SELECT count(*) FROM source_submission WHERE document_id = ?`), docID).Scan(&n); err != nil {
+			return d.Classify(err)
+		}
+		if n == 0 {
+			if err := p.docTransform(ctx, content); err != nil {
+				return err
+			}
+		}
+		touched, err := p.refreshMaster(ctx)
+		if err != nil {
+			return err
+		}
+		for _, c := range touched {
+			if err := aggregateCampaign(ctx, p.db, d, c); err != nil {
+				return err
+			}
+		}
+		_, err = p.db.ExecContext(ctx, d.Rebind(`UPDATE source_doc SET status = 'processed' WHERE id = ?`), docID)
+		return d.Classify(err)
+	})
+	if err != nil {
+		if _, ferr := res.DB(ctx).ExecContext(ctx, d.Rebind(`UPDATE source_doc SET status = 'failed' WHERE id = ?`), docID); ferr != nil {
+			return errors.Join(err, ferr)
+		}
+		if e := apierror.As(err); e != nil && e.Code == apierror.BadRequest {
+			return e.With("document_id", docID)
+		}
+		return err
+	}
+	return nil
+}
+
+// pipeline is one run's state: the database (in the run's transaction) and the lookups by name.
+type pipeline struct {
+	db          modelresource.Querier
+	d           dialect.Dialect
+	docID       int64
+	campaignDoc bool
+	locations   map[string]int64 // location_code → id
+	indicators  map[string]int64 // short_name → id
+	campaigns   map[string][]campaignRef
+}
+
+type campaignRef struct {
+	id    int64
+	start string // start_date, the data_date of the campaign's datapoints
+}
+
+func (p *pipeline) loadLookups(ctx context.Context) error {
+	p.locations, p.indicators, p.campaigns = map[string]int64{}, map[string]int64{}, map[string][]campaignRef{}
+	if err := eachRow(ctx, p.db, p.d, `SELECT location_code, id FROM location`, nil, func(s scanner) error {
+		var code string
+		var id int64
+		err := s.Scan(&code, &id)
+		p.locations[code] = id
+		return err
+	}); err != nil {
+		return err
+	}
+	if err := eachRow(ctx, p.db, p.d, `SELECT short_name, id FROM indicator`, nil, func(s scanner) error {
+		var name string
+		var id int64
+		err := s.Scan(&name, &id)
+		p.indicators[name] = id
+		return err
+	}); err != nil {
+		return err
+	}
+	if !p.campaignDoc {
+		return nil
+	}
+	return eachRow(ctx, p.db, p.d, `SELECT name, id, start_date FROM campaign ORDER BY id`, nil, func(s scanner) error {
+		var name string
+		var c campaignRef
+		var start any
+		if err := s.Scan(&name, &c.id, &start); err != nil {
+			return err
+		}
+		c.start = dateText(start)
+		p.campaigns[name] = append(p.campaigns[name], c)
+		return nil
+	})
+}
+
+// dateText is a scanned date as YYYY-MM-DD, whichever form the driver gave it in.
+func dateText(v any) string {
+	switch x := v.(type) {
+	case time.Time:
+		return x.Format(field.DateLayout)
+	case []byte:
+		return dateText(string(x))
+	case string:
+		if len(x) > 10 {
+			return x[:10]
+		}
+		return x
+	}
+	return fmt.Sprint(v)
+}
+
+// docError is a problem with the whole document: the run fails with a 400.
+func docError(format string, args ...any) error {
+	return apierror.New(apierror.BadRequest, format, args...)
+}
+
+// The columns every document has besides its indicators.
+const (
+	colLocation = "location_code"
+	colCampaign = "campaign"
+	colDate     = "data_date"
+)
+
+// submissionsPerStatement is how many submissions one INSERT writes (8 values each).
+const submissionsPerStatement = 500
+
+// docTransform parses the CSV into source_submission rows, one a record, streaming: a bad record is an
+// error submission with a readable error; an empty document, one that is not CSV text and one without
+// the required columns fail the run.
+func (p *pipeline) docTransform(ctx context.Context, content string) error {
+	if strings.TrimSpace(content) == "" {
+		return docError("The document is empty.")
+	}
+	if !utf8.ValidString(content) || strings.ContainsRune(content, 0) {
+		return docError("The document is not a CSV file: it is not UTF-8 text.")
+	}
+	content = strings.TrimPrefix(content, "\ufeff")
+	r := csv.NewReader(strings.NewReader(content))
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
+	rec, err := r.Read()
+	if err != nil {
+		return docError("The document is not a CSV file: %v.", err)
+	}
+	header := make([]string, len(rec))
+	index := map[string]int{}
+	for i, h := range rec {
+		header[i] = strings.TrimSpace(h)
+		if _, dup := index[header[i]]; dup && header[i] != "" {
+			return docError("The document's header names the column %q twice.", header[i])
+		}
+		index[header[i]] = i
+	}
+	second, kind := colDate, "date"
+	if p.campaignDoc {
+		second, kind = colCampaign, "campaign"
+	}
+	for _, c := range []string{colLocation, second} {
+		if _, ok := index[c]; !ok {
+			return apierror.New(apierror.BadRequest, "The document has no %q column (a %s document's columns are %s, %s, then indicator short names).",
+				c, kind, colLocation, second).With("column", c)
+		}
+	}
+	b := newBulkInsert(p.db, p.d, "source_submission", []string{"document_id", "row_number", "location_code", "campaign_name",
+		"data_date", "submission_json", "process_status", "error"}, submissionsPerStatement)
+	values := map[string]string{}
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return docError("The document is not a CSV file: %v.", err)
+		}
+		line, _ := r.FieldPos(0)
+		clear(values)
+		for i, v := range rec {
+			if i < len(header) {
+				values[header[i]] = v
+			}
+		}
+		var problems []string
+		if len(rec) != len(header) {
+			problems = append(problems, fmt.Sprintf("the row has %d fields, the header %d", len(rec), len(header)))
+		}
+		loc := strings.TrimSpace(values[colLocation])
+		var campaign, date any
+		_, problems = p.resolveRow(values, problems)
+		if p.campaignDoc {
+			if c := strings.TrimSpace(values[colCampaign]); c != "" {
+				campaign = c
+			}
+		} else if t, err := time.Parse(field.DateLayout, strings.TrimSpace(values[colDate])); err == nil {
+			date = p.d.Bind(field.Date, t)
+		}
+		js, err := json.Marshal(values)
+		if err != nil {
+			return err
+		}
+		status, msg := "to_process", any(nil)
+		if len(problems) > 0 {
+			status, msg = "error", strings.Join(problems, "; ")
+		}
+		if err := b.add(ctx, p.docID, line, loc, campaign, date, string(js), status, msg); err != nil {
+			return err
+		}
+	}
+	return b.flush(ctx)
+}
+
+// datum is one value a submission gives: the datapoint of its key.
+type datum struct {
+	ind, loc, campaign int64 // campaign 0: a date document's
+	date               string
+	value              float64
+}
+
+// resolveRow turns a record (column → cell) into its datapoints, appending to problems what is wrong
+// with it: an unknown location, campaign or indicator, a date or a value that does not parse.
+func (p *pipeline) resolveRow(values map[string]string, problems []string) ([]datum, []string) {
+	var base datum
+	code := strings.TrimSpace(values[colLocation])
+	if code == "" {
+		problems = append(problems, "no location_code")
+	} else if id, ok := p.locations[code]; ok {
+		base.loc = id
+	} else {
+		problems = append(problems, fmt.Sprintf("unknown location code %q", code))
+	}
+	if p.campaignDoc {
+		name := strings.TrimSpace(values[colCampaign])
+		switch cs := p.campaigns[name]; {
+		case name == "":
+			problems = append(problems, "no campaign")
+		case len(cs) == 0:
+			problems = append(problems, fmt.Sprintf("unknown campaign %q", name))
+		case len(cs) > 1:
+			problems = append(problems, fmt.Sprintf("the campaign name %q is ambiguous (%d campaigns)", name, len(cs)))
+		default:
+			base.campaign, base.date = cs[0].id, cs[0].start
+		}
+	} else {
+		s := strings.TrimSpace(values[colDate])
+		if t, err := time.Parse(field.DateLayout, s); err != nil {
+			problems = append(problems, fmt.Sprintf("data_date %q is not a date (YYYY-MM-DD)", s))
+		} else {
+			base.date = t.Format(field.DateLayout)
+		}
+	}
+	names := make([]string, 0, len(values))
+	for k := range values {
+		if k != colLocation && k != colCampaign && k != colDate && k != "" {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	var out []datum
+	for _, name := range names {
+		cell := strings.TrimSpace(values[name])
+		if cell == "" {
+			continue // no value
+		}
+		ind, known := p.indicators[name]
+		if !known {
+			problems = append(problems, fmt.Sprintf("unknown indicator %q", name))
+			continue
+		}
+		v, err := strconv.ParseFloat(cell, 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			problems = append(problems, fmt.Sprintf("the value %q of indicator %q is not a number", cell, name))
+			continue
+		}
+		dt := base
+		dt.ind, dt.value = ind, v
+		out = append(out, dt)
+	}
+	return out, problems
+}
+
+// submissionsPerPage is how many submissions refresh_master reads at a time.
+const submissionsPerPage = 1000
+
+// dpKey is datapoint's unique key; for a campaign document without the date: a campaign's value at a
+// location updates the campaign's datapoint whatever its date, a new one is dated at the campaign's start.
+type dpKey struct {
+	ind, loc, campaign int64
+	date               string
+}
+
+// refreshMaster turns the document's to_process submissions into datapoints, a page at a time: the
+// datapoints of the page's keys are looked up in one statement, new ones inserted in bulk, changed
+// ones updated in bulk (find-then-write, since the unique key treats a NULL campaign as distinct);
+// the submissions are marked processed (or error, when a name no longer resolves). It returns the
+// campaigns touched, in order.
+func (p *pipeline) refreshMaster(ctx context.Context) ([]int64, error) {
+	touched := map[int64]bool{}
+	ins := newBulkInsert(p.db, p.d, "datapoint", []string{"indicator_id", "location_id", "campaign_id", "data_date", "value",
+		"source_submission_id", "created_at"}, 500)
+	var after int64
+	for {
+		type sub struct {
+			id   int64
+			data []datum
+		}
+		var page []sub
+		var failed []struct {
+			id  int64
+			msg string
+		}
+		err := eachRow(ctx, p.db, p.d, `SELECT id, submission_json FROM source_submission
+			WHERE document_id = ? AND process_status = 'to_process' AND id > ? ORDER BY id LIMIT `+strconv.Itoa(submissionsPerPage),
+			[]any{p.docID, after}, func(s scanner) error {
+				var id int64
+				var js string
+				if err := s.Scan(&id, &js); err != nil {
+					return err
+				}
+				after = id
+				values := map[string]string{}
+				if err := json.Unmarshal([]byte(js), &values); err != nil {
+					failed = append(failed, struct {
+						id  int64
+						msg string
+					}{id, "submission_json is not an object of strings"})
+					return nil
+				}
+				data, problems := p.resolveRow(values, nil)
+				if len(problems) > 0 {
+					failed = append(failed, struct {
+						id  int64
+						msg string
+					}{id, strings.Join(problems, "; ")})
+					return nil
+				}
+				page = append(page, sub{id, data})
+				return nil
+			})
+		if err != nil {
+			return nil, err
+		}
+		if len(page) == 0 && len(failed) == 0 {
+			break
+		}
+		for _, f := range failed {
+			if _, err := p.db.ExecContext(ctx, p.d.Rebind(`UPDATE source_submission SET process_status = 'error', error = ? WHERE id = ?`), f.msg, f.id); err != nil {
+				return nil, p.d.Classify(err)
+			}
+		}
+		// The page's values by key, the later submission winning.
+		want := map[dpKey]wanted{}
+		var order []dpKey
+		locs, inds, campaigns, dates := map[int64]bool{}, map[int64]bool{}, map[int64]bool{}, map[string]bool{}
+		for _, s := range page {
+			for _, dt := range s.data {
+				k := dpKey{dt.ind, dt.loc, dt.campaign, dt.date}
+				if p.campaignDoc {
+					k.date = "" // a campaign's value, whatever its date
+				}
+				if _, seen := want[k]; !seen {
+					order = append(order, k)
+				}
+				want[k] = wanted{dt.value, s.id, dt.date}
+				locs[dt.loc], inds[dt.ind] = true, true
+				if p.campaignDoc {
+					campaigns[dt.campaign] = true
+					touched[dt.campaign] = true
+				} else {
+					dates[dt.date] = true
+				}
+			}
+		}
+		existing := map[dpKey]struct {
+			id    int64
+			value float64
+		}{}
+		if len(order) > 0 {
+			// Ordered by date, so that of a campaign's several datapoints of one key the latest is updated
+			// (the one aggregate_and_calculate reads).
+			q := p.d.Builder().Select("id", "indicator_id", "location_id", "coalesce(campaign_id, 0)", "data_date", "value").From("datapoint").
+				Where(sq.Eq{"location_id": keys(locs), "indicator_id": keys(inds)}).OrderBy("data_date", "id")
+			if p.campaignDoc {
+				q = q.Where(sq.Eq{"campaign_id": keys(campaigns)})
+			} else {
+				q = q.Where(sq.Eq{"campaign_id": nil, "data_date": keys(dates)})
+			}
+			query, args, err := q.ToSql()
+			if err != nil {
+				return nil, err
+			}
+			rows, err := p.db.QueryContext(ctx, query, args...)
+			if err != nil {
+				return nil, p.d.Classify(err)
+			}
+			for rows.Next() {
+				var id int64
+				var k dpKey
+				var date any
+				var v float64
+				if err := rows.Scan(&id, &k.ind, &k.loc, &k.campaign, &date, &v); err != nil {
+					rows.Close()
+					return nil, err
+				}
+				if !p.campaignDoc {
+					k.date = dateText(date)
+				}
+				existing[k] = struct {
+					id    int64
+					value float64
+				}{id, v}
+			}
+			if err := closeRows(rows); err != nil {
+				return nil, p.d.Classify(err)
+			}
+		}
+		var changed []dpUpdate
+		now := p.d.Bind(field.DateTime, p.d.Now())
+		for _, k := range order {
+			w := want[k]
+			if e, ok := existing[k]; ok {
+				if e.value != w.value {
+					changed = append(changed, dpUpdate{e.id, w.value, w.sid})
+				}
+				continue
+			}
+			var campaign any
+			if k.campaign != 0 {
+				campaign = k.campaign
+			}
+			if err := ins.add(ctx, k.ind, k.loc, campaign, w.date, w.value, w.sid, now); err != nil {
+				return nil, err
+			}
+		}
+		if err := ins.flush(ctx); err != nil {
+			return nil, err
+		}
+		if err := p.updateDatapoints(ctx, changed); err != nil {
+			return nil, err
+		}
+		if len(page) > 0 {
+			ids := make([]int64, len(page))
+			for i, s := range page {
+				ids[i] = s.id
+			}
+			query, args, err := p.d.Builder().Update("source_submission").Set("process_status", "processed").Set("error", nil).
+				Where(sq.Eq{"id": ids}).ToSql()
+			if err != nil {
+				return nil, err
+			}
+			if _, err := p.db.ExecContext(ctx, query, args...); err != nil {
+				return nil, p.d.Classify(err)
+			}
+		}
+	}
+	return keys(touched), nil
+}
+
+// wanted is the value a page of submissions gives a datapoint key, with the submission and the date a
+// new datapoint gets.
+type wanted struct {
+	value float64
+	sid   int64
+	date  string
+}
+
+type dpUpdate struct {
+	id    int64
+	value float64
+	sid   int64
+}
+
+// updateDatapoints sets new values (and their submissions) on existing datapoints, 200 a statement.
+func (p *pipeline) updateDatapoints(ctx context.Context, changed []dpUpdate) error {
+	const chunk = 200
+	for start := 0; start < len(changed); start += chunk {
+		part := changed[start:min(start+chunk, len(changed))]
+		var value, sid strings.Builder
+		args := make([]any, 0, 5*len(part))
+		ids := make([]any, 0, len(part))
+		for _, u := range part {
+			value.WriteString(" WHEN ? THEN CAST(? AS DOUBLE PRECISION)")
+			args = append(args, u.id, u.value)
+		}
+		for _, u := range part {
+			sid.WriteString(" WHEN ? THEN CAST(? AS BIGINT)")
+			args = append(args, u.id, u.sid)
+			ids = append(ids, u.id)
+		}
+		args = append(args, ids...)
+		query := "UPDATE datapoint SET value = CASE id" + value.String() + " END, source_submission_id = CASE id" + sid.String() +
+			" END WHERE id IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ") + ")"
+		if _, err := p.db.ExecContext(ctx, p.d.Rebind(query), args...); err != nil {
+			return p.d.Classify(err)
+		}
+	}
+	return nil
+}
+
+// keys returns a set's members in order.
+func keys[K int64 | string](set map[K]bool) []K {
+	out := make([]K, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// bulkInsert writes rows in multi-row INSERTs of up to per rows.
+type bulkInsert struct {
+	db   modelresource.Querier
+	d    dialect.Dialect
+	head string
+	row  string
+	cols int
+	per  int
+	n    int
+	args []any
+	full string
+}
+
+func newBulkInsert(db modelresource.Querier, d dialect.Dialect, table string, cols []string, per int) *bulkInsert {
+	quoted := make([]string, len(cols))
+	for i, c := range cols {
+		quoted[i] = d.Quote(c)
+	}
+	return &bulkInsert{db: db, d: d, cols: len(cols), per: per,
+		head: "INSERT INTO " + d.Quote(table) + " (" + strings.Join(quoted, ", ") + ") VALUES ",
+		row:  "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"}
+}
+
+func (b *bulkInsert) statement(n int) string {
+	var s strings.Builder
+	s.WriteString(b.head)
+	for i := range n {
+		if i > 0 {
+			s.WriteString(", ")
+		}
+		s.WriteString(b.row)
+	}
+	return b.d.Rebind(s.String())
+}
+
+func (b *bulkInsert) add(ctx context.Context, values ...any) error {
+	b.args = append(b.args, values...)
+	b.n++
+	if b.n == b.per {
+		return b.flush(ctx)
+	}
+	return nil
+}
+
+func (b *bulkInsert) flush(ctx context.Context) error {
+	if b.n == 0 {
+		return nil
+	}
+	query := ""
+	if b.n == b.per {
+		if b.full == "" {
+			b.full = b.statement(b.per)
+		}
+		query = b.full
+	} else {
+		query = b.statement(b.n)
+	}
+	if _, err := b.db.ExecContext(ctx, query, b.args...); err != nil {
+		return b.d.Classify(err)
+	}
+	b.n, b.args = 0, b.args[:0]
+	return nil
+}

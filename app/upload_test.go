@@ -1,0 +1,281 @@
+package main
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"path"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/tastygo/tastygo/dialect"
+	"github.com/tastygo/tastygo/internal/testdb"
+)
+
+// uploadDoc POSTs a source_doc and returns its id.
+func uploadDoc(t *testing.T, h http.Handler, key, fileType, content string) int64 {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"doc_title": "test " + fileType, "file_type": fileType, "content": content})
+	a := serve(t, h, "POST", "/api/v1/source_doc/", key, string(body))
+	if a.status != http.StatusCreated {
+		t.Fatalf("POST source_doc: status %d: %s", a.status, a.raw)
+	}
+	var id int64
+	if _, err := fmt.Sscan(path.Base(strings.TrimSuffix(a.header.Get("Location"), "/")), &id); err != nil {
+		t.Fatalf("POST source_doc: Location %q: %v", a.header.Get("Location"), err)
+	}
+	return id
+}
+
+// submissions is a document's source_submission rows as "row location status error" lines, by row.
+func submissions(t *testing.T, db *sql.DB, d dialect.Dialect, doc int64) []string {
+	t.Helper()
+	rows, err := db.Query(d.Rebind(`SELECT row_number, location_code, process_status, coalesce(error, '') FROM source_submission WHERE document_id = ? ORDER BY row_number`), doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n int
+		var loc, status, msg string
+		if err := rows.Scan(&n, &loc, &status, &msg); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, strings.TrimSpace(fmt.Sprintf("%d %s %s %s", n, loc, status, msg)))
+	}
+	return out
+}
+
+// datapoints is every datapoint as "indicator/location/campaign/date=value #id" lines.
+func datapoints(t *testing.T, db *sql.DB, d dialect.Dialect) []string {
+	t.Helper()
+	q := `SELECT id, indicator_id, location_id, coalesce(campaign_id, 0), data_date || '', value FROM datapoint ORDER BY indicator_id, location_id, campaign_id, data_date`
+	if d.Name() == dialect.Postgres {
+		q = strings.Replace(q, "data_date || ''", "data_date::text", 1)
+	}
+	rows, err := db.Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id, i, l, c int64
+		var date string
+		var v float64
+		if err := rows.Scan(&id, &i, &l, &c, &date, &v); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprintf("%d/%d/%d/%s=%g #%d", i, l, c, date, v, id))
+	}
+	return out
+}
+
+func docStatus(t *testing.T, db *sql.DB, d dialect.Dialect, doc int64) string {
+	t.Helper()
+	var s string
+	if err := db.QueryRow(d.Rebind(`SELECT status FROM source_doc WHERE id = ?`), doc).Scan(&s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func contains(rows []string, want string) bool {
+	for _, r := range rows {
+		if idSuffix.ReplaceAllString(r, "") == want {
+			return true
+		}
+	}
+	return false
+}
+
+func TestSourceDocPost(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		h, key := newAggFixture(t, db, d)
+		a := serve(t, h, "POST", "/api/v1/source_doc/", key,
+			`{"doc_title": "t", "file_type": "date", "content": "location_code,data_date\n", "status": "processed", "created_by_id": 999}`)
+		if a.status != http.StatusCreated {
+			t.Fatalf("status %d: %s", a.status, a.raw)
+		}
+		var status string
+		var by, admin int64
+		if err := db.QueryRow(`SELECT status, created_by_id FROM source_doc`).Scan(&status, &by); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRow(`SELECT id FROM app_user WHERE username = 'admin'`).Scan(&admin); err != nil {
+			t.Fatal(err)
+		}
+		if status != "uploaded" || by != admin {
+			t.Errorf("status %q created_by_id %d; want uploaded, %d", status, by, admin)
+		}
+		big, _ := json.Marshal(map[string]any{"doc_title": "big", "file_type": "date", "content": strings.Repeat("x", maxSourceDocBytes+1)})
+		a = serve(t, h, "POST", "/api/v1/source_doc/", key, string(big))
+		if a.status != http.StatusRequestEntityTooLarge || a.code() != "BODY_TOO_LARGE" || !strings.Contains(a.raw, "limit") {
+			t.Errorf("too large: status %d: %.300s", a.status, a.raw)
+		}
+		a = serve(t, h, "POST", "/api/v1/source_doc/", key, `{"doc_title": "t", "file_type": "pdf", "content": "a"}`)
+		if a.status != http.StatusBadRequest {
+			t.Errorf("bad file_type: status %d: %s", a.status, a.raw)
+		}
+	})
+}
+
+func TestTransformUploadCampaign(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		h, key := newAggFixture(t, db, d)
+		doc := uploadDoc(t, h, key, "campaign", "location_code,campaign,cases,coverage\n"+
+			"P1,one,11,0.5\n"+ // updates P1's cases (10) and coverage (0.25)
+			"P2,one,21,\n"+ // an empty cell: no value
+			"P3,one,abc,0.1\n"+ // not a number
+			"ZZ,one,1,1\n"+ // unknown location
+			"P1,nope,1,1\n"+ // unknown campaign
+			"P2,one\n"+ // a missing column
+			"R2,two,8,\n") // campaign two: a new datapoint dated at its start
+		a := serve(t, h, "GET", fmt.Sprintf("/api/v1/transform_upload/?document_id=%d&order_by=row_number", doc), key, "")
+		if a.status != 200 {
+			t.Fatalf("status %d: %s", a.status, a.raw)
+		}
+		if n := len(a.objects()); n != 7 {
+			t.Errorf("%d submissions listed, want 7: %s", n, a.raw)
+		}
+		want := []string{
+			"2 P1 processed",
+			"3 P2 processed",
+			`4 P3 error the value "abc" of indicator "cases" is not a number`,
+			`5 ZZ error unknown location code "ZZ"`,
+			`6 P1 error unknown campaign "nope"`,
+			"7 P2 error the row has 2 fields, the header 4",
+			"8 R2 processed",
+		}
+		if got := submissions(t, db, d, doc); !reflect.DeepEqual(got, want) {
+			t.Errorf("submissions:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		if s := docStatus(t, db, d, doc); s != "processed" {
+			t.Errorf("document status %q", s)
+		}
+		dps := datapoints(t, db, d)
+		for _, w := range []string{"1/4/1/2024-01-15=11", "2/4/1/2024-01-15=0.5", "1/5/1/2024-01-15=21", "1/3/2/2024-02-01=8", "1/6/1/2024-01-15=5"} {
+			if !contains(dps, w) {
+				t.Errorf("no datapoint %s in\n%s", w, strings.Join(dps, "\n"))
+			}
+		}
+		aggs := withoutIDs(aggRows(t, db))
+		// Campaign 1: P1 and P2 changed; R1's own cases (100) still win; coverage R1 mean(.5, .75),
+		// C mean(.5, .75, .5). Campaign 2: recomputed from R2's new own value (P1's value of campaign 2 is
+		// outside its tree), the stale row replaced.
+		for _, w := range []string{"1/4/1=11", "1/5/1=21", "1/2/1=100", "1/1/1=105", "1/2/2=0.625", "1/4/2=0.5", "2/3/1=8"} {
+			if !contains(aggs, w) {
+				t.Errorf("no agg_datapoint %s in\n%s", w, strings.Join(aggs, "\n"))
+			}
+		}
+		// Run twice: the same rows, ids included.
+		before := [][]string{submissions(t, db, d, doc), datapoints(t, db, d), aggRows(t, db)}
+		a = serve(t, h, "GET", fmt.Sprintf("/api/v1/transform_upload/?document_id=%d", doc), key, "")
+		if a.status != 200 {
+			t.Fatalf("second run: status %d: %s", a.status, a.raw)
+		}
+		if after := [][]string{submissions(t, db, d, doc), datapoints(t, db, d), aggRows(t, db)}; !reflect.DeepEqual(after, before) {
+			t.Errorf("the second run changed rows:\n%v\nwant\n%v", after, before)
+		}
+		// An unknown indicator column: the rows with a value in it are errors, the others land.
+		doc2 := uploadDoc(t, h, key, "campaign", "location_code,campaign,cases,bogus\nP1,one,12,\nP2,one,22,5\n")
+		a = serve(t, h, "GET", fmt.Sprintf("/api/v1/transform_upload/?document_id=%d", doc2), key, "")
+		if a.status != 200 {
+			t.Fatalf("status %d: %s", a.status, a.raw)
+		}
+		want = []string{"2 P1 processed", `3 P2 error unknown indicator "bogus"`}
+		if got := submissions(t, db, d, doc2); !reflect.DeepEqual(got, want) {
+			t.Errorf("submissions: %q, want %q", got, want)
+		}
+		dps = datapoints(t, db, d)
+		if !contains(dps, "1/4/1/2024-01-15=12") || !contains(dps, "1/5/1/2024-01-15=21") {
+			t.Errorf("datapoints after the second document:\n%s", strings.Join(dps, "\n"))
+		}
+	})
+}
+
+func TestTransformUploadDate(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		h, key := newAggFixture(t, db, d)
+		aggBefore := aggRows(t, db)
+		doc := uploadDoc(t, h, key, "date", "location_code,data_date,cases,coverage\r\n"+
+			"P1,2024-03-01,3,0.2\r\n"+
+			"P2,2024-03-01,4,\r\n"+
+			"X,2024-03-02,5,\r\n"+
+			"P3,03/01/2024,1,\r\n")
+		a := serve(t, h, "GET", fmt.Sprintf("/api/v1/transform_upload/?document_id=%d", doc), key, "")
+		if a.status != 200 {
+			t.Fatalf("status %d: %s", a.status, a.raw)
+		}
+		want := []string{"2 P1 processed", "3 P2 processed", "4 X processed", `5 P3 error data_date "03/01/2024" is not a date (YYYY-MM-DD)`}
+		if got := submissions(t, db, d, doc); !reflect.DeepEqual(got, want) {
+			t.Errorf("submissions: %q, want %q", got, want)
+		}
+		dated := func() []string {
+			var out []string
+			for _, r := range datapoints(t, db, d) {
+				if strings.Contains(r, "/0/2024-03") {
+					out = append(out, idSuffix.ReplaceAllString(r, ""))
+				}
+			}
+			return out
+		}
+		wantDP := []string{"1/4/0/2024-03-01=3", "1/5/0/2024-03-01=4", "1/7/0/2024-03-02=5", "2/4/0/2024-03-01=0.2"}
+		if got := dated(); !reflect.DeepEqual(got, wantDP) {
+			t.Errorf("datapoints %q, want %q", got, wantDP)
+		}
+		before := datapoints(t, db, d)
+		serve(t, h, "GET", fmt.Sprintf("/api/v1/transform_upload/?document_id=%d", doc), key, "")
+		if after := datapoints(t, db, d); !reflect.DeepEqual(after, before) {
+			t.Errorf("the second run changed datapoints")
+		}
+		// Another document with a key already there (campaign_id NULL): updated, not duplicated.
+		doc2 := uploadDoc(t, h, key, "date", "location_code,data_date,cases\nP1,2024-03-01,9\n")
+		if a := serve(t, h, "GET", fmt.Sprintf("/api/v1/transform_upload/?document_id=%d", doc2), key, ""); a.status != 200 {
+			t.Fatalf("status %d: %s", a.status, a.raw)
+		}
+		wantDP[0] = "1/4/0/2024-03-01=9"
+		if got := dated(); !reflect.DeepEqual(got, wantDP) {
+			t.Errorf("datapoints %q, want %q", got, wantDP)
+		}
+		if got := aggRows(t, db); !reflect.DeepEqual(got, aggBefore) {
+			t.Errorf("a date document changed agg_datapoint")
+		}
+	})
+}
+
+func TestTransformUploadBadDocuments(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		h, key := newAggFixture(t, db, d)
+		for _, c := range []struct {
+			name, fileType, content, message string
+		}{
+			{"empty", "date", " \n\n", "The document is empty."},
+			{"not CSV", "campaign", `{"location_code": "P1", "cases": 3}`, "not a CSV file"},
+			{"broken quote", "campaign", "location_code,campaign,cases\nP1,\"one,1\n", "not a CSV file"},
+			{"no campaign column", "campaign", "location_code,cases\nP1,1\n", `no "campaign" column`},
+			{"no data_date column", "date", "location_code,campaign,cases\nP1,one,1\n", `no "data_date" column`},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				doc := uploadDoc(t, h, key, c.fileType, c.content)
+				a := serve(t, h, "GET", fmt.Sprintf("/api/v1/transform_upload/?document_id=%d", doc), key, "")
+				if msg, _ := a.body["error"].(string); a.status != http.StatusBadRequest || !strings.Contains(msg, c.message) {
+					t.Errorf("status %d: %s; want 400 with %q", a.status, a.raw, c.message)
+				}
+				if s := docStatus(t, db, d, doc); s != "failed" {
+					t.Errorf("document status %q, want failed", s)
+				}
+				if got := submissions(t, db, d, doc); len(got) != 0 {
+					t.Errorf("submissions left: %q", got)
+				}
+			})
+		}
+		a := serve(t, h, "GET", "/api/v1/transform_upload/?document_id=999", key, "")
+		if a.status != http.StatusNotFound {
+			t.Errorf("unknown document: status %d: %s", a.status, a.raw)
+		}
+	})
+}
