@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"sort"
+	"strings"
 
 	"github.com/tastygo/tastygo/apierror"
 	"github.com/tastygo/tastygo/dialect"
@@ -200,11 +201,6 @@ func aggregateCampaign(ctx context.Context, db modelresource.Querier, d dialect.
 		}
 	}
 	sort.Slice(stale, func(i, j int) bool { return stale[i] < stale[j] })
-	for _, id := range stale {
-		if _, err := db.ExecContext(ctx, d.Rebind(`DELETE FROM agg_datapoint WHERE id = ?`), id); err != nil {
-			return d.Classify(err)
-		}
-	}
 	keys := make([]key, 0, len(value))
 	for k := range value {
 		keys = append(keys, k)
@@ -215,24 +211,78 @@ func aggregateCampaign(ctx context.Context, db modelresource.Querier, d dialect.
 		}
 		return keys[i].ind < keys[j].ind
 	})
-	insert := d.Rebind(`INSERT INTO agg_datapoint (campaign_id, location_id, indicator_id, value) VALUES (?, ?, ?, ?)`)
-	update := d.Rebind(`UPDATE agg_datapoint SET value = ? WHERE id = ?`)
+	var inserts [][]any // campaign, location, indicator, value
+	var updates [][]any // id, value
 	for _, k := range keys {
 		v := value[k]
 		e, ok := existing[k]
 		switch {
 		case ok && e.v == v:
-			continue
 		case ok:
-			_, err = db.ExecContext(ctx, update, v, e.id)
+			updates = append(updates, []any{e.id, v})
 		default:
-			_, err = db.ExecContext(ctx, insert, campaignID, k.loc, k.ind, v)
+			inserts = append(inserts, []any{campaignID, k.loc, k.ind, v})
 		}
-		if err != nil {
+	}
+	return writeAggregates(ctx, db, d, stale, inserts, updates)
+}
+
+// aggChunk bounds the rows of one statement writing agg_datapoint.
+const aggChunk = 250
+
+// writeAggregates deletes, inserts and updates agg_datapoint rows a chunk a statement: a DELETE ... IN,
+// a multi-row INSERT, and an UPDATE ... CASE for the changed values.
+func writeAggregates(ctx context.Context, db modelresource.Querier, d dialect.Dialect, stale []int64, inserts, updates [][]any) error {
+	exec := func(query string, args []any) error {
+		if _, err := db.ExecContext(ctx, d.Rebind(query), args...); err != nil {
 			return d.Classify(err)
+		}
+		return nil
+	}
+	for start := 0; start < len(stale); start += aggChunk {
+		chunk := stale[start:min(start+aggChunk, len(stale))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		if err := exec(`DELETE FROM agg_datapoint WHERE id IN (`+placeholders(len(chunk), 1)+`)`, args); err != nil {
+			return err
+		}
+	}
+	for start := 0; start < len(inserts); start += aggChunk {
+		chunk := inserts[start:min(start+aggChunk, len(inserts))]
+		var args []any
+		for _, row := range chunk {
+			args = append(args, row...)
+		}
+		if err := exec(`INSERT INTO agg_datapoint (campaign_id, location_id, indicator_id, value) VALUES `+placeholders(len(chunk), 4), args); err != nil {
+			return err
+		}
+	}
+	for start := 0; start < len(updates); start += aggChunk {
+		chunk := updates[start:min(start+aggChunk, len(updates))]
+		var cases strings.Builder
+		var args, ids []any
+		for _, row := range chunk {
+			cases.WriteString(" WHEN ? THEN CAST(? AS DOUBLE PRECISION)")
+			args = append(args, row[0], row[1])
+			ids = append(ids, row[0])
+		}
+		query := `UPDATE agg_datapoint SET value = CASE id` + cases.String() + ` END WHERE id IN (` + placeholders(len(chunk), 1) + `)`
+		if err := exec(query, append(args, ids...)); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// placeholders returns n groups of width question marks: "?, ?" for (2, 1), "(?, ?), (?, ?)" for (2, 2).
+func placeholders(n, width int) string {
+	group := strings.TrimSuffix(strings.Repeat("?, ", width), ", ")
+	if width > 1 {
+		group = "(" + group + ")"
+	}
+	return strings.TrimSuffix(strings.Repeat(group+", ", n), ", ")
 }
 
 type scanner interface{ Scan(dest ...any) error }

@@ -192,6 +192,17 @@ func TestAggRefresh(t *testing.T) {
 		if a := serve(t, h, "DELETE", "/api/v1/processing_run/1/", key, ""); a.status != 405 {
 			t.Errorf("DELETE a run: %d", a.status)
 		}
+		// Aggregates changed behind the app's back are put right in place, keeping their ids: the refresh
+		// writes by difference, a chunk a statement.
+		if _, err := db.Exec(`UPDATE agg_datapoint SET value = value + 100 WHERE id IN (SELECT id FROM agg_datapoint WHERE campaign_id = 1 ORDER BY id LIMIT 3)`); err != nil {
+			t.Fatal(err)
+		}
+		if a := serve(t, h, "GET", "/api/v1/agg_refresh/?campaign_id=1", key, ""); a.status != 200 {
+			t.Fatalf("refresh after tampering: %d %s", a.status, a.raw)
+		}
+		if again := aggRows(t, db); !reflect.DeepEqual(again, first) {
+			t.Errorf("tampered rows not restored:\n got %q\nwant %q", again, first)
+		}
 	})
 }
 
