@@ -112,18 +112,10 @@ func handDatapointDepth1(db *sql.DB, d dialect.Dialect) http.Handler {
 		ResourceURI      string `json:"resource_uri"`
 	}
 	type datapoint struct {
-		ID                 int64          `json:"id"`
-		IndicatorID        int64          `json:"indicator_id"`
-		LocationID         int64          `json:"location_id"`
-		CampaignID         *int64         `json:"campaign_id"`
-		DataDate           string         `json:"data_date"`
-		Value              float64        `json:"value"`
-		SourceSubmissionID *int64         `json:"source_submission_id"`
-		CreatedAt          string         `json:"created_at"`
-		ResourceURI        string         `json:"resource_uri"`
-		Indicator          *handIndicator `json:"indicator"`
-		Location           *location      `json:"location"`
-		Campaign           *campaign      `json:"campaign"`
+		handDatapoint
+		Indicator *handIndicator `json:"indicator"`
+		Location  *location      `json:"location"`
+		Campaign  *campaign      `json:"campaign"`
 	}
 	list := d.Rebind(`SELECT dp.id, dp.indicator_id, dp.location_id, dp.campaign_id, dp.data_date, dp.value, dp.source_submission_id, dp.created_at,
 		i.id, i.short_name, i.name, i.description, i.data_format, i.is_reported, i.good_bound, i.bad_bound, i.created_at,

@@ -324,6 +324,19 @@ type handIndicator struct {
 	ResourceURI string   `json:"resource_uri"`
 }
 
+// handDatapoint is a datapoint as the hand-written handlers write it.
+type handDatapoint struct {
+	ID                 int64   `json:"id"`
+	IndicatorID        int64   `json:"indicator_id"`
+	LocationID         int64   `json:"location_id"`
+	CampaignID         *int64  `json:"campaign_id"`
+	DataDate           string  `json:"data_date"`
+	Value              float64 `json:"value"`
+	SourceSubmissionID *int64  `json:"source_submission_id"`
+	CreatedAt          string  `json:"created_at"`
+	ResourceURI        string  `json:"resource_uri"`
+}
+
 // handIndicatorList is what a developer would write by hand for GET /api/v1/indicator/?limit=N.
 func handIndicatorList(db *sql.DB, d dialect.Dialect) http.Handler {
 	list := d.Rebind(`SELECT id, short_name, name, description, data_format, is_reported, good_bound, bad_bound, created_at
@@ -364,17 +377,7 @@ func handIndicatorList(db *sql.DB, d dialect.Dialect) http.Handler {
 
 // handDatapointList is the hand-written GET /api/v1/datapoint/?indicator_id=I&campaign_id=C&limit=N&order_by=-id.
 func handDatapointList(db *sql.DB, d dialect.Dialect) http.Handler {
-	type datapoint struct {
-		ID                 int64   `json:"id"`
-		IndicatorID        int64   `json:"indicator_id"`
-		LocationID         int64   `json:"location_id"`
-		CampaignID         *int64  `json:"campaign_id"`
-		DataDate           string  `json:"data_date"`
-		Value              float64 `json:"value"`
-		SourceSubmissionID *int64  `json:"source_submission_id"`
-		CreatedAt          string  `json:"created_at"`
-		ResourceURI        string  `json:"resource_uri"`
-	}
+	type datapoint = handDatapoint
 	count := d.Rebind(`SELECT count(*) FROM datapoint WHERE indicator_id = ? AND campaign_id = ?`)
 	list := d.Rebind(`SELECT id, indicator_id, location_id, campaign_id, data_date, value, source_submission_id, created_at
 		FROM datapoint WHERE indicator_id = ? AND campaign_id = ? ORDER BY id DESC LIMIT ? OFFSET ?`)

@@ -14,13 +14,7 @@ import (
 func TestIndicatorDeleteCascades(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
 		f := newAuthFixture(t, db, d)
-		count := func(query string, args ...any) int64 {
-			var n int64
-			if err := db.QueryRow(d.Rebind(query), args...).Scan(&n); err != nil {
-				t.Fatal(err)
-			}
-			return n
-		}
+		count := func(query string, args ...any) int64 { return f.scalar(t, query, args...) }
 		// A component of a calculation, with datapoints of its own and an aggregate.
 		var id int64
 		if err := db.QueryRow(`SELECT component_id FROM indicator_calculation ORDER BY id LIMIT 1`).Scan(&id); err != nil {

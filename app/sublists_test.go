@@ -14,13 +14,7 @@ import (
 func TestDashboardSubResources(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
 		f := newAuthFixture(t, db, d)
-		count := func(query string, args ...any) int64 {
-			var n int64
-			if err := db.QueryRow(d.Rebind(query), args...).Scan(&n); err != nil {
-				t.Fatal(err)
-			}
-			return n
-		}
+		count := func(query string, args ...any) int64 { return f.scalar(t, query, args...) }
 		region := f.locationID(t, scopedTop)
 		var ind, camp int64
 		if err := db.QueryRow(`SELECT indicator_id, campaign_id FROM datapoint WHERE campaign_id IS NOT NULL ORDER BY id LIMIT 1`).Scan(&ind, &camp); err != nil {
