@@ -38,6 +38,8 @@ type Bundle struct {
 	// Data is the decoded body object of a write; Items the objects of an array POST.
 	Data  map[string]any
 	Items []map[string]any
+	// Uploads describes the file parts of a multipart form body, by field; their contents are in Data.
+	Uploads map[string]Upload
 	// Partial is true for PATCH: fields absent from Data keep their values.
 	Partial bool
 	// Parent, on a sub-resource list (/api/v1/location/3/children/), names the object whose to-many

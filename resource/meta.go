@@ -66,6 +66,14 @@ type Meta struct {
 	// CSVExport lets format=csv stream every matching row of the list, beyond MaxLimit, when the
 	// request gives no limit (an offset still applies). Without it, and always for JSON, a list is paged.
 	CSVExport bool
+	// FormBodies lets writes of one object (POST on the list, PUT and PATCH on an object) send a form,
+	// application/x-www-form-urlencoded or multipart/form-data, besides JSON: each form field sets the
+	// field of its name (as a JSON string would; empty is null for a field that is not text), and a
+	// file part sets its field to the file's content as text (Bundle.Uploads describes it). Off by
+	// default: a web page of any origin can make a browser send a form without asking CORS first, so
+	// turn it on where credentials are not sent by the browser on its own (API keys in a header, not
+	// cookies or remembered Basic credentials) or where the write is harmless.
+	FormBodies bool
 	// QuietWrites turns Tastypie's always_return_data off: POST answers 201 with an empty body, PUT 204,
 	// PATCH 202 empty. By default writes return the object as a following GET would show it.
 	QuietWrites bool

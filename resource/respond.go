@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"mime"
 	"net/http"
 	"strings"
 
@@ -90,22 +89,26 @@ func (a *API) writeJSON(w http.ResponseWriter, r *http.Request, status int, body
 
 var errBodyTooLarge = errors.New("request body too large")
 
-// decodeBody reads a JSON body into b.Data (an object) or b.Items (an array of objects).
+// decodeBody reads the body of a write into b.Data (an object) or b.Items (an array of objects): JSON,
+// or, when the resource's Meta.FormBodies says so, a form (decodeForm). Anything else is a 415.
 func (a *API) decodeBody(w http.ResponseWriter, r *http.Request, b *Bundle) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return apierror.New(apierror.UnsupportedMediaType, "The body must be JSON (Content-Type: application/json), not %q.", ct).
-				With("content_type", ct)
-		}
+	ct := r.Header.Get("Content-Type")
+	mt, params, err := parseMediaType(ct)
+	forms := b.Resource != nil && b.Resource.Meta.FormBodies
+	switch {
+	case err == nil && (mt == "" || mt == "application/json" || strings.HasSuffix(mt, "+json")):
+	case err == nil && forms && (mt == formURLEncoded || mt == formMultipart):
+		return decodeForm(http.MaxBytesReader(w, r.Body, a.maxBodyBytes), mt, params, b)
+	case forms:
+		return apierror.New(apierror.UnsupportedMediaType, "The body must be JSON (Content-Type: application/json) or a form (%s or %s), not %q.",
+			formURLEncoded, formMultipart, ct).With("content_type", ct)
+	default:
+		return apierror.New(apierror.UnsupportedMediaType, "The body must be JSON (Content-Type: application/json), not %q.", ct).
+			With("content_type", ct)
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxBodyBytes))
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return errBodyTooLarge
-		}
-		return apierror.New(apierror.MalformedBody, "The body could not be read: %v.", err)
+		return readError(err)
 	}
 	return DecodeJSONBody(raw, b)
 }
