@@ -103,13 +103,19 @@ func (a answer) objects() []map[string]any {
 // serve sends a request to h with an Authorization header ("" for none) and a JSON body ("" for none).
 func serve(t *testing.T, h http.Handler, method, url, authorization, body string) answer {
 	t.Helper()
+	return serveBody(t, h, method, url, authorization, "application/json", body)
+}
+
+// serveBody is serve with a body of the given Content-Type.
+func serveBody(t *testing.T, h http.Handler, method, url, authorization, contentType, body string) answer {
+	t.Helper()
 	var r io.Reader
 	if body != "" {
 		r = strings.NewReader(body)
 	}
 	req := httptest.NewRequest(method, url, r)
 	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	if authorization != "" {
 		req.Header.Set("Authorization", authorization)

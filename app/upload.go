@@ -36,7 +36,7 @@ func uploadResources(d dialect.Dialect) []resource.Resource {
 	docs := sourceDocs{modelresource.New(resource.Meta{
 		ResourceName:          "source_doc",
 		Table:                 "source_doc",
-		Description:           "An uploaded CSV (JSON content). Campaign documents: location_code,campaign,<indicator short_name>...; date documents: location_code,data_date,<indicator short_name>.... GET transform_upload/?document_id=N turns it into datapoints.",
+		Description:           "An uploaded CSV: JSON with the CSV text as content, or a form (multipart/form-data with the file as the part content; doc_title defaults to the file's name). Campaign documents: location_code,campaign,<indicator short_name>...; date documents: location_code,data_date,<indicator short_name>.... GET transform_upload/?document_id=N turns it into datapoints.",
 		RequiredFieldsForPost: []string{"doc_title", "file_type", "content"},
 		FieldOptions: map[string]resource.FieldOptions{
 			"file_type": {Choices: []string{"campaign", "date"}, HelpText: "campaign or date."},
@@ -46,6 +46,7 @@ func uploadResources(d dialect.Dialect) []resource.Resource {
 		Ordering:      orderEverything,
 		ListMethods:   []string{"get", "post"},
 		DetailMethods: []string{"get"},
+		FormBodies:    true, // curl -F content=@file.csv: only POST writes, and it writes a new row
 	})}
 	transform := transformUpload{d: d, Resource: nonmodel.New(resource.Meta{
 		ResourceName: "transform_upload",
@@ -62,11 +63,14 @@ func uploadResources(d dialect.Dialect) []resource.Resource {
 type sourceDocs struct{ *modelresource.Resource }
 
 // Hydrate checks the content's size and, on POST, sets the status to uploaded and the creator to the
-// authenticated user, whatever the body says.
+// authenticated user, whatever the body says; an uploaded file's name is the title when none is given.
 func (r sourceDocs) Hydrate(ctx context.Context, b *resource.Bundle, next resource.HydrateFunc) error {
 	if c, ok := b.Data["content"].(string); ok && len(c) > maxSourceDocBytes {
 		return apierror.New(apierror.BodyTooLarge, "The document's content is %d bytes; the limit is %d.", len(c), maxSourceDocBytes).
 			With("field", "content").With("max_bytes", maxSourceDocBytes)
+	}
+	if up, ok := b.Uploads["content"]; ok && up.Filename != "" && b.Data["doc_title"] == nil {
+		b.Data["doc_title"] = up.Filename
 	}
 	if b.Method == http.MethodPost && b.Data != nil {
 		b.Data["status"] = "uploaded"

@@ -1,12 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"mime/multipart"
 	"net/http"
 	"path"
 	"reflect"
+	"slices"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -119,6 +124,106 @@ func TestSourceDocPost(t *testing.T) {
 		a = serve(t, h, "POST", "/api/v1/source_doc/", key, `{"doc_title": "t", "file_type": "pdf", "content": "a"}`)
 		if a.status != http.StatusBadRequest {
 			t.Errorf("bad file_type: status %d: %s", a.status, a.raw)
+		}
+	})
+}
+
+// multipartDoc is a multipart/form-data body of text fields and, unless filename is "", the file
+// part content; it returns the body and its Content-Type.
+func multipartDoc(t *testing.T, fields map[string]string, filename, content string) (string, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		if err := w.WriteField(k, fields[k]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if filename != "" {
+		f, err := w.CreateFormFile("content", filename)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Write([]byte(content))
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String(), w.FormDataContentType()
+}
+
+// TestSourceDocUpload: source_doc takes the CSV as a multipart file upload (or a urlencoded form),
+// with the same size limit and checks as JSON, and the pipeline runs on it.
+func TestSourceDocUpload(t *testing.T) {
+	const csvText = "location_code,data_date,cases\r\nP1,2024-03-01,3\r\n"
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		h, key := newAggFixture(t, db, d)
+		f := &authFixture{db: db, d: d}
+		docs := func() int64 { return f.scalar(t, `SELECT count(*) FROM source_doc`) }
+
+		body, ct := multipartDoc(t, map[string]string{"file_type": "date"}, "march.csv", csvText)
+		a := serveBody(t, h, "POST", "/api/v1/source_doc/", key, ct, body)
+		if a.status != http.StatusCreated {
+			t.Fatalf("multipart upload: status %d: %s", a.status, a.raw)
+		}
+		for k, want := range map[string]any{"doc_title": "march.csv", "file_type": "date", "content": csvText, "status": "uploaded"} {
+			if got := a.body[k]; got != want {
+				t.Errorf("%s = %#v, want %#v", k, got, want)
+			}
+		}
+		var doc int64
+		fmt.Sscan(path.Base(strings.TrimSuffix(a.header.Get("Location"), "/")), &doc)
+		if a := serve(t, h, "GET", fmt.Sprintf("/api/v1/transform_upload/?document_id=%d", doc), key, ""); a.status != 200 {
+			t.Fatalf("transform_upload: status %d: %s", a.status, a.raw)
+		}
+		if got := submissions(t, db, d, doc); !reflect.DeepEqual(got, []string{"2 P1 processed"}) {
+			t.Errorf("submissions %q", got)
+		}
+		if !contains(datapoints(t, db, d), "1/4/0/2024-03-01=3") {
+			t.Errorf("no datapoint 1/4/0/2024-03-01=3 in %q", datapoints(t, db, d))
+		}
+
+		// A title given wins over the file's name; a urlencoded form works too.
+		body, ct = multipartDoc(t, map[string]string{"file_type": "date", "doc_title": "March"}, "march.csv", csvText)
+		if a := serveBody(t, h, "POST", "/api/v1/source_doc/", key, ct, body); a.status != 201 || a.body["doc_title"] != "March" {
+			t.Errorf("titled upload: status %d: %.300s", a.status, a.raw)
+		}
+		form := url.Values{"doc_title": {"form"}, "file_type": {"campaign"}, "content": {"location_code,campaign,cases\nP1,one,1\n"}}.Encode()
+		if a := serveBody(t, h, "POST", "/api/v1/source_doc/", key, "application/x-www-form-urlencoded", form); a.status != 201 || a.body["content"] != "location_code,campaign,cases\nP1,one,1\n" {
+			t.Errorf("urlencoded upload: status %d: %.300s", a.status, a.raw)
+		}
+		if n := docs(); n != 3 {
+			t.Fatalf("%d documents, want 3", n)
+		}
+
+		// Refused uploads write nothing.
+		big, bigType := multipartDoc(t, map[string]string{"file_type": "date"}, "big.csv", strings.Repeat("x", maxSourceDocBytes+1))
+		noFile, noFileType := multipartDoc(t, map[string]string{"file_type": "date", "doc_title": "t"}, "", "")
+		binary, binaryType := multipartDoc(t, map[string]string{"file_type": "date"}, "photo.jpg", "\xff\xd8\xff\xe0")
+		for _, c := range []struct {
+			name, body, contentType string
+			status                  int
+			code, details           string
+		}{
+			{"a file over the limit", big, bigType, 413, "BODY_TOO_LARGE", `{"field": "content", "max_bytes": 8388608}`},
+			{"no file", noFile, noFileType, 400, "VALIDATION_ERROR", `{"fields": {"content": "This field is required."}}`},
+			{"a file that is not text", binary, binaryType, 400, "MALFORMED_BODY", `{"field": "content"}`},
+			{"a bad file_type", strings.Replace(body, "date", "pdf", 1), ct, 400, "VALIDATION_ERROR", `{"fields": {"file_type": "must be one of campaign, date"}}`},
+		} {
+			a := serveBody(t, h, "POST", "/api/v1/source_doc/", key, c.contentType, c.body)
+			var want any
+			if err := json.Unmarshal([]byte(c.details), &want); err != nil {
+				t.Fatal(err)
+			}
+			details, _ := json.Marshal(a.body["details"])
+			var got any
+			json.Unmarshal(details, &got)
+			if a.status != c.status || a.code() != c.code || !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: status %d: %.300s; want %d %s %s", c.name, a.status, a.raw, c.status, c.code, c.details)
+			}
+		}
+		if n := docs(); n != 3 {
+			t.Errorf("%d documents after the refused uploads, want 3", n)
 		}
 	})
 }
