@@ -8,10 +8,10 @@ import (
 	"maps"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"path"
 	"reflect"
 	"slices"
-	"net/url"
 	"strings"
 	"testing"
 
