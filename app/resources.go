@@ -22,7 +22,8 @@ var orderEverything = []string{resource.EveryField}
 // dashboardResources are the dashboard's model resources (DASHBOARD.md). Relations come from the
 // foreign keys: location_id → location, top_lvl_location_id → location, parent_location_id → location...
 // location, campaign and datapoint are confined to a user's top-level location (scope.go); location and
-// datapoint take the location parameters (locations.go); indicators are deleted by superusers only.
+// datapoint take the location parameters (locations.go); no write may put a location under itself
+// (cycles.go); indicators are deleted by superusers only.
 func dashboardResources(d dialect.Dialect) []resource.Resource {
 	model := func(name string, m resource.Meta) *modelresource.Resource {
 		m.ResourceName = name
@@ -57,7 +58,7 @@ func dashboardResources(d dialect.Dialect) []resource.Resource {
 			Description:           "Administrative levels: 0 country, 1 region, 2 province, 3 district, 4 sub-district.",
 			RequiredFieldsForPost: []string{"name", "admin_level"},
 		}),
-		withLocationParams(locations, "id"),
+		locationTree{located: withLocationParams(locations, "id"), d: d},
 		indicators{d: d, Resource: model("indicator", resource.Meta{
 			Description:           "What is measured.",
 			RequiredFieldsForPost: []string{"short_name", "name", "data_format"},
