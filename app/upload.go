@@ -19,6 +19,7 @@ import (
 	sq "github.com/Masterminds/squirrel"
 
 	"github.com/tastygo/tastygo/apierror"
+	"github.com/tastygo/tastygo/auth"
 	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/field"
 	"github.com/tastygo/tastygo/filters"
@@ -47,6 +48,7 @@ func uploadResources(d dialect.Dialect) []resource.Resource {
 		ListMethods:   []string{"get", "post"},
 		DetailMethods: []string{"get"},
 		FormBodies:    true, // curl -F content=@file.csv: only POST writes, and it writes a new row
+		Authorization: ownDocuments(d, "source_doc", "id"),
 	})}
 	transform := transformUpload{d: d, Resource: nonmodel.New(resource.Meta{
 		ResourceName: "transform_upload",
@@ -55,8 +57,24 @@ func uploadResources(d dialect.Dialect) []resource.Resource {
 		Filtering:    filterEverything,
 		Ordering:     orderEverything,
 		Limit:        100,
+		// The pipeline itself refuses others' documents (runPipeline); this keeps their submissions out of
+		// a confined user's lists.
+		Authorization: ownDocuments(d, "source_submission", "document_id"),
 	}, nonmodel.Options{Params: transformParams{}})}
 	return []resource.Resource{docs, transform}
+}
+
+// ownDocuments confines a user with a top-level location to the documents they uploaded, and to
+// those documents' submissions: a document may hold rows of every region. column (of table) holds a
+// source_doc id.
+func ownDocuments(d dialect.Dialect, table, column string) resource.Authorization {
+	cond := d.Quote(table) + "." + d.Quote(column) + " IN (SELECT id FROM source_doc WHERE created_by_id = ?)"
+	return auth.Rules{ReadListFunc: func(_ context.Context, b *resource.Bundle) (sq.Sqlizer, error) {
+		if _, confined := confinedTo(b.User); !confined {
+			return nil, nil
+		}
+		return sq.Expr(cond, b.User.ID), nil
+	}}
 }
 
 // sourceDocs is the source_doc resource: the server sets status and created_by_id, and caps content.
@@ -97,7 +115,7 @@ type transformUpload struct {
 // PreProcessData runs the pipeline (runPipeline).
 func (r transformUpload) PreProcessData(ctx context.Context, b *resource.Bundle, next nonmodel.PreProcessDataFunc) error {
 	p, _ := nonmodel.Params[*transformParams](ctx)
-	if err := runPipeline(ctx, r.List(), r.d, p.DocumentID); err != nil {
+	if err := runPipeline(ctx, r.List(), r.d, p.DocumentID, b.User); err != nil {
 		return err
 	}
 	return next(ctx, b)
@@ -121,10 +139,16 @@ func (r transformUpload) ApplyFilters(ctx context.Context, b *resource.Bundle, q
 // aggregate_and_calculate for every campaign a campaign document touched. The document ends
 // processed; when the run fails, the transaction is rolled back and the document marked failed.
 // Running it twice leaves the same rows.
-func runPipeline(ctx context.Context, res *modelresource.Resource, d dialect.Dialect, docID int64) error {
+//
+// A user with a top-level location may run only the documents they uploaded (another's is not there
+// for them), and a row of a location outside their region is an error submission.
+func runPipeline(ctx context.Context, res *modelresource.Resource, d dialect.Dialect, docID int64, user *resource.User) error {
 	var fileType, content string
-	err := res.DB(ctx).QueryRowContext(ctx, d.Rebind(`SELECT file_type, content FROM source_doc WHERE id = ?`), docID).Scan(&fileType, &content)
-	if errors.Is(err, sql.ErrNoRows) {
+	var createdBy sql.NullInt64
+	err := res.DB(ctx).QueryRowContext(ctx, d.Rebind(`SELECT file_type, content, created_by_id FROM source_doc WHERE id = ?`), docID).
+		Scan(&fileType, &content, &createdBy)
+	top, confined := confinedTo(user)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && confined && createdBy.Int64 != user.ID) {
 		return apierror.New(apierror.ObjectDoesNotExist, "There is no source_doc %d.", docID).With("parameter", "document_id")
 	}
 	if err != nil {
@@ -132,6 +156,9 @@ func runPipeline(ctx context.Context, res *modelresource.Resource, d dialect.Dia
 	}
 	err = res.Atomic(ctx, func(ctx context.Context) error {
 		p := &pipeline{db: res.DB(ctx), d: d, docID: docID, campaignDoc: fileType == "campaign"}
+		if confined {
+			p.region = &top
+		}
 		if err := p.loadLookups(ctx); err != nil {
 			return err
 		}
@@ -177,6 +204,10 @@ type pipeline struct {
 	locations   map[string]int64 // location_code → id
 	indicators  map[string]int64 // short_name → id
 	campaigns   map[string][]campaignRef
+	// region, for a user confined to a top-level location, is that location; inRegion holds it and the
+	// locations under it.
+	region   *int64
+	inRegion map[int64]bool
 }
 
 type campaignRef struct {
@@ -194,6 +225,17 @@ func (p *pipeline) loadLookups(ctx context.Context) error {
 		return err
 	}); err != nil {
 		return err
+	}
+	if p.region != nil {
+		p.inRegion = map[int64]bool{}
+		if err := eachRow(ctx, p.db, p.d, tree.UnderSQL(), []any{*p.region}, func(s scanner) error {
+			var id int64
+			err := s.Scan(&id)
+			p.inRegion[id] = true
+			return err
+		}); err != nil {
+			return err
+		}
 	}
 	if err := eachRow(ctx, p.db, p.d, `SELECT short_name, id FROM indicator`, nil, func(s scanner) error {
 		var name string
@@ -349,7 +391,9 @@ func (p *pipeline) resolveRow(values map[string]string, problems []string) ([]da
 	code := strings.TrimSpace(values[colLocation])
 	if code == "" {
 		problems = append(problems, "no location_code")
-	} else if id, ok := p.locations[code]; ok {
+	} else if id, ok := p.locations[code]; ok && p.inRegion != nil && !p.inRegion[id] {
+		problems = append(problems, fmt.Sprintf("the location %q is outside your region", code))
+	} else if ok {
 		base.loc = id
 	} else {
 		problems = append(problems, fmt.Sprintf("unknown location code %q", code))

@@ -384,3 +384,73 @@ func TestTransformUploadBadDocuments(t *testing.T) {
 		}
 	})
 }
+
+// TestUploadConfinedToRegion: a user with a top-level location sees and runs only the documents they
+// uploaded, and their rows of locations outside the region become error submissions; a superuser
+// sees every document.
+func TestUploadConfinedToRegion(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		f := newAuthFixture(t, db, d)
+		var ind int64
+		var short string
+		if err := db.QueryRow(`SELECT id, short_name FROM indicator ORDER BY id LIMIT 1`).Scan(&ind, &short); err != nil {
+			t.Fatal(err)
+		}
+		in, out := f.locationID(t, scopedTop+"-P01"), f.locationID(t, "AF-R02-P01")
+		content := "location_code,data_date," + short + "\n" + scopedTop + "-P01,2031-01-01,7\nAF-R02-P01,2031-01-01,8\n"
+		mine := uploadDoc(t, f.api, f.as(scopedName), "date", content)
+		theirs := uploadDoc(t, f.api, f.as(superName), "date", content)
+
+		// Lists: the confined user sees their document only, the superuser both.
+		for _, c := range []struct {
+			user string
+			want []int64
+		}{{scopedName, []int64{mine}}, {superName, []int64{mine, theirs}}} {
+			a := serve(t, f.api, "GET", "/api/v1/source_doc/?order_by=id", f.as(c.user), "")
+			var got []int64
+			for _, o := range a.objects() {
+				n, _ := o["id"].(json.Number).Int64()
+				got = append(got, n)
+			}
+			if a.status != 200 || !reflect.DeepEqual(got, c.want) {
+				t.Errorf("%s: source_doc ids %v (status %d), want %v", c.user, got, a.status, c.want)
+			}
+		}
+		if a := serve(t, f.api, "GET", fmt.Sprintf("/api/v1/source_doc/%d/", theirs), f.as(scopedName), ""); a.status != 404 {
+			t.Errorf("another's document: status %d, want 404", a.status)
+		}
+
+		// Running another's document: 404, nothing parsed, the document untouched.
+		a := serve(t, f.api, "GET", fmt.Sprintf("/api/v1/transform_upload/?document_id=%d", theirs), f.as(scopedName), "")
+		if a.status != 404 || a.code() != "OBJECT_DOES_NOT_EXIST" || !strings.Contains(a.raw, fmt.Sprintf("There is no source_doc %d.", theirs)) {
+			t.Errorf("transform of another's document: status %d: %s", a.status, a.raw)
+		}
+		if got := submissions(t, db, d, theirs); len(got) != 0 || docStatus(t, db, d, theirs) != "uploaded" {
+			t.Errorf("another's document was processed: %q, %s", got, docStatus(t, db, d, theirs))
+		}
+
+		// Running their own: the row outside the region is an error submission, the other lands.
+		a = serve(t, f.api, "GET", fmt.Sprintf("/api/v1/transform_upload/?document_id=%d", mine), f.as(scopedName), "")
+		if a.status != 200 {
+			t.Fatalf("transform: status %d: %s", a.status, a.raw)
+		}
+		want := []string{"2 " + scopedTop + "-P01 processed", `3 AF-R02-P01 error the location "AF-R02-P01" is outside your region`}
+		if got := submissions(t, db, d, mine); !reflect.DeepEqual(got, want) {
+			t.Errorf("submissions %q, want %q", got, want)
+		}
+		count := func(loc int64) int64 {
+			return f.scalar(t, `SELECT count(*) FROM datapoint WHERE indicator_id = ? AND location_id = ? AND data_date = '2031-01-01'`, ind, loc)
+		}
+		if count(in) != 1 || count(out) != 0 {
+			t.Errorf("datapoints in the region %d, outside %d; want 1, 0", count(in), count(out))
+		}
+
+		// The superuser's run of their own document writes both rows.
+		if a := serve(t, f.api, "GET", fmt.Sprintf("/api/v1/transform_upload/?document_id=%d", theirs), f.as(superName), ""); a.status != 200 {
+			t.Fatalf("superuser transform: status %d: %s", a.status, a.raw)
+		}
+		if count(in) != 1 || count(out) != 1 {
+			t.Errorf("after the superuser's run: in the region %d, outside %d; want 1, 1", count(in), count(out))
+		}
+	})
+}
