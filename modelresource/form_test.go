@@ -180,3 +180,15 @@ func TestWriteFormRejected(t *testing.T) {
 		})
 	}
 }
+
+// TestOptionsFormBodies: OPTIONS names the form media types among those parsed.
+func TestOptionsFormBodies(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		c := newFixtureClient(t, db, d, resource.Config{}, formResources()...)
+		r := c.send(http.MethodOptions, "/api/v1/publisher/1/", "", nil)
+		if r.status != http.StatusOK {
+			t.Fatalf("status %d: %s", r.status, r.raw)
+		}
+		jsonEqual(t, field(r.body, "parses"), `["application/json", "application/x-www-form-urlencoded", "multipart/form-data"]`)
+	})
+}

@@ -146,6 +146,14 @@ func nonNil(s []string) []string {
 	return s
 }
 
+// parses are the body media types the resource accepts.
+func (r *Bound) parses() []string {
+	if r.Meta.FormBodies {
+		return []string{"application/json", formURLEncoded, formMultipart}
+	}
+	return []string{"application/json"}
+}
+
 // serveOptions answers OPTIONS with Django REST framework's metadata shape and the Allow header.
 func (a *API) serveOptions(r *Bound, kind Kind) (*Response, error) {
 	allowed := r.allowed(kind)
@@ -155,7 +163,7 @@ func (a *API) serveOptions(r *Bound, kind Kind) (*Response, error) {
 		"name":        title,
 		"description": r.Meta.Description,
 		"renders":     []string{"application/json"},
-		"parses":      []string{"application/json"},
+		"parses":      r.parses(),
 	}
 	actions := map[string]any{}
 	for _, m := range allowed {
