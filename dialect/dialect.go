@@ -6,6 +6,9 @@
 package dialect
 
 import (
+	"context"
+	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -149,3 +152,29 @@ func (d Dialect) Bind(t field.Type, v any) any {
 
 // Now returns the current time as the framework stores it in created_at and updated_at.
 func (d Dialect) Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// RowQuerier runs a query that returns one row: a *sql.DB, *sql.Conn or *sql.Tx.
+type RowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// EstimateRows returns the query planner's estimate of how many rows query returns, without running
+// it (PostgreSQL's EXPLAIN), and false on a backend that keeps no such estimates (SQLite).
+func (d Dialect) EstimateRows(ctx context.Context, db RowQuerier, query string, args ...any) (int64, bool, error) {
+	if d.name != Postgres {
+		return 0, false, nil
+	}
+	var plan string
+	if err := db.QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) "+query, args...).Scan(&plan); err != nil {
+		return 0, false, err
+	}
+	var out []struct {
+		Plan struct {
+			Rows float64 `json:"Plan Rows"`
+		} `json:"Plan"`
+	}
+	if err := json.Unmarshal([]byte(plan), &out); err != nil || len(out) == 0 {
+		return 0, false, fmt.Errorf("dialect: EXPLAIN answered an unexpected plan: %.200s", plan)
+	}
+	return int64(out[0].Plan.Rows), true, nil
+}

@@ -172,24 +172,69 @@ func (r *Resource) objGetList(ctx context.Context, b *resource.Bundle) (*resourc
 	if err != nil {
 		return nil, err
 	}
+	page, err := r.count(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	exact := !page.Estimated && !page.Uncounted
+	if exact && (page.TotalCount == 0 || int64(b.Offset) >= page.TotalCount) {
+		return page, nil
+	}
+	limit := b.Limit
+	if !exact {
+		limit++ // one row more than the page says whether another page follows
+	}
+	q = q.OrderBy(r.orderTerms(orders)...).
+		Limit(uint64(limit)).Offset(uint64(b.Offset))
+	if page.Objects, err = r.fetch(ctx, q, limit); err != nil {
+		return nil, err
+	}
+	if !exact {
+		if page.More = len(page.Objects) > b.Limit; page.More {
+			page.Objects = page.Objects[:b.Limit]
+		}
+		seen := int64(b.Offset) + int64(len(page.Objects))
+		switch {
+		case page.Estimated && !page.More && len(page.Objects) > 0:
+			page.TotalCount, page.Estimated = seen, false // the last page: the count is known
+		case page.Estimated && page.More:
+			page.TotalCount = max(page.TotalCount, seen+1)
+		}
+	}
+	return page, r.expand(ctx, b, page.Objects, b.Depth)
+}
+
+// count counts the rows of the list query q as Meta.TotalCount says: exactly, by the planner's
+// estimate when it is large, or not at all.
+func (r *Resource) count(ctx context.Context, q sq.SelectBuilder) (*resource.Page, error) {
+	page := &resource.Page{}
 	db := r.querier(ctx)
+	switch r.meta.TotalCount {
+	case resource.CountNone:
+		page.Uncounted = true
+		return page, nil
+	case resource.CountEstimate:
+		query, args, err := q.RemoveColumns().Columns("1").ToSql()
+		if err != nil {
+			return nil, err
+		}
+		n, ok, err := r.d.EstimateRows(ctx, db, query, args...)
+		if err != nil {
+			return nil, r.d.Classify(err)
+		}
+		if ok && n >= resource.EstimateThreshold {
+			page.TotalCount, page.Estimated = n, true
+			return page, nil
+		}
+	}
 	countSQL, args, err := q.RemoveColumns().Columns("count(*)").ToSql()
 	if err != nil {
 		return nil, err
 	}
-	page := &resource.Page{}
 	if err := db.QueryRowContext(ctx, countSQL, args...).Scan(&page.TotalCount); err != nil {
 		return nil, r.d.Classify(err)
 	}
-	if page.TotalCount == 0 || int64(b.Offset) >= page.TotalCount {
-		return page, nil
-	}
-	q = q.OrderBy(r.orderTerms(orders)...).
-		Limit(uint64(b.Limit)).Offset(uint64(b.Offset))
-	if page.Objects, err = r.fetch(ctx, q, b.Limit); err != nil {
-		return nil, err
-	}
-	return page, r.expand(ctx, b, page.Objects, b.Depth)
+	return page, nil
 }
 
 // objStreamList is the list as a stream (Binding.StreamList): the query of objGetList without the

@@ -122,6 +122,11 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 		if b.detailMethods, err = methods(m.DetailMethods, []string{"get", "put", "patch", "delete"}, "DetailMethods"); err != nil {
 			return nil, fmt.Errorf("resource %q: %w", m.ResourceName, err)
 		}
+		switch m.TotalCount {
+		case "", CountExact, CountEstimate, CountNone:
+		default:
+			return nil, fmt.Errorf("resource %q: Meta.TotalCount %q is not one of exact, estimate, none", m.ResourceName, m.TotalCount)
+		}
 		b.authn, b.authz = m.Authentication, m.Authorization
 		if b.authn == nil {
 			b.authn = cfg.Authentication

@@ -71,8 +71,13 @@ type Parent struct {
 
 // Page is one page of a list.
 type Page struct {
-	Objects    []*Object
+	Objects []*Object
+	// TotalCount is how many objects the list matches, exact unless Estimated; unused when Uncounted.
 	TotalCount int64
+	// Estimated says TotalCount is the database's estimate; Uncounted that there is no count.
+	Estimated, Uncounted bool
+	// More, when the count is not exact, says whether objects follow the page.
+	More bool
 }
 
 // Response is what Dispatch answers: a status, headers, and a body (nil, *Object, a list envelope, or

@@ -200,8 +200,15 @@ func getList(ctx context.Context, b *Bundle) (*Response, error) {
 		"next":        nil,
 		"previous":    nil,
 	}
+	switch {
+	case page.Uncounted:
+		meta["total_count"] = nil
+	case page.Estimated:
+		meta["total_count_estimated"] = true
+	}
+	exact := !page.Uncounted && !page.Estimated
 	// limit < count-offset is offset+limit < count without overflowing on a huge offset.
-	if int64(b.Limit) < page.TotalCount-int64(b.Offset) {
+	if (exact && int64(b.Limit) < page.TotalCount-int64(b.Offset)) || (!exact && page.More) {
 		meta["next"] = pageURI(b, b.Offset+b.Limit)
 	}
 	if b.Offset-b.Limit >= 0 {

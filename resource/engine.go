@@ -31,11 +31,14 @@ func UserFromContext(ctx context.Context) *User {
 
 // ListMeta is the meta of a list: Tastypie's paginator fields.
 type ListMeta struct {
-	Limit      int
-	Offset     int
-	TotalCount int64
-	Next       *string
-	Previous   *string
+	Limit  int
+	Offset int
+	// TotalCount is how many objects the list matches: exact unless Estimated, 0 when Uncounted (the
+	// resource's Meta.TotalCount decides).
+	TotalCount           int64
+	Estimated, Uncounted bool
+	Next                 *string
+	Previous             *string
 }
 
 // ListResult is one page of a list.
@@ -91,8 +94,14 @@ func (a *API) List(ctx context.Context, name string, q url.Values) (*ListResult,
 	body := resp.Body.(map[string]any)
 	m := body["meta"].(map[string]any)
 	out := &ListResult{Objects: body["objects"].([]*Object), Meta: ListMeta{
-		Limit: int(m["limit"].(int64)), Offset: int(m["offset"].(int64)), TotalCount: m["total_count"].(int64),
+		Limit: int(m["limit"].(int64)), Offset: int(m["offset"].(int64)),
 	}}
+	if n, ok := m["total_count"].(int64); ok {
+		out.Meta.TotalCount = n
+	} else {
+		out.Meta.Uncounted = true
+	}
+	out.Meta.Estimated, _ = m["total_count_estimated"].(bool)
 	if s, ok := m["next"].(string); ok {
 		out.Meta.Next = &s
 	}

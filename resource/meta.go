@@ -63,6 +63,11 @@ type Meta struct {
 	// Limit is the default page size (20 when zero); MaxLimit caps it (1000 when zero).
 	Limit    int
 	MaxLimit int
+	// TotalCount says how a list counts its rows for meta.total_count: CountExact (the default) runs
+	// count(*); CountEstimate takes the database planner's estimate when it is large (see
+	// CountEstimate); CountNone gives null. Without an exact count, next is set when a row follows the
+	// page. The schema names the choice.
+	TotalCount CountMode
 	// CSVExport lets format=csv stream every matching row of the list, beyond MaxLimit, when the
 	// request gives no limit (an offset still applies). Without it, and always for JSON, a list is paged.
 	CSVExport bool
@@ -83,6 +88,26 @@ type Meta struct {
 	// Authorization decides what they may do; nil allows everything.
 	Authorization Authorization
 }
+
+// CountMode is how a list counts the rows it matches (Meta.TotalCount).
+type CountMode string
+
+// The ways to count a list.
+const (
+	// CountExact runs count(*) with the list's conditions: exact, and on a huge table the slowest part
+	// of the request.
+	CountExact CountMode = "exact"
+	// CountEstimate asks the database's planner how many rows the list's query returns; at or above
+	// EstimateThreshold rows that estimate is total_count (meta.total_count_estimated is true), below it
+	// the count is exact. SQLite keeps no such estimates: there the count is exact. When the page is the
+	// last one, the count is exact whatever the estimate said.
+	CountEstimate CountMode = "estimate"
+	// CountNone skips the count: total_count is null.
+	CountNone CountMode = "none"
+)
+
+// EstimateThreshold is the estimate at and above which CountEstimate reports the estimate.
+const EstimateThreshold = 10000
 
 // FieldOptions describes a field beyond its column.
 type FieldOptions struct {

@@ -116,7 +116,7 @@ func (r *Bound) Schema() map[string]any {
 		"required_GET_params":         nonNil(r.Meta.GETParamsRequired),
 		"required_fields_for_post":    nonNil(r.Meta.RequiredFieldsForPost),
 		"query_fields":                nonNil(r.Meta.QueryFields),
-		"total_count":                 "exact",
+		"total_count":                 string(r.countMode()),
 	}
 	if len(r.Binding.Filtering) > 0 {
 		s["filtering"] = r.Binding.Filtering
@@ -144,6 +144,14 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// countMode is how the resource counts its lists (Meta.TotalCount, CountExact by default).
+func (r *Bound) countMode() CountMode {
+	if r.Meta.TotalCount == "" {
+		return CountExact
+	}
+	return r.Meta.TotalCount
 }
 
 // parses are the body media types the resource accepts.
