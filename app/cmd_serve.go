@@ -25,8 +25,9 @@ const (
 	shutdownTimeout   = 15 * time.Second // how long requests in flight get to finish
 )
 
-// runServe is `app serve`: it migrates the database, seeds it when it has no locations, and serves
-// the API until the context ends (SIGINT or SIGTERM), then lets requests in flight finish.
+// runServe is `app serve`: it migrates the database, seeds it when it has no locations, marks failed
+// the processing runs a stopped process left running, and serves the API until the context ends
+// (SIGINT or SIGTERM), then lets requests in flight finish.
 func runServe(ctx context.Context, e env, args []string) error {
 	fs, dbFlag := newFlagSet(e, "serve", "[serve] [--addr HOST:PORT] [--public-read] [--db FILE]")
 	addr := fs.String("addr", "127.0.0.1:8000", "address to listen on")
@@ -54,6 +55,9 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	handler, err := newHandler(db, d, logger, access{publicRead: *publicRead, cache: auth.NewCache(auth.DefaultCacheTTL)})
 	if err != nil {
+		return err
+	}
+	if err := sweepAbandoned(ctx, handler); err != nil {
 		return err
 	}
 

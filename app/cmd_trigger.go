@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tastygo/tastygo/apierror"
+	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/migrations"
 	"github.com/tastygo/tastygo/nonmodel"
 	"github.com/tastygo/tastygo/resource"
@@ -52,6 +53,11 @@ func runTrigger(ctx context.Context, e env, args []string) error {
 	h, err := newHandler(db, d, logger, access{})
 	if err != nil {
 		return err
+	}
+	if d.Name() == dialect.Postgres {
+		if err := sweepAbandoned(ctx, h); err != nil {
+			return err
+		}
 	}
 	run, list, err := nonmodel.Trigger(resource.WithUser(ctx, triggerUser), h.(*resource.API), name, q)
 	if run != nil {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 
 	sq "github.com/Masterminds/squirrel"
 
@@ -69,4 +71,16 @@ func (r aggRefresh) ApplyFilters(ctx context.Context, b *resource.Bundle, q sq.S
 		q = q.Where(sq.Eq{r.List().Column("campaign_id"): p.CampaignID})
 	}
 	return q, nil
+}
+
+// sweepAbandoned marks failed the processing runs that a stopped process left recorded as running
+// (nonmodel.Sweep: their locks are free); nonmodel logs each with the handler's logger. serve calls it
+// when it starts, and trigger on PostgreSQL, where a free advisory lock means that no process runs the
+// key. On SQLite only the process's own runs are known, so only serve, the process that owns the file,
+// sweeps every key; a trigger still marks its own key's abandoned runs when its run starts.
+func sweepAbandoned(ctx context.Context, h http.Handler) error {
+	if _, err := nonmodel.Sweep(ctx, h.(*resource.API)); err != nil {
+		return fmt.Errorf("sweeping abandoned processing runs: %w", err)
+	}
+	return nil
 }

@@ -29,6 +29,14 @@
 // The work runs on a context detached from the request's cancellation (context.WithoutCancel): a
 // client that goes away does not stop it, and its end is recorded. An error or a panic in the step
 // marks the run failed with the error's text; a panic is answered as a 500 naming the request id.
+//
+// A run whose process died (a crash, a kill, a lost machine) stays recorded as running. Such a run is
+// abandoned: its lock is free. It is marked failed, with AbandonedError and the time it was found as
+// ended_at, when the next run of its resource and parameters starts (it holds the lock then), and by
+// [Sweep] for every key whose lock is free, which an application calls when it starts. On PostgreSQL
+// the advisory lock tells exactly (the server frees a session's locks when its connection ends); on
+// SQLite only the process's own locks are known, so, as for overlaps, one process is assumed to own
+// the database file.
 package nonmodel
 
 import (
@@ -47,6 +55,10 @@ import (
 
 // DefaultRunTable is where runs are recorded unless Options.RunTable says otherwise.
 const DefaultRunTable = "processing_run"
+
+// AbandonedError is the error recorded for an abandoned run: one found running while no process held
+// its lock.
+const AbandonedError = "abandoned: the process running it stopped before recording its end"
 
 // PreProcessDataFunc does a non-model resource's work before its list is read.
 type PreProcessDataFunc func(ctx context.Context, b *resource.Bundle) error
@@ -84,7 +96,9 @@ type Resource struct {
 	runs   *runStore
 	locks  *locks
 	lockNS string // the PostgreSQL schema, so that tests on separate schemas do not exclude each other
-	pre    PreProcessDataFunc
+	// keyNS starts the keys of the in-process locks: the database handle and the run table.
+	keyNS string
+	pre   PreProcessDataFunc
 }
 
 // New returns a non-model resource: meta names its query's table (Meta.Table) and its filters,
@@ -95,7 +109,7 @@ func New(meta resource.Meta, opts Options) *Resource {
 		opts.RunTable = DefaultRunTable
 	}
 	meta.ListMethods, meta.DetailMethods = []string{"get"}, []string{"get"}
-	r := &Resource{opts: opts, locks: newLocks()}
+	r := &Resource{opts: opts, locks: processLocks}
 	spec, err := newParamSpec(opts.Params)
 	if err == nil {
 		r.params = spec
@@ -132,6 +146,7 @@ func (r *Resource) Bind(ctx context.Context, env *resource.Env) (*resource.Bindi
 		return nil, fmt.Errorf("the run table %q: %w (are the migrations applied?)", r.opts.RunTable, err)
 	}
 	r.runs = &runStore{db: env.DB, d: env.Dialect, table: env.Dialect.Quote(r.opts.RunTable)}
+	r.keyNS = fmt.Sprintf("%p %s ", env.DB, r.opts.RunTable)
 	if env.Dialect.Name() == dialect.Postgres {
 		if err := env.DB.QueryRowContext(ctx, "SELECT current_schema()").Scan(&r.lockNS); err != nil {
 			return nil, fmt.Errorf("reading the current schema: %w", err)
@@ -215,8 +230,7 @@ func (r *Resource) execute(ctx context.Context, b *resource.Bundle, params strin
 	if err != nil {
 		return nil, err
 	}
-	key := r.name + " " + params
-	release, waited, err := r.locks.acquire(ctx, key, r.opts.WaitIfRunning)
+	release, waited, err := r.lock(ctx, params, r.opts.WaitIfRunning)
 	if errors.Is(err, errBusy) {
 		return nil, busy
 	}
@@ -224,17 +238,6 @@ func (r *Resource) execute(ctx context.Context, b *resource.Bundle, params strin
 		return nil, err
 	}
 	defer release()
-	if r.d.Name() == dialect.Postgres {
-		unlock, pgWaited, err := pgLock(ctx, r.db, lockID(r.lockNS+" "+key), r.opts.WaitIfRunning)
-		if errors.Is(err, errBusy) {
-			return nil, busy
-		}
-		if err != nil {
-			return nil, r.d.Classify(err)
-		}
-		defer unlock()
-		waited = waited || pgWaited
-	}
 	work := context.WithoutCancel(ctx)
 	if waited {
 		prev, err := r.runs.endedAfter(work, r.name, params, before)
@@ -245,6 +248,10 @@ func (r *Resource) execute(ctx context.Context, b *resource.Bundle, params strin
 			prev.Shared = true
 			return prev, nil
 		}
+	}
+	// A run of this key still recorded as running is abandoned: this trigger holds its lock.
+	if _, err := r.abandon(work, params); err != nil {
+		return nil, err
 	}
 	run, err := r.runs.start(work, r.name, params, b.User)
 	if err != nil {
@@ -258,6 +265,92 @@ func (r *Resource) execute(ctx context.Context, b *resource.Bundle, params strin
 		return run, answer(stepErr, run, b.RequestID)
 	}
 	return run, nil
+}
+
+// lock takes the locks of the resource with the parameters: the process's, then, on PostgreSQL, the
+// advisory lock that excludes other processes. When one is held elsewhere it answers errBusy or, with
+// wait, waits for it (reporting waited) until ctx ends. release frees both.
+func (r *Resource) lock(ctx context.Context, params string, wait bool) (release func(), waited bool, err error) {
+	key := r.name + " " + params
+	local, waited, err := r.locks.acquire(ctx, r.keyNS+key, wait)
+	if err != nil {
+		return nil, waited, err
+	}
+	if r.d.Name() != dialect.Postgres {
+		return local, waited, nil
+	}
+	unlock, pgWaited, err := pgLock(ctx, r.db, lockID(r.lockNS+" "+key), wait)
+	if err != nil {
+		local()
+		if !errors.Is(err, errBusy) {
+			err = r.d.Classify(err)
+		}
+		return nil, waited || pgWaited, err
+	}
+	return func() { unlock(); local() }, waited || pgWaited, nil
+}
+
+// abandon marks the key's runs still recorded as running failed, as abandoned, and logs them; the
+// caller holds the key's locks.
+func (r *Resource) abandon(ctx context.Context, params string) ([]int64, error) {
+	ids, err := r.runs.abandon(ctx, r.name, params)
+	if err != nil {
+		return nil, fmt.Errorf("marking abandoned runs failed: %w", err)
+	}
+	if len(ids) > 0 {
+		r.logger.WarnContext(ctx, "marked abandoned runs failed", "resource", r.name, "parameters", params, "run_ids", ids)
+	}
+	return ids, nil
+}
+
+// sweep marks abandoned the resource's runs recorded as running whose locks are free, key by key,
+// taking each key's locks without waiting; a key whose run is in progress is left alone.
+func (r *Resource) sweep(ctx context.Context) ([]int64, error) {
+	keys, err := r.runs.runningParams(ctx, r.name)
+	if err != nil {
+		return nil, fmt.Errorf("looking for running runs of %q: %w", r.name, err)
+	}
+	var swept []int64
+	for _, params := range keys {
+		release, _, err := r.lock(ctx, params, false)
+		if errors.Is(err, errBusy) {
+			continue
+		}
+		if err != nil {
+			return swept, err
+		}
+		ids, err := r.abandon(ctx, params)
+		release()
+		if err != nil {
+			return swept, err
+		}
+		swept = append(swept, ids...)
+	}
+	return swept, nil
+}
+
+// Sweep marks failed, with AbandonedError, every run of api's non-model resources that is recorded as
+// running while no process holds its lock (see the package's documentation), and returns their ids.
+// Runs in progress, in this process or (on PostgreSQL) in another, are left alone. An application
+// calls it when it starts; the next run of a key sweeps that key's runs itself.
+func Sweep(ctx context.Context, api *resource.API) ([]int64, error) {
+	var swept []int64
+	for _, name := range api.Names() {
+		res, _ := api.Resource(name)
+		r, ok := res.Self.(interface {
+			nonModel()
+			sweep(context.Context) ([]int64, error)
+		})
+		if !ok {
+			continue
+		}
+		ids, err := r.sweep(ctx)
+		swept = append(swept, ids...)
+		if err != nil {
+			return swept, err
+		}
+	}
+	return swept, nil
 }
 
 // panicError is a panic of PreProcessData turned into an error.

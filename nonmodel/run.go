@@ -119,7 +119,52 @@ func (s *runStore) endedAfter(ctx context.Context, name, params string, after in
 	return run, nil
 }
 
+// abandon marks failed, with AbandonedError, the runs of the resource with the parameters still
+// recorded as running: the caller holds the key's locks, so no process is running them. It returns
+// their ids.
+func (s *runStore) abandon(ctx context.Context, name, params string) ([]int64, error) {
+	q := s.d.Rebind("UPDATE " + s.table + " SET status = ?, ended_at = ?, error = ? WHERE resource = ? AND parameters = ? AND status = ? RETURNING id")
+	rows, err := s.db.QueryContext(ctx, q, StatusFailed, s.d.Bind(field.DateTime, s.d.Now()), AbandonedError, name, params, StatusRunning)
+	if err != nil {
+		return nil, s.d.Classify(err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, s.d.Classify(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, s.d.Classify(rows.Err())
+}
+
+// runningParams returns the parameters of the resource's runs recorded as running, each once.
+func (s *runStore) runningParams(ctx context.Context, name string) ([]string, error) {
+	q := s.d.Rebind("SELECT DISTINCT parameters FROM " + s.table + " WHERE resource = ? AND status = ? ORDER BY parameters")
+	rows, err := s.db.QueryContext(ctx, q, name, StatusRunning)
+	if err != nil {
+		return nil, s.d.Classify(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, s.d.Classify(err)
+		}
+		out = append(out, p)
+	}
+	return out, s.d.Classify(rows.Err())
+}
+
 var errBusy = errors.New("a run with these parameters is in progress")
+
+// processLocks is the in-process lock registry, one for the whole process: every API over a database
+// handle excludes the others' runs, as PostgreSQL's advisory locks do across processes, and a sweep
+// knows every run the process has in progress. Keys name the handle and the run table.
+var processLocks = newLocks()
 
 // locks excludes overlapping runs of one key within the process.
 type locks struct {
