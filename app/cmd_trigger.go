@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -14,17 +15,27 @@ import (
 	"github.com/tastygo/tastygo/resource"
 )
 
-// triggerUser is who `app trigger` runs as: a superuser without a user row (processing_run.username
-// says "app trigger", user_id stays NULL).
+// triggerUser is who `app trigger` runs as without --as: a superuser without a user row
+// (processing_run.username says "app trigger", user_id stays NULL).
 var triggerUser = &resource.User{Username: "app trigger", Superuser: true}
 
-// runTrigger is `app trigger RESOURCE key=value...`: it runs a processing endpoint in-process, through
-// the same steps as GET /api/v1/RESOURCE/?key=value..., prints the run's outcome, and fails (exit 1)
-// when the run failed or could not start.
+// runTrigger is `app trigger [--as USERNAME] RESOURCE key=value...`: it runs a processing endpoint
+// in-process, through the same steps as GET /api/v1/RESOURCE/?key=value... (as the user named by --as,
+// whose top-level location and permissions apply as on their own request, and whom the run records),
+// prints the run's outcome, and fails (exit 1) when the run failed or could not start or the user does
+// not exist.
 func runTrigger(ctx context.Context, e env, args []string) error {
-	fs, dbFlag := newFlagSet(e, "trigger", "trigger [--db FILE] RESOURCE [key=value...]")
+	fs, dbFlag := newFlagSet(e, "trigger", "trigger [--db FILE] [--as USERNAME] RESOURCE [key=value...]")
+	as := fs.String("as", "", "run as this user of app_user: their top-level location and permissions apply, and the run records them (default: a superuser named \"app trigger\", recorded without a user)")
 	if err := fs.Parse(args); err != nil {
 		return parse(fs, args)
+	}
+	asGiven := false
+	fs.Visit(func(f *flag.Flag) { asGiven = asGiven || f.Name == "as" })
+	if asGiven && *as == "" {
+		fmt.Fprintln(fs.Output(), "--as needs a username")
+		fs.Usage()
+		return errUsage
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintln(fs.Output(), "a resource to trigger is required")
@@ -33,6 +44,11 @@ func runTrigger(ctx context.Context, e env, args []string) error {
 	}
 	name, q := fs.Arg(0), url.Values{}
 	for _, kv := range fs.Args()[1:] {
+		if strings.HasPrefix(kv, "-") {
+			fmt.Fprintf(fs.Output(), "flag %q comes after RESOURCE; give flags first\n", kv)
+			fs.Usage()
+			return errUsage
+		}
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
 			fmt.Fprintf(fs.Output(), "parameter %q is not key=value\n", kv)
@@ -49,6 +65,17 @@ func runTrigger(ctx context.Context, e env, args []string) error {
 	if err := migrations.Up(ctx, db, d); err != nil {
 		return err
 	}
+	user, shownAs := triggerUser, ""
+	if asGiven {
+		u, err := newUserStore(db, d).UserByUsername(ctx, *as)
+		if err != nil {
+			return err
+		}
+		if u == nil {
+			return fmt.Errorf("--as: no user is named %q (see app createuser)", *as)
+		}
+		user, shownAs = u, " as "+u.Username
+	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
 	h, err := newHandler(db, d, logger, access{})
 	if err != nil {
@@ -59,9 +86,9 @@ func runTrigger(ctx context.Context, e env, args []string) error {
 			return err
 		}
 	}
-	run, list, err := nonmodel.Trigger(resource.WithUser(ctx, triggerUser), h.(*resource.API), name, q)
+	run, list, err := nonmodel.Trigger(resource.WithUser(ctx, user), h.(*resource.API), name, q)
 	if run != nil {
-		fmt.Fprintf(e.stdout, "run %d of %s %s: %s", run.ID, run.Resource, run.Parameters, run.Status)
+		fmt.Fprintf(e.stdout, "run %d of %s %s%s: %s", run.ID, run.Resource, run.Parameters, shownAs, run.Status)
 		if run.Shared {
 			fmt.Fprint(e.stdout, " (an overlapping run's outcome)")
 		} else if !run.EndedAt.IsZero() {

@@ -9,7 +9,7 @@
 //	app createuser --username NAME [--email EMAIL] [--superuser] [--top-location CODE] [--password-stdin]
 //	app createkey --username NAME
 //	app revokekey KEY_OR_KEYID | --username NAME
-//	app trigger RESOURCE [key=value...]
+//	app trigger [--as USERNAME] RESOURCE [key=value...]
 //
 // The database is a SQLite file (--db), or the PostgreSQL server that the environment variable
 // DATABASE_URL (a postgres:// URL) names when --db is not given. serve migrates it and, when it has

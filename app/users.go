@@ -24,6 +24,7 @@ type userStore struct {
 	db                                 *sql.DB
 	d                                  dialect.Dialect
 	keyByID, passwordByUsername, touch string
+	userByUsername                     string
 }
 
 // newUserStore returns the store over db, its statements written once for the backend.
@@ -36,7 +37,8 @@ func newUserStore(db *sql.DB, d dialect.Dialect) *userStore {
 			FROM api_key AS k JOIN app_user AS u ON u.id = k.user_id WHERE k.key_id = ?`),
 		passwordByUsername: d.Rebind(`SELECT u.password_hash, u.id, u.username, u.is_superuser, u.top_level_location_id
 			FROM app_user AS u WHERE u.username = ? AND u.password_hash IS NOT NULL`),
-		touch: d.Rebind(`UPDATE api_key SET last_used_at = ? WHERE id = ?`),
+		touch:          d.Rebind(`UPDATE api_key SET last_used_at = ? WHERE id = ?`),
+		userByUsername: d.Rebind(`SELECT u.id, u.username, u.is_superuser, u.top_level_location_id FROM app_user AS u WHERE u.username = ?`),
 	}
 }
 
@@ -86,6 +88,23 @@ func (s *userStore) PasswordByUsername(ctx context.Context, username string) (*a
 	}
 	p.User = withProfile(p.User, top)
 	return &p, nil
+}
+
+// UserByUsername returns the user named username as a request of theirs carries it (with its
+// Profile), or nil and no error when there is none: for work done on their behalf outside a request
+// (app trigger --as).
+func (s *userStore) UserByUsername(ctx context.Context, username string) (*resource.User, error) {
+	var u resource.User
+	var top sql.NullInt64
+	err := s.db.QueryRowContext(ctx, s.userByUsername, username).Scan(scanUser(&u, &top)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, s.d.Classify(err)
+	}
+	u = withProfile(u, top)
+	return &u, nil
 }
 
 // TouchKey implements auth.Store: it records the key's last use.
