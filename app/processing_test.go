@@ -206,7 +206,9 @@ func TestAggRefresh(t *testing.T) {
 	})
 }
 
-func TestTriggerCommand(t *testing.T) {
+// eachAggAddress runs fn on each backend with a database of its own holding the aggregation fixture,
+// and its address, for tests that run the app's commands on it.
+func eachAggAddress(t *testing.T, fn func(t *testing.T, addr string, db *sql.DB, d dialect.Dialect)) {
 	for _, backend := range testdb.Backends {
 		t.Run(string(backend), func(t *testing.T) {
 			addr := testdb.Address(t, backend)
@@ -216,39 +218,45 @@ func TestTriggerCommand(t *testing.T) {
 			}
 			defer db.Close()
 			newAggFixture(t, db, d)
-			ctx := context.Background()
-			code, out, errOut := runApp(ctx, nil, "trigger", "--db", addr, "agg_refresh", "campaign_id=1")
-			if code != 0 || !regexp.MustCompile(`^run 1 of agg_refresh \{"campaign_id":1\}: succeeded in \S+\n32 rows\n$`).MatchString(out) {
-				t.Errorf("success: code %d\nstdout %q\nstderr %q", code, out, errOut)
-			}
-			code, out, errOut = runApp(ctx, nil, "trigger", "--db", addr, "agg_refresh", "campaign_id=99")
-			if code != 1 || !regexp.MustCompile(`^run 2 of agg_refresh \{"campaign_id":99\}: failed in \S+: There is no campaign 99\.\n$`).MatchString(out) ||
-				errOut != "app trigger: There is no campaign 99. (OBJECT_DOES_NOT_EXIST)\n" {
-				t.Errorf("failure: code %d\nstdout %q\nstderr %q", code, out, errOut)
-			}
-			code, out, errOut = runApp(ctx, nil, "trigger", "--db", addr, "agg_refresh")
-			if code != 1 || out != "" || errOut != "app trigger: Missing required parameter(s): campaign_id. (MISSING_PARAMETER)\n" {
-				t.Errorf("missing parameter: code %d\nstdout %q\nstderr %q", code, out, errOut)
-			}
-			code, _, errOut = runApp(ctx, nil, "trigger", "--db", addr, "indicator")
-			if code != 1 || errOut != "app trigger: \"indicator\" is not a non-model resource. (BAD_REQUEST)\n" {
-				t.Errorf("model resource: code %d, stderr %q", code, errOut)
-			}
-			code, _, errOut = runApp(ctx, nil, "trigger", "--db", addr, "agg_refresh", "campaign_id")
-			if code != 2 || !strings.Contains(errOut, `parameter "campaign_id" is not key=value`) {
-				t.Errorf("bad argument: code %d, stderr %q", code, errOut)
-			}
-			var status, username string
-			if err := db.QueryRow(`SELECT status, username FROM processing_run WHERE id = 1`).Scan(&status, &username); err != nil {
-				t.Fatal(err)
-			}
-			if status != "succeeded" || username != "app trigger" {
-				t.Errorf("run 1: %s %s", status, username)
-			}
-			var n int
-			if err := db.QueryRow(`SELECT count(*) FROM agg_datapoint WHERE campaign_id = 1`).Scan(&n); err != nil || n != 32 {
-				t.Errorf("agg rows: %d %v", n, err)
-			}
+			fn(t, addr, db, d)
 		})
 	}
+}
+
+func TestTriggerCommand(t *testing.T) {
+	eachAggAddress(t, func(t *testing.T, addr string, db *sql.DB, d dialect.Dialect) {
+		ctx := context.Background()
+		code, out, errOut := runApp(ctx, nil, "trigger", "--db", addr, "agg_refresh", "campaign_id=1")
+		if code != 0 || !regexp.MustCompile(`^run 1 of agg_refresh \{"campaign_id":1\}: succeeded in \S+\n32 rows\n$`).MatchString(out) {
+			t.Errorf("success: code %d\nstdout %q\nstderr %q", code, out, errOut)
+		}
+		code, out, errOut = runApp(ctx, nil, "trigger", "--db", addr, "agg_refresh", "campaign_id=99")
+		if code != 1 || !regexp.MustCompile(`^run 2 of agg_refresh \{"campaign_id":99\}: failed in \S+: There is no campaign 99\.\n$`).MatchString(out) ||
+			errOut != "app trigger: There is no campaign 99. (OBJECT_DOES_NOT_EXIST)\n" {
+			t.Errorf("failure: code %d\nstdout %q\nstderr %q", code, out, errOut)
+		}
+		code, out, errOut = runApp(ctx, nil, "trigger", "--db", addr, "agg_refresh")
+		if code != 1 || out != "" || errOut != "app trigger: Missing required parameter(s): campaign_id. (MISSING_PARAMETER)\n" {
+			t.Errorf("missing parameter: code %d\nstdout %q\nstderr %q", code, out, errOut)
+		}
+		code, _, errOut = runApp(ctx, nil, "trigger", "--db", addr, "indicator")
+		if code != 1 || errOut != "app trigger: \"indicator\" is not a non-model resource. (BAD_REQUEST)\n" {
+			t.Errorf("model resource: code %d, stderr %q", code, errOut)
+		}
+		code, _, errOut = runApp(ctx, nil, "trigger", "--db", addr, "agg_refresh", "campaign_id")
+		if code != 2 || !strings.Contains(errOut, `parameter "campaign_id" is not key=value`) {
+			t.Errorf("bad argument: code %d, stderr %q", code, errOut)
+		}
+		var status, username string
+		if err := db.QueryRow(`SELECT status, username FROM processing_run WHERE id = 1`).Scan(&status, &username); err != nil {
+			t.Fatal(err)
+		}
+		if status != "succeeded" || username != "app trigger" {
+			t.Errorf("run 1: %s %s", status, username)
+		}
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM agg_datapoint WHERE campaign_id = 1`).Scan(&n); err != nil || n != 32 {
+			t.Errorf("agg rows: %d %v", n, err)
+		}
+	})
 }

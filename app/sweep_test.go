@@ -11,7 +11,6 @@ import (
 
 	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/field"
-	"github.com/tastygo/tastygo/internal/testdb"
 	"github.com/tastygo/tastygo/nonmodel"
 )
 
@@ -48,74 +47,65 @@ func runStatuses(t *testing.T, db *sql.DB) []string {
 // (where a free advisory lock proves no process runs a key) every key's; `app serve` marks them all
 // failed when it starts, on both backends.
 func TestAbandonedRunsSwept(t *testing.T) {
-	for _, backend := range testdb.Backends {
-		t.Run(string(backend), func(t *testing.T) {
-			addr := testdb.Address(t, backend)
-			db, d, err := dialect.Open(addr)
+	eachAggAddress(t, func(t *testing.T, addr string, db *sql.DB, d dialect.Dialect) {
+		crashed := func(params string) {
+			t.Helper()
+			_, err := db.Exec(d.Rebind(`INSERT INTO processing_run (resource, parameters, username, started_at, status) VALUES ('agg_refresh', ?, 'app trigger', ?, 'running')`),
+				params, d.Bind(field.DateTime, d.Now().Add(-time.Hour)))
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer db.Close()
-			newAggFixture(t, db, d)
-			crashed := func(params string) {
-				t.Helper()
-				_, err := db.Exec(d.Rebind(`INSERT INTO processing_run (resource, parameters, username, started_at, status) VALUES ('agg_refresh', ?, 'app trigger', ?, 'running')`),
-					params, d.Bind(field.DateTime, d.Now().Add(-time.Hour)))
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
-			crashed(`{"campaign_id":1}`)
-			crashed(`{"campaign_id":2}`)
-			abandoned := " failed ended: " + nonmodel.AbandonedError
+		}
+		crashed(`{"campaign_id":1}`)
+		crashed(`{"campaign_id":2}`)
+		abandoned := " failed ended: " + nonmodel.AbandonedError
 
-			ctx := context.Background()
-			code, out, errOut := runApp(ctx, nil, "trigger", "--db", addr, "agg_refresh", "campaign_id=1")
-			if code != 0 || !regexp.MustCompile(`^run 3 of agg_refresh \{"campaign_id":1\}: succeeded in \S+\n32 rows\n$`).MatchString(out) {
-				t.Fatalf("trigger: code %d\nstdout %q\nstderr %q", code, out, errOut)
-			}
-			if !strings.Contains(errOut, `msg="marked abandoned runs failed" resource=agg_refresh parameters="{\"campaign_id\":1}" run_ids=[1]`) {
-				t.Errorf("the trigger did not log the abandoned run: %q", errOut)
-			}
-			second := `agg_refresh {"campaign_id":2} running`
-			if backend == dialect.Postgres {
-				second = `agg_refresh {"campaign_id":2}` + abandoned
-			}
-			want := []string{`agg_refresh {"campaign_id":1}` + abandoned, second, `agg_refresh {"campaign_id":1} succeeded ended`}
-			if got := runStatuses(t, db); !reflect.DeepEqual(got, want) {
-				t.Errorf("after trigger:\n got %q\nwant %q", got, want)
-			}
+		ctx := context.Background()
+		code, out, errOut := runApp(ctx, nil, "trigger", "--db", addr, "agg_refresh", "campaign_id=1")
+		if code != 0 || !regexp.MustCompile(`^run 3 of agg_refresh \{"campaign_id":1\}: succeeded in \S+\n32 rows\n$`).MatchString(out) {
+			t.Fatalf("trigger: code %d\nstdout %q\nstderr %q", code, out, errOut)
+		}
+		if !strings.Contains(errOut, `msg="marked abandoned runs failed" resource=agg_refresh parameters="{\"campaign_id\":1}" run_ids=[1]`) {
+			t.Errorf("the trigger did not log the abandoned run: %q", errOut)
+		}
+		second := `agg_refresh {"campaign_id":2} running`
+		if d.Name() == dialect.Postgres {
+			second = `agg_refresh {"campaign_id":2}` + abandoned
+		}
+		want := []string{`agg_refresh {"campaign_id":1}` + abandoned, second, `agg_refresh {"campaign_id":1} succeeded ended`}
+		if got := runStatuses(t, db); !reflect.DeepEqual(got, want) {
+			t.Errorf("after trigger:\n got %q\nwant %q", got, want)
+		}
 
-			crashed(`{"campaign_id":3}`)
-			sctx, cancel := context.WithCancel(ctx)
-			defer cancel()
-			var stdout, stderr syncBuffer
-			done := make(chan int, 1)
-			go func() {
-				done <- run(sctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", addr}, env{getenv: func(string) string { return "" }, stdout: &stdout, stderr: &stderr})
-			}()
-			deadline := time.After(60 * time.Second)
-			for !listeningRe.MatchString(stderr.String()) {
-				select {
-				case code := <-done:
-					t.Fatalf("serve exited with %d before listening:\n%s", code, stderr.String())
-				case <-deadline:
-					t.Fatalf("serve did not listen within a minute:\n%s", stderr.String())
-				case <-time.After(20 * time.Millisecond):
-				}
+		crashed(`{"campaign_id":3}`)
+		sctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		var stdout, stderr syncBuffer
+		done := make(chan int, 1)
+		go func() {
+			done <- run(sctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", addr}, env{getenv: func(string) string { return "" }, stdout: &stdout, stderr: &stderr})
+		}()
+		deadline := time.After(60 * time.Second)
+		for !listeningRe.MatchString(stderr.String()) {
+			select {
+			case code := <-done:
+				t.Fatalf("serve exited with %d before listening:\n%s", code, stderr.String())
+			case <-deadline:
+				t.Fatalf("serve did not listen within a minute:\n%s", stderr.String())
+			case <-time.After(20 * time.Millisecond):
 			}
-			want = []string{`agg_refresh {"campaign_id":1}` + abandoned, `agg_refresh {"campaign_id":2}` + abandoned,
-				`agg_refresh {"campaign_id":1} succeeded ended`, `agg_refresh {"campaign_id":3}` + abandoned}
-			if got := runStatuses(t, db); !reflect.DeepEqual(got, want) {
-				t.Errorf("after serve started:\n got %q\nwant %q", got, want)
-			}
-			if !strings.Contains(stderr.String(), `parameters="{\"campaign_id\":3}" run_ids=[4]`) {
-				t.Errorf("serve did not log the abandoned run:\n%s", stderr.String())
-			}
-			cancel()
-			if code := <-done; code != 0 {
-				t.Errorf("serve exited with %d:\n%s", code, stderr.String())
-			}
-		})
-	}
+		}
+		want = []string{`agg_refresh {"campaign_id":1}` + abandoned, `agg_refresh {"campaign_id":2}` + abandoned,
+			`agg_refresh {"campaign_id":1} succeeded ended`, `agg_refresh {"campaign_id":3}` + abandoned}
+		if got := runStatuses(t, db); !reflect.DeepEqual(got, want) {
+			t.Errorf("after serve started:\n got %q\nwant %q", got, want)
+		}
+		if !strings.Contains(stderr.String(), `parameters="{\"campaign_id\":3}" run_ids=[4]`) {
+			t.Errorf("serve did not log the abandoned run:\n%s", stderr.String())
+		}
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("serve exited with %d:\n%s", code, stderr.String())
+		}
+	})
 }
