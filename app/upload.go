@@ -166,12 +166,13 @@ func runPipeline(ctx context.Context, res *modelresource.Resource, d dialect.Dia
 		if err := p.db.QueryRowContext(ctx, d.Rebind(`SELECT count(*) FROM source_submission WHERE document_id = ?`), docID).Scan(&n); err != nil {
 			return d.Classify(err)
 		}
+		var touched []int64
+		var err error
 		if n == 0 {
-			if err := p.docTransform(ctx, content); err != nil {
-				return err
-			}
+			touched, err = p.docTransform(ctx, content)
+		} else {
+			touched, err = p.refreshMaster(ctx)
 		}
-		touched, err := p.refreshMaster(ctx)
 		if err != nil {
 			return err
 		}
@@ -296,12 +297,18 @@ const submissionsPerStatement = 500
 // docTransform parses the CSV into source_submission rows, one a record, streaming: a bad record is an
 // error submission with a readable error; an empty document, one that is not CSV text and one without
 // the required columns fail the run.
-func (p *pipeline) docTransform(ctx context.Context, content string) error {
+//
+// It also does refresh_master's work for the new submissions, with what parsing them resolved: a
+// record that resolves is written as a processed submission (its id read back with RETURNING), and
+// each page of submissionsPerPage of them is turned into datapoints as refreshMaster would turn them
+// (same pages, same order, same rows), instead of writing them to_process, reading them back, parsing
+// their JSON again and marking them processed. It returns the campaigns touched, in order.
+func (p *pipeline) docTransform(ctx context.Context, content string) ([]int64, error) {
 	if strings.TrimSpace(content) == "" {
-		return docError("The document is empty.")
+		return nil, docError("The document is empty.")
 	}
 	if !utf8.ValidString(content) || strings.ContainsRune(content, 0) {
-		return docError("The document is not a CSV file: it is not UTF-8 text.")
+		return nil, docError("The document is not a CSV file: it is not UTF-8 text.")
 	}
 	content = strings.TrimPrefix(content, "\ufeff")
 	r := csv.NewReader(strings.NewReader(content))
@@ -309,14 +316,14 @@ func (p *pipeline) docTransform(ctx context.Context, content string) error {
 	r.ReuseRecord = true
 	rec, err := r.Read()
 	if err != nil {
-		return docError("The document is not a CSV file: %v.", err)
+		return nil, docError("The document is not a CSV file: %v.", err)
 	}
 	header := make([]string, len(rec))
 	index := map[string]int{}
 	for i, h := range rec {
 		header[i] = strings.TrimSpace(h)
 		if _, dup := index[header[i]]; dup && header[i] != "" {
-			return docError("The document's header names the column %q twice.", header[i])
+			return nil, docError("The document's header names the column %q twice.", header[i])
 		}
 		index[header[i]] = i
 	}
@@ -326,12 +333,43 @@ func (p *pipeline) docTransform(ctx context.Context, content string) error {
 	}
 	for _, c := range []string{colLocation, second} {
 		if _, ok := index[c]; !ok {
-			return apierror.New(apierror.BadRequest, "The document has no %q column (a %s document's columns are %s, %s, then indicator short names).",
+			return nil, apierror.New(apierror.BadRequest, "The document has no %q column (a %s document's columns are %s, %s, then indicator short names).",
 				c, kind, colLocation, second).With("column", c)
 		}
 	}
 	b := newBulkInsert(p.db, p.d, "source_submission", []string{"document_id", "row_number", "location_code", "campaign_name",
 		"data_date", "submission_json", "process_status", "error"}, submissionsPerStatement)
+	// The page of processed submissions not yet turned into datapoints, in order, and the index of each
+	// in it by row_number, which the INSERT returns with the id.
+	var page []subData
+	pending := map[int]int{}
+	b.returning = "id, row_number"
+	b.each = func(s scanner) error {
+		var id int64
+		var row int
+		if err := s.Scan(&id, &row); err != nil {
+			return err
+		}
+		if i, ok := pending[row]; ok {
+			page[i].id = id
+		}
+		return nil
+	}
+	w := p.newDatapointWriter()
+	writePage := func() error {
+		if err := b.flush(ctx); err != nil {
+			return err
+		}
+		for _, s := range page {
+			if s.id == 0 {
+				return errors.New("upload: the INSERT of source_submission did not return every row's id")
+			}
+		}
+		err := w.write(ctx, page)
+		page = page[:0]
+		clear(pending)
+		return err
+	}
 	values := map[string]string{}
 	for {
 		rec, err := r.Read()
@@ -339,7 +377,7 @@ func (p *pipeline) docTransform(ctx context.Context, content string) error {
 			break
 		}
 		if err != nil {
-			return docError("The document is not a CSV file: %v.", err)
+			return nil, docError("The document is not a CSV file: %v.", err)
 		}
 		line, _ := r.FieldPos(0)
 		clear(values)
@@ -354,7 +392,7 @@ func (p *pipeline) docTransform(ctx context.Context, content string) error {
 		}
 		loc := strings.TrimSpace(values[colLocation])
 		var campaign, date any
-		_, problems = p.resolveRow(values, problems)
+		data, problems := p.resolveRow(values, problems)
 		if p.campaignDoc {
 			if c := strings.TrimSpace(values[colCampaign]); c != "" {
 				campaign = c
@@ -364,17 +402,28 @@ func (p *pipeline) docTransform(ctx context.Context, content string) error {
 		}
 		js, err := json.Marshal(values)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		status, msg := "to_process", any(nil)
+		status, msg := "processed", any(nil)
 		if len(problems) > 0 {
 			status, msg = "error", strings.Join(problems, "; ")
+		} else {
+			pending[line] = len(page)
+			page = append(page, subData{data: data})
 		}
 		if err := b.add(ctx, p.docID, line, loc, campaign, date, string(js), status, msg); err != nil {
-			return err
+			return nil, err
+		}
+		if len(page) == submissionsPerPage {
+			if err := writePage(); err != nil {
+				return nil, err
+			}
 		}
 	}
-	return b.flush(ctx)
+	if err := writePage(); err != nil {
+		return nil, err
+	}
+	return w.touchedCampaigns(), nil
 }
 
 // datum is one value a submission gives: the datapoint of its key.
@@ -448,7 +497,8 @@ func (p *pipeline) resolveRow(values map[string]string, problems []string) ([]da
 	return out, problems
 }
 
-// submissionsPerPage is how many submissions refresh_master reads at a time.
+// submissionsPerPage is how many submissions make a page: the unit in which submissions are turned
+// into datapoints (datapointWriter.write), and refresh_master reads them.
 const submissionsPerPage = 1000
 
 // dpKey is datapoint's unique key; for a campaign document without the date: a campaign's value at a
@@ -458,22 +508,21 @@ type dpKey struct {
 	date               string
 }
 
-// refreshMaster turns the document's to_process submissions into datapoints, a page at a time: the
-// datapoints of the page's keys are looked up in one statement, new ones inserted in bulk, changed
-// ones updated in bulk (find-then-write, since the unique key treats a NULL campaign as distinct);
-// the submissions are marked processed (or error, when a name no longer resolves). It returns the
-// campaigns touched, in order.
+// subData is a submission that resolved, with the datapoints it gives.
+type subData struct {
+	id   int64
+	data []datum
+}
+
+// refreshMaster turns the document's to_process submissions into datapoints, a page at a time
+// (datapointWriter.write), and marks them processed (or error, when a name no longer resolves). A new
+// document's submissions are processed as docTransform writes them; these are the ones a document
+// already had. It returns the campaigns touched, in order.
 func (p *pipeline) refreshMaster(ctx context.Context) ([]int64, error) {
-	touched := map[int64]bool{}
-	ins := newBulkInsert(p.db, p.d, "datapoint", []string{"indicator_id", "location_id", "campaign_id", "data_date", "value",
-		"source_submission_id", "created_at"}, 500)
+	w := p.newDatapointWriter()
 	var after int64
 	for {
-		type sub struct {
-			id   int64
-			data []datum
-		}
-		var page []sub
+		var page []subData
 		var failed []struct {
 			id  int64
 			msg string
@@ -503,7 +552,7 @@ func (p *pipeline) refreshMaster(ctx context.Context) ([]int64, error) {
 					}{id, strings.Join(problems, "; ")})
 					return nil
 				}
-				page = append(page, sub{id, data})
+				page = append(page, subData{id, data})
 				return nil
 			})
 		if err != nil {
@@ -517,94 +566,7 @@ func (p *pipeline) refreshMaster(ctx context.Context) ([]int64, error) {
 				return nil, p.d.Classify(err)
 			}
 		}
-		// The page's values by key, the later submission winning.
-		want := map[dpKey]wanted{}
-		var order []dpKey
-		locs, inds, campaigns, dates := map[int64]bool{}, map[int64]bool{}, map[int64]bool{}, map[string]bool{}
-		for _, s := range page {
-			for _, dt := range s.data {
-				k := dpKey{dt.ind, dt.loc, dt.campaign, dt.date}
-				if p.campaignDoc {
-					k.date = "" // a campaign's value, whatever its date
-				}
-				if _, seen := want[k]; !seen {
-					order = append(order, k)
-				}
-				want[k] = wanted{dt.value, s.id, dt.date}
-				locs[dt.loc], inds[dt.ind] = true, true
-				if p.campaignDoc {
-					campaigns[dt.campaign] = true
-					touched[dt.campaign] = true
-				} else {
-					dates[dt.date] = true
-				}
-			}
-		}
-		existing := map[dpKey]struct {
-			id    int64
-			value float64
-		}{}
-		if len(order) > 0 {
-			// Ordered by date, so that of a campaign's several datapoints of one key the latest is updated
-			// (the one aggregate_and_calculate reads).
-			q := p.d.Builder().Select("id", "indicator_id", "location_id", "coalesce(campaign_id, 0)", "data_date", "value").From("datapoint").
-				Where(sq.Eq{"location_id": keys(locs), "indicator_id": keys(inds)}).OrderBy("data_date", "id")
-			if p.campaignDoc {
-				q = q.Where(sq.Eq{"campaign_id": keys(campaigns)})
-			} else {
-				q = q.Where(sq.Eq{"campaign_id": nil, "data_date": keys(dates)})
-			}
-			query, args, err := q.ToSql()
-			if err != nil {
-				return nil, err
-			}
-			rows, err := p.db.QueryContext(ctx, query, args...)
-			if err != nil {
-				return nil, p.d.Classify(err)
-			}
-			for rows.Next() {
-				var id int64
-				var k dpKey
-				var date any
-				var v float64
-				if err := rows.Scan(&id, &k.ind, &k.loc, &k.campaign, &date, &v); err != nil {
-					rows.Close()
-					return nil, err
-				}
-				if !p.campaignDoc {
-					k.date = dateText(date)
-				}
-				existing[k] = struct {
-					id    int64
-					value float64
-				}{id, v}
-			}
-			if err := closeRows(rows); err != nil {
-				return nil, p.d.Classify(err)
-			}
-		}
-		var changed []dpUpdate
-		now := p.d.Bind(field.DateTime, p.d.Now())
-		for _, k := range order {
-			w := want[k]
-			if e, ok := existing[k]; ok {
-				if e.value != w.value {
-					changed = append(changed, dpUpdate{e.id, w.value, w.sid})
-				}
-				continue
-			}
-			var campaign any
-			if k.campaign != 0 {
-				campaign = k.campaign
-			}
-			if err := ins.add(ctx, k.ind, k.loc, campaign, w.date, w.value, w.sid, now); err != nil {
-				return nil, err
-			}
-		}
-		if err := ins.flush(ctx); err != nil {
-			return nil, err
-		}
-		if err := p.updateDatapoints(ctx, changed); err != nil {
+		if err := w.write(ctx, page); err != nil {
 			return nil, err
 		}
 		if len(page) > 0 {
@@ -622,7 +584,137 @@ func (p *pipeline) refreshMaster(ctx context.Context) ([]int64, error) {
 			}
 		}
 	}
-	return keys(touched), nil
+	return w.touchedCampaigns(), nil
+}
+
+// datapointWriter turns pages of submissions into datapoints, and remembers the campaigns touched.
+type datapointWriter struct {
+	p       *pipeline
+	ins     *bulkInsert
+	touched map[int64]bool
+}
+
+func (p *pipeline) newDatapointWriter() *datapointWriter {
+	return &datapointWriter{p: p, touched: map[int64]bool{}, ins: newBulkInsert(p.db, p.d, "datapoint", []string{"indicator_id",
+		"location_id", "campaign_id", "data_date", "value", "source_submission_id", "created_at"}, 500)}
+}
+
+// touchedCampaigns returns the campaigns of the datapoints written, in order.
+func (w *datapointWriter) touchedCampaigns() []int64 { return keys(w.touched) }
+
+// write turns a page of submissions (in id order) into datapoints: the datapoints of the page's keys
+// are looked up in one statement, new ones inserted in bulk, changed ones updated in bulk
+// (find-then-write, since the unique key treats a NULL campaign as distinct). Of a page's submissions
+// of one key, the later wins.
+func (w *datapointWriter) write(ctx context.Context, page []subData) error {
+	p := w.p
+	// The page's values by key, the later submission winning.
+	want := map[dpKey]wanted{}
+	var order []dpKey
+	locs, inds, campaigns, dates := map[int64]bool{}, map[int64]bool{}, map[int64]bool{}, map[string]bool{}
+	for _, s := range page {
+		for _, dt := range s.data {
+			k := dpKey{dt.ind, dt.loc, dt.campaign, dt.date}
+			if p.campaignDoc {
+				k.date = "" // a campaign's value, whatever its date
+			}
+			if _, seen := want[k]; !seen {
+				order = append(order, k)
+			}
+			want[k] = wanted{dt.value, s.id, dt.date}
+			locs[dt.loc], inds[dt.ind] = true, true
+			if p.campaignDoc {
+				campaigns[dt.campaign] = true
+				w.touched[dt.campaign] = true
+			} else {
+				dates[dt.date] = true
+			}
+		}
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	existing, err := w.lookUp(ctx, order, locs, inds, campaigns, dates)
+	if err != nil {
+		return err
+	}
+	var changed []dpUpdate
+	now := p.d.Bind(field.DateTime, p.d.Now())
+	for _, k := range order {
+		wv := want[k]
+		if e, ok := existing[k]; ok {
+			if e.value != wv.value {
+				changed = append(changed, dpUpdate{e.id, wv.value, wv.sid})
+			}
+			continue
+		}
+		var campaign any
+		if k.campaign != 0 {
+			campaign = k.campaign
+		}
+		if err := w.ins.add(ctx, k.ind, k.loc, campaign, wv.date, wv.value, wv.sid, now); err != nil {
+			return err
+		}
+	}
+	if err := w.ins.flush(ctx); err != nil {
+		return err
+	}
+	return p.updateDatapoints(ctx, changed)
+}
+
+// existingDatapoint is the datapoint a key has: of several (a campaign's at several dates, or rows
+// the unique key let through with a NULL campaign), the one of the latest date, then the highest id,
+// the one aggregate_and_calculate reads.
+type existingDatapoint struct {
+	id    int64
+	value float64
+	date  string
+}
+
+// lookUp reads the datapoints of the page's keys (order), in one statement: those of the keys'
+// indicators × locations × campaigns (or dates, with a NULL campaign).
+func (w *datapointWriter) lookUp(ctx context.Context, order []dpKey, locs, inds, campaigns map[int64]bool, dates map[string]bool) (map[dpKey]existingDatapoint, error) {
+	p := w.p
+	q := p.d.Builder().Select("id", "indicator_id", "location_id", "coalesce(campaign_id, 0)", "data_date", "value").From("datapoint").
+		Where(sq.Eq{"location_id": keys(locs), "indicator_id": keys(inds)})
+	if p.campaignDoc {
+		q = q.Where(sq.Eq{"campaign_id": keys(campaigns)})
+	} else {
+		q = q.Where(sq.Eq{"campaign_id": nil, "data_date": keys(dates)})
+	}
+	query, args, err := q.ToSql()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := p.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, p.d.Classify(err)
+	}
+	existing := map[dpKey]existingDatapoint{}
+	for rows.Next() {
+		var k dpKey
+		var e existingDatapoint
+		var date any
+		if err := rows.Scan(&e.id, &k.ind, &k.loc, &k.campaign, &date, &e.value); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if !p.campaignDoc && k.campaign != 0 {
+			continue
+		}
+		e.date = dateText(date)
+		if !p.campaignDoc {
+			k.date = e.date
+		}
+		if o, ok := existing[k]; ok && (e.date < o.date || e.date == o.date && e.id < o.id) {
+			continue
+		}
+		existing[k] = e
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, p.d.Classify(err)
+	}
+	return existing, nil
 }
 
 // wanted is the value a page of submissions gives a datapoint key, with the submission and the date a
@@ -639,26 +731,25 @@ type dpUpdate struct {
 	sid   int64
 }
 
-// updateDatapoints sets new values (and their submissions) on existing datapoints, 200 a statement.
+// datapointsPerUpdate bounds the rows of one UPDATE of datapoint.
+const datapointsPerUpdate = 200
+
+// updateDatapoints sets new values (and their submissions) on existing datapoints, datapointsPerUpdate
+// a statement: an UPDATE ... FROM a VALUES list. The redundant id IN (SELECT id FROM v) makes SQLite
+// find the rows by key whatever its statistics (without it, it may scan datapoint); on SQLite this
+// is 2-3 times faster than the UPDATE ... CASE id WHEN ... it replaces, on PostgreSQL as fast (there
+// the cost is the rows' index entries and foreign key checks).
 func (p *pipeline) updateDatapoints(ctx context.Context, changed []dpUpdate) error {
-	const chunk = 200
-	for start := 0; start < len(changed); start += chunk {
-		part := changed[start:min(start+chunk, len(changed))]
-		var value, sid strings.Builder
-		args := make([]any, 0, 5*len(part))
-		ids := make([]any, 0, len(part))
+	for start := 0; start < len(changed); start += datapointsPerUpdate {
+		part := changed[start:min(start+datapointsPerUpdate, len(changed))]
+		args := make([]any, 0, 3*len(part))
 		for _, u := range part {
-			value.WriteString(" WHEN ? THEN CAST(? AS DOUBLE PRECISION)")
-			args = append(args, u.id, u.value)
+			args = append(args, u.id, u.value, u.sid)
 		}
-		for _, u := range part {
-			sid.WriteString(" WHEN ? THEN CAST(? AS BIGINT)")
-			args = append(args, u.id, u.sid)
-			ids = append(ids, u.id)
-		}
-		args = append(args, ids...)
-		query := "UPDATE datapoint SET value = CASE id" + value.String() + " END, source_submission_id = CASE id" + sid.String() +
-			" END WHERE id IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ") + ")"
+		query := `WITH v (id, value, sid) AS (VALUES ` +
+			strings.TrimSuffix(strings.Repeat(`(CAST(? AS BIGINT), CAST(? AS DOUBLE PRECISION), CAST(? AS BIGINT)), `, len(part)), ", ") +
+			`) UPDATE datapoint SET value = v.value, source_submission_id = v.sid FROM v
+			WHERE datapoint.id = v.id AND datapoint.id IN (SELECT id FROM v)`
 		if _, err := p.db.ExecContext(ctx, p.d.Rebind(query), args...); err != nil {
 			return p.d.Classify(err)
 		}
@@ -676,17 +767,20 @@ func keys[K int64 | string](set map[K]bool) []K {
 	return out
 }
 
-// bulkInsert writes rows in multi-row INSERTs of up to per rows.
+// bulkInsert writes rows in multi-row INSERTs of up to per rows. With returning set, each INSERT
+// returns those columns of its rows, passed to each.
 type bulkInsert struct {
-	db   modelresource.Querier
-	d    dialect.Dialect
-	head string
-	row  string
-	cols int
-	per  int
-	n    int
-	args []any
-	full string
+	db        modelresource.Querier
+	d         dialect.Dialect
+	head      string
+	row       string
+	cols      int
+	per       int
+	n         int
+	args      []any
+	full      string
+	returning string
+	each      func(scanner) error
 }
 
 func newBulkInsert(db modelresource.Querier, d dialect.Dialect, table string, cols []string, per int) *bulkInsert {
@@ -707,6 +801,9 @@ func (b *bulkInsert) statement(n int) string {
 			s.WriteString(", ")
 		}
 		s.WriteString(b.row)
+	}
+	if b.returning != "" {
+		s.WriteString(" RETURNING " + b.returning)
 	}
 	return b.d.Rebind(s.String())
 }
@@ -733,7 +830,21 @@ func (b *bulkInsert) flush(ctx context.Context) error {
 	} else {
 		query = b.statement(b.n)
 	}
-	if _, err := b.db.ExecContext(ctx, query, b.args...); err != nil {
+	if b.returning != "" {
+		rows, err := b.db.QueryContext(ctx, query, b.args...)
+		if err != nil {
+			return b.d.Classify(err)
+		}
+		for rows.Next() {
+			if err := b.each(rows); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		if err := closeRows(rows); err != nil {
+			return b.d.Classify(err)
+		}
+	} else if _, err := b.db.ExecContext(ctx, query, b.args...); err != nil {
 		return b.d.Classify(err)
 	}
 	b.n, b.args = 0, b.args[:0]

@@ -454,3 +454,69 @@ func TestUploadConfinedToRegion(t *testing.T) {
 		}
 	})
 }
+
+// TestTransformUploadToProcess: submissions a document already has that are still to_process (as the
+// pipeline wrote them before it processed a new document's rows as it parsed them) are turned into
+// datapoints by refresh_master and marked processed, or error when they no longer resolve; the
+// document's other submissions are left alone, and a second run changes nothing.
+func TestTransformUploadToProcess(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		h, key := newAggFixture(t, db, d)
+		doc := uploadDoc(t, h, key, "campaign", "location_code,campaign,cases\nP1,one,1\n") // not parsed: it has submissions
+		ids := map[int]int64{}
+		for _, s := range []struct {
+			row             int
+			loc, js, status string
+		}{
+			{2, "P1", `{"location_code":"P1","campaign":"one","cases":"11","coverage":"0.5"}`, "to_process"},
+			{3, "ZZ", `{"location_code":"ZZ","campaign":"one","cases":"1"}`, "to_process"},
+			{4, "P2", `{"location_code":"P2","campaign":"one","cases":"99"}`, "processed"},
+			{5, "P2", `not json`, "to_process"},
+			{6, "R2", `{"location_code":"R2","campaign":"two","cases":"8"}`, "to_process"},
+		} {
+			var id int64
+			if err := db.QueryRow(d.Rebind(`INSERT INTO source_submission (document_id, row_number, location_code, campaign_name, submission_json, process_status)
+				VALUES (?, ?, ?, 'one', ?, ?) RETURNING id`), doc, s.row, s.loc, s.js, s.status).Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			ids[s.row] = id
+		}
+		a := serve(t, h, "GET", fmt.Sprintf("/api/v1/transform_upload/?document_id=%d", doc), key, "")
+		if a.status != 200 {
+			t.Fatalf("status %d: %s", a.status, a.raw)
+		}
+		want := []string{
+			"2 P1 processed",
+			`3 ZZ error unknown location code "ZZ"`,
+			"4 P2 processed",
+			"5 P2 error submission_json is not an object of strings",
+			"6 R2 processed",
+		}
+		if got := submissions(t, db, d, doc); !reflect.DeepEqual(got, want) {
+			t.Errorf("submissions:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		dps := datapoints(t, db, d)
+		for _, w := range []string{"1/4/1/2024-01-15=11", "2/4/1/2024-01-15=0.5", "1/5/1/2024-01-15=20", "1/3/2/2024-02-01=8"} {
+			if !contains(dps, w) {
+				t.Errorf("no datapoint %s in\n%s", w, strings.Join(dps, "\n"))
+			}
+		}
+		var sid int64
+		if err := db.QueryRow(`SELECT source_submission_id FROM datapoint WHERE indicator_id = 1 AND location_id = 4 AND campaign_id = 1`).Scan(&sid); err != nil || sid != ids[2] {
+			t.Errorf("P1's cases: source_submission_id %d (%v), want %d", sid, err, ids[2])
+		}
+		aggs := withoutIDs(aggRows(t, db))
+		for _, w := range []string{"1/4/1=11", "1/2/2=0.625", "2/3/1=8"} {
+			if !contains(aggs, w) {
+				t.Errorf("no agg_datapoint %s in\n%s", w, strings.Join(aggs, "\n"))
+			}
+		}
+		before := [][]string{submissions(t, db, d, doc), datapoints(t, db, d), aggRows(t, db)}
+		if a := serve(t, h, "GET", fmt.Sprintf("/api/v1/transform_upload/?document_id=%d", doc), key, ""); a.status != 200 {
+			t.Fatalf("second run: status %d: %s", a.status, a.raw)
+		}
+		if after := [][]string{submissions(t, db, d, doc), datapoints(t, db, d), aggRows(t, db)}; !reflect.DeepEqual(after, before) {
+			t.Errorf("the second run changed rows:\n%v\nwant\n%v", after, before)
+		}
+	})
+}
