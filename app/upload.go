@@ -339,10 +339,14 @@ func (p *pipeline) docTransform(ctx context.Context, content string) ([]int64, e
 	}
 	b := newBulkInsert(p.db, p.d, "source_submission", []string{"document_id", "row_number", "location_code", "campaign_name",
 		"data_date", "submission_json", "process_status", "error"}, submissionsPerStatement)
-	// The page of processed submissions not yet turned into datapoints, in order, and the index of each
-	// in it by row_number, which the INSERT returns with the id.
+	// The pages of processed submissions not yet turned into datapoints (a look-up window of them; the
+	// last one being filled), in order, and the place of each by row_number, which the INSERT returns
+	// with the id.
+	w := p.newDatapointWriter()
+	window := w.lookUpWindow()
+	var pages [][]subData
 	var page []subData
-	pending := map[int]int{}
+	pending := map[int][2]int{}
 	b.returning = "id, row_number"
 	b.each = func(s scanner) error {
 		var id int64
@@ -350,23 +354,32 @@ func (p *pipeline) docTransform(ctx context.Context, content string) ([]int64, e
 		if err := s.Scan(&id, &row); err != nil {
 			return err
 		}
-		if i, ok := pending[row]; ok {
-			page[i].id = id
+		if at, ok := pending[row]; ok && at[0] < len(pages) {
+			pages[at[0]][at[1]].id = id
+		} else if ok {
+			page[at[1]].id = id
 		}
 		return nil
 	}
-	w := p.newDatapointWriter()
-	writePage := func() error {
+	endPage := func(last bool) error {
+		if len(page) > 0 {
+			pages, page = append(pages, page), nil
+		}
+		if len(pages) < window && !last {
+			return nil
+		}
 		if err := b.flush(ctx); err != nil {
 			return err
 		}
-		for _, s := range page {
-			if s.id == 0 {
-				return errors.New("upload: the INSERT of source_submission did not return every row's id")
+		for _, pg := range pages {
+			for _, s := range pg {
+				if s.id == 0 {
+					return errors.New("upload: the INSERT of source_submission did not return every row's id")
+				}
 			}
 		}
-		err := w.write(ctx, page)
-		page = page[:0]
+		err := w.write(ctx, pages)
+		pages = nil
 		clear(pending)
 		return err
 	}
@@ -408,19 +421,19 @@ func (p *pipeline) docTransform(ctx context.Context, content string) ([]int64, e
 		if len(problems) > 0 {
 			status, msg = "error", strings.Join(problems, "; ")
 		} else {
-			pending[line] = len(page)
+			pending[line] = [2]int{len(pages), len(page)}
 			page = append(page, subData{data: data})
 		}
 		if err := b.add(ctx, p.docID, line, loc, campaign, date, string(js), status, msg); err != nil {
 			return nil, err
 		}
 		if len(page) == submissionsPerPage {
-			if err := writePage(); err != nil {
+			if err := endPage(false); err != nil {
 				return nil, err
 			}
 		}
 	}
-	if err := writePage(); err != nil {
+	if err := endPage(true); err != nil {
 		return nil, err
 	}
 	return w.touchedCampaigns(), nil
@@ -566,7 +579,7 @@ func (p *pipeline) refreshMaster(ctx context.Context) ([]int64, error) {
 				return nil, p.d.Classify(err)
 			}
 		}
-		if err := w.write(ctx, page); err != nil {
+		if err := w.write(ctx, [][]subData{page}); err != nil {
 			return nil, err
 		}
 		if len(page) > 0 {
@@ -602,64 +615,106 @@ func (p *pipeline) newDatapointWriter() *datapointWriter {
 // touchedCampaigns returns the campaigns of the datapoints written, in order.
 func (w *datapointWriter) touchedCampaigns() []int64 { return keys(w.touched) }
 
-// write turns a page of submissions (in id order) into datapoints: the datapoints of the page's keys
-// are looked up in one statement, new ones inserted in bulk, changed ones updated in bulk
-// (find-then-write, since the unique key treats a NULL campaign as distinct). Of a page's submissions
-// of one key, the later wins.
-func (w *datapointWriter) write(ctx context.Context, page []subData) error {
+// pagesPerLookUp is how many pages of a date document write looks up at once on PostgreSQL, where the
+// look-up reads each (indicator, location) pair's history (lookUp): in BenchmarkTransformUpload's
+// update run, about 45 ms for a page's 300 pairs, about as much for ten pages'.
+const pagesPerLookUp = 10
+
+// lookUpWindow is how many pages docTransform gives write at once. It is one where the look-up reads
+// only the keys' rows, whose number grows with the pages (and, for the IN lists' cross product on
+// SQLite, faster than they do).
+func (w *datapointWriter) lookUpWindow() int {
+	if !w.p.campaignDoc && w.p.d.Name() == dialect.Postgres {
+		return pagesPerLookUp
+	}
+	return 1
+}
+
+// write turns pages of submissions (in id order) into datapoints, page after page: the page's values
+// by key (of a page's submissions of one key, the later wins); new datapoints inserted in bulk,
+// changed ones updated in bulk (find-then-write, since the unique key treats a NULL campaign as
+// distinct). The datapoints of the pages' keys are looked up in one statement for all the pages
+// given, and kept up to date here with the values written; a page with a key an earlier one
+// inserted (whose id is not known here) looks up its own and the later pages' keys again. So every
+// page sees the datapoints as a look-up of its own keys would, and the pages given at once (a look-up
+// window) only save statements.
+func (w *datapointWriter) write(ctx context.Context, pages [][]subData) error {
 	p := w.p
-	// The page's values by key, the later submission winning.
+	var existing map[dpKey]existingDatapoint
+	var inserted map[dpKey]bool
+	now := p.d.Bind(field.DateTime, p.d.Now())
+	for j, page := range pages {
+		want, order := w.pageValues(page)
+		if len(order) == 0 {
+			continue
+		}
+		stale := existing == nil
+		for _, k := range order {
+			stale = stale || inserted[k]
+		}
+		if stale {
+			var err error
+			if existing, err = w.lookUp(ctx, pages[j:]); err != nil {
+				return err
+			}
+			inserted = map[dpKey]bool{}
+		}
+		var changed []dpUpdate
+		for _, k := range order {
+			wv := want[k]
+			if e, ok := existing[k]; ok {
+				if e.value != wv.value {
+					changed = append(changed, dpUpdate{e.id, wv.value, wv.sid})
+					e.value = wv.value
+					existing[k] = e
+				}
+				continue
+			}
+			var campaign any
+			if k.campaign != 0 {
+				campaign = k.campaign
+			}
+			if err := w.ins.add(ctx, k.ind, k.loc, campaign, wv.date, wv.value, wv.sid, now); err != nil {
+				return err
+			}
+			inserted[k] = true
+		}
+		if err := w.ins.flush(ctx); err != nil {
+			return err
+		}
+		if err := p.updateDatapoints(ctx, changed); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pageValues returns a page's values by datapoint key, the later submission winning, and its keys in
+// the order they first appear; it notes the campaigns touched.
+func (w *datapointWriter) pageValues(page []subData) (map[dpKey]wanted, []dpKey) {
 	want := map[dpKey]wanted{}
 	var order []dpKey
-	locs, inds, campaigns, dates := map[int64]bool{}, map[int64]bool{}, map[int64]bool{}, map[string]bool{}
 	for _, s := range page {
 		for _, dt := range s.data {
-			k := dpKey{dt.ind, dt.loc, dt.campaign, dt.date}
-			if p.campaignDoc {
-				k.date = "" // a campaign's value, whatever its date
-			}
+			k := w.p.key(dt)
 			if _, seen := want[k]; !seen {
 				order = append(order, k)
 			}
 			want[k] = wanted{dt.value, s.id, dt.date}
-			locs[dt.loc], inds[dt.ind] = true, true
-			if p.campaignDoc {
-				campaigns[dt.campaign] = true
+			if w.p.campaignDoc {
 				w.touched[dt.campaign] = true
-			} else {
-				dates[dt.date] = true
 			}
 		}
 	}
-	if len(order) == 0 {
-		return nil
+	return want, order
+}
+
+// key is a datum's datapoint key.
+func (p *pipeline) key(dt datum) dpKey {
+	if p.campaignDoc {
+		return dpKey{dt.ind, dt.loc, dt.campaign, ""} // a campaign's value, whatever its date
 	}
-	existing, err := w.lookUp(ctx, order, locs, inds, campaigns, dates)
-	if err != nil {
-		return err
-	}
-	var changed []dpUpdate
-	now := p.d.Bind(field.DateTime, p.d.Now())
-	for _, k := range order {
-		wv := want[k]
-		if e, ok := existing[k]; ok {
-			if e.value != wv.value {
-				changed = append(changed, dpUpdate{e.id, wv.value, wv.sid})
-			}
-			continue
-		}
-		var campaign any
-		if k.campaign != 0 {
-			campaign = k.campaign
-		}
-		if err := w.ins.add(ctx, k.ind, k.loc, campaign, wv.date, wv.value, wv.sid, now); err != nil {
-			return err
-		}
-	}
-	if err := w.ins.flush(ctx); err != nil {
-		return err
-	}
-	return p.updateDatapoints(ctx, changed)
+	return dpKey{dt.ind, dt.loc, dt.campaign, dt.date}
 }
 
 // existingDatapoint is the datapoint a key has: of several (a campaign's at several dates, or rows
@@ -671,22 +726,42 @@ type existingDatapoint struct {
 	date  string
 }
 
-// lookUp reads the datapoints of the page's keys (order), in one statement.
+// lookUp reads the datapoints of the pages' keys, in one statement.
 //
 // It is the keys' indicators × locations × campaigns (or dates, with a NULL campaign), except for a
 // date document on PostgreSQL. There, without statistics that show how many datapoints have a NULL
 // campaign (a database never analyzed, or one whose date datapoints are all new, as in a first
 // upload, whose own rows are the ones found), the planner reads "campaign_id IS NULL" through an
-// index that begins with campaign_id, that is every date datapoint of the page's indicators, at every
-// page: 20-70 ms a page at 300,000 datapoints, growing with the table, quadratic over a run. Any
+// index that begins with campaign_id, that is every date datapoint of the pages' indicators, at every
+// look-up: 20-70 ms a page at 300,000 datapoints, growing with the table, quadratic over a run. Any
 // query that names campaign_id lets it choose those indexes (its estimates for them and for the
-// unique key are both one row), so on PostgreSQL each (indicator, location) pair of the page is read
+// unique key are both one row), so on PostgreSQL each (indicator, location) pair of the pages is read
 // through the unique key (indicator_id, location_id, campaign_id, data_date) over the pair's dates in
-// the page, in a LATERAL sub-query with no condition on campaign_id; rows of a campaign are dropped
-// here. That reads all the pair's entries of the key (its history) rather than only the page's keys:
-// 10-45 ms a page in BenchmarkTransformUpload, with or without statistics.
-func (w *datapointWriter) lookUp(ctx context.Context, order []dpKey, locs, inds, campaigns map[int64]bool, dates map[string]bool) (map[dpKey]existingDatapoint, error) {
+// the pages, in a LATERAL sub-query with no condition on campaign_id; rows of a campaign are dropped
+// here. That reads all the pair's entries of the key (its history) rather than only the pages' keys,
+// whatever the statistics: 10-45 ms for a page's pairs in BenchmarkTransformUpload, about as much
+// for ten pages' (pagesPerLookUp).
+func (w *datapointWriter) lookUp(ctx context.Context, pages [][]subData) (map[dpKey]existingDatapoint, error) {
 	p := w.p
+	seen := map[dpKey]bool{}
+	var order []dpKey
+	locs, inds, campaigns, dates := map[int64]bool{}, map[int64]bool{}, map[int64]bool{}, map[string]bool{}
+	for _, page := range pages {
+		for _, s := range page {
+			for _, dt := range s.data {
+				if k := p.key(dt); !seen[k] {
+					seen[k] = true
+					order = append(order, k)
+				}
+				locs[dt.loc], inds[dt.ind] = true, true
+				if p.campaignDoc {
+					campaigns[dt.campaign] = true
+				} else {
+					dates[dt.date] = true
+				}
+			}
+		}
+	}
 	var query string
 	var args []any
 	if !p.campaignDoc && p.d.Name() == dialect.Postgres {
