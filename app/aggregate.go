@@ -12,6 +12,13 @@ import (
 	"github.com/tastygo/tastygo/modelresource"
 )
 
+// pipelineLock is the name (dialect.LockTransaction) that the transactions writing datapoints and
+// aggregates in bulk take first: transform_upload's pipeline and agg_refresh. They find, then write
+// (a NULL campaign escapes datapoint's unique key, and an aggregate's rows are recomputed whole), so
+// two of them at once, in two documents or two processes, could both find a row missing and both
+// insert it; one after the other, they cannot.
+const pipelineLock = "datapoint.pipeline"
+
 // aggregateCampaign is DASHBOARD.md's aggregate_and_calculate for one campaign, run inside the
 // caller's transaction:
 //

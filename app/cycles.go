@@ -48,11 +48,7 @@ func movesLocations(data map[string]any) bool {
 // serializeMoves takes, on PostgreSQL, the lock that orders the transactions that set parents; it is
 // released when the transaction ends.
 func (r locationTree) serializeMoves(ctx context.Context) error {
-	if r.d.Name() != dialect.Postgres {
-		return nil
-	}
-	_, err := r.DB(ctx).ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('tastygo'), hashtext(current_schema() || '.location.parent_location_id'))`)
-	return r.d.Classify(err)
+	return r.d.LockTransaction(ctx, r.DB(ctx), "location.parent_location_id")
 }
 
 // onCycle reports whether the location id lies on a cycle of parent_location_id, and its parent.

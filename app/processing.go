@@ -54,6 +54,9 @@ type aggRefresh struct {
 func (r aggRefresh) PreProcessData(ctx context.Context, b *resource.Bundle, next nonmodel.PreProcessDataFunc) error {
 	p, _ := nonmodel.Params[*aggParams](ctx)
 	if err := r.List().Atomic(ctx, func(ctx context.Context) error {
+		if err := r.d.LockTransaction(ctx, r.List().DB(ctx), pipelineLock); err != nil {
+			return err
+		}
 		return aggregateCampaign(ctx, r.List().DB(ctx), r.d, p.CampaignID)
 	}); err != nil {
 		return err

@@ -156,6 +156,9 @@ func runPipeline(ctx context.Context, res *modelresource.Resource, d dialect.Dia
 	}
 	err = res.Atomic(ctx, func(ctx context.Context) error {
 		p := &pipeline{db: res.DB(ctx), d: d, docID: docID, campaignDoc: fileType == "campaign"}
+		if err := d.LockTransaction(ctx, p.db, pipelineLock); err != nil {
+			return err
+		}
 		if confined {
 			p.region = &top
 		}

@@ -13,7 +13,9 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/internal/testdb"
@@ -517,6 +519,47 @@ func TestTransformUploadToProcess(t *testing.T) {
 		}
 		if after := [][]string{submissions(t, db, d, doc), datapoints(t, db, d), aggRows(t, db)}; !reflect.DeepEqual(after, before) {
 			t.Errorf("the second run changed rows:\n%v\nwant\n%v", after, before)
+		}
+	})
+}
+
+// TestTransformUploadConcurrentDocuments runs two documents with the same date keys at once: their
+// pipelines take turns (pipelineLock), so every key ends with one datapoint, holding the value of the
+// document that ran last.
+func TestTransformUploadConcurrentDocuments(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		h, key := newAggFixture(t, db, d)
+		doc := func(value int) string {
+			var b strings.Builder
+			b.WriteString("location_code,data_date,cases\n")
+			day := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+			for i := range 1500 {
+				for _, loc := range []string{"P1", "P2", "P3"} {
+					fmt.Fprintf(&b, "%s,%s,%d\n", loc, day.AddDate(0, 0, i).Format("2006-01-02"), value)
+				}
+			}
+			return b.String()
+		}
+		docs := []int64{uploadDoc(t, h, key, "date", doc(1)), uploadDoc(t, h, key, "date", doc(2))}
+		var wg sync.WaitGroup
+		answers := make([]answer, len(docs))
+		for i, id := range docs {
+			wg.Go(func() {
+				answers[i] = serve(t, h, "GET", fmt.Sprintf("/api/v1/transform_upload/?document_id=%d&limit=1", id), key, "")
+			})
+		}
+		wg.Wait()
+		for i, a := range answers {
+			if a.status != 200 {
+				t.Fatalf("document %d: status %d: %.300s", docs[i], a.status, a.raw)
+			}
+		}
+		f := &authFixture{db: db, d: d}
+		if n := f.scalar(t, `SELECT count(*) FROM datapoint WHERE campaign_id IS NULL AND data_date >= '2030-01-01'`); n != 4500 {
+			t.Errorf("%d datapoints, want 4500 (one a key)", n)
+		}
+		if n := f.scalar(t, `SELECT count(DISTINCT value) FROM datapoint WHERE campaign_id IS NULL AND data_date >= '2030-01-01'`); n != 1 {
+			t.Errorf("%d distinct values, want 1 (the document that ran last)", n)
 		}
 	})
 }

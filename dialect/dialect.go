@@ -178,3 +178,21 @@ func (d Dialect) EstimateRows(ctx context.Context, db RowQuerier, query string, 
 	}
 	return int64(out[0].Plan.Rows), true, nil
 }
+
+// Execer runs a statement: a *sql.DB, *sql.Conn or *sql.Tx.
+type Execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// LockTransaction makes the transactions that lock the same name run their rest one after the other:
+// it waits until no other transaction holds name, and holds it until tx ends. On PostgreSQL it is a
+// transaction-scoped advisory lock, keyed by the current schema and the name (so that every app
+// process on the database takes the same one); on SQLite, where a database has one writer at a time
+// (transactions begin immediate), it does nothing.
+func (d Dialect) LockTransaction(ctx context.Context, tx Execer, name string) error {
+	if d.name != Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('tastygo'), hashtext(current_schema() || '.' || $1))`, name)
+	return d.Classify(err)
+}
