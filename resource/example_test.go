@@ -1,9 +1,15 @@
 package resource_test
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
+	"encoding/json"
 	"fmt"
 	"log"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,17 +21,9 @@ import (
 
 // The engine: the same API called in-process, returning Go values and errors with the same codes.
 func ExampleAPI_List() {
-	dir, _ := os.MkdirTemp("", "example")
-	defer os.RemoveAll(dir)
-	db, d, err := dialect.Open(filepath.Join(dir, "example.db"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`CREATE TABLE campaign (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, start_date DATE NOT NULL);
-		INSERT INTO campaign VALUES (1, 'NID 2024-01', '2024-01-15'), (2, 'SNID 2024-03', '2024-03-10'), (3, 'NID 2024-06', '2024-06-02')`); err != nil {
-		log.Fatal(err)
-	}
+	db, d, done := openExample(`CREATE TABLE campaign (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, start_date DATE NOT NULL);
+		INSERT INTO campaign VALUES (1, 'NID 2024-01', '2024-01-15'), (2, 'SNID 2024-03', '2024-03-10'), (3, 'NID 2024-06', '2024-06-02')`)
+	defer done()
 	ctx := context.Background()
 	api, err := resource.New(ctx, resource.Config{DB: db, Dialect: d}, modelresource.New(resource.Meta{
 		ResourceName: "campaign",
@@ -54,4 +52,71 @@ func ExampleAPI_List() {
 	// NID 2024-06 2024-06-02
 	// NID 2024-01 2024-01-15
 	// The 'start' field does not allow filtering. Allowed: id, name, start_date.
+}
+
+// openExample opens a SQLite database in a temporary directory and runs the statements; the returned
+// function removes it.
+func openExample(stmts string) (*sql.DB, dialect.Dialect, func()) {
+	dir, _ := os.MkdirTemp("", "example")
+	db, d, err := dialect.Open(filepath.Join(dir, "example.db"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := db.Exec(stmts); err != nil {
+		log.Fatal(err)
+	}
+	return db, d, func() { db.Close(); os.RemoveAll(dir) }
+}
+
+// A resource with FormBodies takes a file upload: the file's text is the value of its field.
+func ExampleMeta_formBodies() {
+	db, d, done := openExample(`CREATE TABLE document (id INTEGER PRIMARY KEY, title VARCHAR(255) NOT NULL, content TEXT NOT NULL)`)
+	defer done()
+	api, err := resource.New(context.Background(), resource.Config{DB: db, Dialect: d}, modelresource.New(resource.Meta{
+		ResourceName: "document",
+		Table:        "document",
+		FormBodies:   true,
+	}))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	var body bytes.Buffer
+	form := multipart.NewWriter(&body)
+	form.WriteField("title", "March")
+	file, _ := form.CreateFormFile("content", "march.csv")
+	file.Write([]byte("location_code,data_date,cases\nP1,2024-03-01,3\n"))
+	form.Close()
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/document/", &body)
+	req.Header.Set("Content-Type", form.FormDataContentType())
+	rec := httptest.NewRecorder()
+	api.ServeHTTP(rec, req)
+	fmt.Println(rec.Code, rec.Body)
+	// Output:
+	// 201 {"content": "location_code,data_date,cases\nP1,2024-03-01,3\n", "id": 1, "resource_uri": "/api/v1/document/1/", "title": "March"}
+}
+
+// A list without its count: total_count is null, and next says whether another page follows.
+func ExampleMeta_totalCount() {
+	db, d, done := openExample(`CREATE TABLE reading (id INTEGER PRIMARY KEY, value REAL NOT NULL);
+		INSERT INTO reading (value) VALUES (1.5), (2.5), (3.5)`)
+	defer done()
+	api, err := resource.New(context.Background(), resource.Config{DB: db, Dialect: d}, modelresource.New(resource.Meta{
+		ResourceName: "reading",
+		Table:        "reading",
+		TotalCount:   resource.CountNone,
+	}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, q := range []string{"limit=2", "limit=2&offset=2"} {
+		rec := httptest.NewRecorder()
+		api.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/reading/?"+q, nil))
+		var page struct{ Meta map[string]any }
+		json.Unmarshal(rec.Body.Bytes(), &page)
+		fmt.Println(page.Meta["total_count"], page.Meta["next"])
+	}
+	// Output:
+	// <nil> /api/v1/reading/?limit=2&offset=2
+	// <nil> <nil>
 }
