@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/internal/testdb"
 	"github.com/tastygo/tastygo/modelresource"
 	"github.com/tastygo/tastygo/resource"
@@ -22,17 +21,7 @@ func BenchmarkTotalCount(b *testing.B) {
 		b.Run(string(backend), func(b *testing.B) {
 			db, d := testdb.Open(b, backend)
 			ctx := context.Background()
-			stmts := []string{`CREATE TABLE reading (id INTEGER PRIMARY KEY, value INTEGER NOT NULL)`,
-				`WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000) INSERT INTO reading (id, value) SELECT i, i % 7 FROM n`}
-			if d.Name() == dialect.Postgres {
-				stmts = []string{`CREATE TABLE reading (id BIGINT PRIMARY KEY, value INTEGER NOT NULL)`,
-					`INSERT INTO reading (id, value) SELECT i, i % 7 FROM generate_series(1, 1000000) AS i`, `ANALYZE reading`}
-			}
-			for _, s := range stmts {
-				if _, err := db.ExecContext(ctx, s); err != nil {
-					b.Fatalf("%s: %v", s, err)
-				}
-			}
+			createReadings(b, db, d, rows)
 			for _, mode := range []resource.CountMode{resource.CountExact, resource.CountEstimate, resource.CountNone} {
 				api, err := resource.New(ctx, resource.Config{DB: db, Dialect: d, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
 					modelresource.New(resource.Meta{ResourceName: "reading", Table: "reading", TotalCount: mode,
