@@ -472,16 +472,8 @@ func TestClientGone(t *testing.T) {
 // keeps them from running one key twice at once.
 func TestTwoServers(t *testing.T) {
 	addr := testdb.Address(t, dialect.Postgres)
-	open := func() (*sql.DB, dialect.Dialect) {
-		db, d, err := dialect.Open(addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db, d
-	}
-	db1, d := open()
-	db2, _ := open()
+	db1, d := openPool(t, addr)
+	db2, _ := openPool(t, addr)
 	createTables(t, db1, d)
 	for _, mode := range []string{"conflict", "wait"} {
 		t.Run(mode, func(t *testing.T) {
@@ -555,4 +547,16 @@ func TestTrigger(t *testing.T) {
 		}
 		check(t, "username", username, "cron")
 	})
+}
+
+// openPool opens a pool of its own on the database at addr, as another process would; it is closed
+// when the test ends.
+func openPool(t *testing.T, addr string) (*sql.DB, dialect.Dialect) {
+	t.Helper()
+	db, d, err := dialect.Open(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, d
 }

@@ -35,18 +35,10 @@ func TestSweep(t *testing.T) {
 	for _, backend := range testdb.Backends {
 		t.Run(string(backend), func(t *testing.T) {
 			addr := testdb.Address(t, backend)
-			open := func() (*sql.DB, dialect.Dialect) {
-				db, d, err := dialect.Open(addr)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { db.Close() })
-				return db, d
-			}
-			db, d := open()
+			db, d := openPool(t, addr)
 			otherDB := db
 			if backend == dialect.Postgres {
-				otherDB, _ = open()
+				otherDB, _ = openPool(t, addr)
 			}
 			createTables(t, db, d)
 			dead1 := insertRunning(t, db, d, `{"group":1,"note":""}`)
