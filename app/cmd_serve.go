@@ -14,6 +14,7 @@ import (
 	"github.com/tastygo/tastygo/auth"
 	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/migrations"
+	"github.com/tastygo/tastygo/throttle"
 )
 
 // The server's limits.
@@ -29,11 +30,17 @@ const (
 // the processing runs a stopped process left running, and serves the API until the context ends
 // (SIGINT or SIGTERM), then lets requests in flight finish.
 func runServe(ctx context.Context, e env, args []string) error {
-	fs, dbFlag := newFlagSet(e, "serve", "[serve] [--addr HOST:PORT] [--public-read] [--db FILE]")
+	fs, dbFlag := newFlagSet(e, "serve", "[serve] [--addr HOST:PORT] [--public-read] [--throttle N] [--db FILE]")
 	addr := fs.String("addr", "127.0.0.1:8000", "address to listen on")
 	publicRead := fs.Bool("public-read", false, "let requests without credentials read (GET); writes always need a user's key or password")
+	perMinute := fs.Int("throttle", 0, "requests per minute each user (or, without credentials, each client address) may make, "+
+		"counted in this process; beyond it 429 THROTTLED with Retry-After. 0: no limit")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *perMinute < 0 {
+		fmt.Fprintln(fs.Output(), "--throttle must be 0 (no limit) or a number of requests per minute")
+		return errUsage
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
 	dbAddr := databaseAddr(e, fs, *dbFlag)
@@ -53,7 +60,11 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	handler, err := newHandler(db, d, logger, access{publicRead: *publicRead, cache: auth.NewCache(auth.DefaultCacheTTL)})
+	acc := access{publicRead: *publicRead, cache: auth.NewCache(auth.DefaultCacheTTL)}
+	if *perMinute > 0 {
+		acc.throttle = &throttle.PerUser{Limit: *perMinute, Window: time.Minute}
+	}
+	handler, err := newHandler(db, d, logger, acc)
 	if err != nil {
 		return err
 	}
@@ -76,7 +87,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	apiURL := "http://" + ln.Addr().String() + "/api/v1/"
-	logger.Info("listening", "url", apiURL, "backend", d.Name(), "database", redact(dbAddr), "public_read", *publicRead)
+	logger.Info("listening", "url", apiURL, "backend", d.Name(), "database", redact(dbAddr), "public_read", *publicRead, "throttle_per_minute", *perMinute)
 	if adminKey != "" {
 		showKey(e.stdout, demoAdminName, adminKey, apiURL, true)
 	}

@@ -3,7 +3,7 @@
 //
 // Usage:
 //
-//	app [serve] [--addr 127.0.0.1:8000] [--db ./dashboard.db]
+//	app [serve] [--addr 127.0.0.1:8000] [--public-read] [--throttle N] [--db ./dashboard.db]
 //	app migrate [--db ./dashboard.db]
 //	app seed [--size small|medium|large] [--db ./dashboard.db]
 //	app createuser --username NAME [--email EMAIL] [--superuser] [--top-location CODE] [--password-stdin]
@@ -15,7 +15,8 @@
 // DATABASE_URL (a postgres:// URL) names when --db is not given. serve migrates it and, when it has
 // no locations yet, fills it with the small demo data and creates the demo superuser "admin", whose
 // API key it prints once, before it listens. Every request needs an API key (or a password, with HTTP
-// Basic) of a user, except reads with serve --public-read.
+// Basic) of a user, except reads with serve --public-read. serve --throttle N lets each user (or,
+// without credentials, each client address) make N requests per minute, counted in this process.
 //
 // Flags, environment and wiring live here and nowhere else: the framework's packages take values.
 package main

@@ -66,6 +66,8 @@ func TestCommandLine(t *testing.T) {
 		{"subcommand help", []string{"seed", "-h"}, 0, "", "-size"},
 		{"unreachable postgres", []string{"migrate", "--db", "postgres://nobody@127.0.0.1:1/none?connect_timeout=2"}, 1, "", "cannot reach the database"},
 		{"serve help names --public-read", []string{"serve", "-h"}, 0, "", "-public-read"},
+		{"serve help names --throttle", []string{"serve", "-h"}, 0, "", "-throttle"},
+		{"negative throttle", []string{"serve", "--throttle", "-1"}, 2, "", "--throttle must be 0"},
 		{"help lists createuser", []string{"help"}, 0, "revokekey", ""},
 		{"createuser without username", []string{"createuser"}, 2, "", "--username is required"},
 		{"createuser superuser and top location", []string{"createuser", "--username", "x", "--superuser", "--top-location", "AF"}, 2, "", "exclude each other"},

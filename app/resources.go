@@ -106,6 +106,9 @@ type access struct {
 	publicRead bool
 	// cache remembers verified credentials, shared by every resource; revoking a key evicts it here.
 	cache *auth.Cache
+	// throttle limits every resource's requests, counted together per user (or per client address
+	// without credentials); nil: no limit (serve --throttle).
+	throttle resource.Throttle
 }
 
 // newHandler builds the dashboard's API over db: API keys (Tastypie's ApiKey header, or Bearer) and
@@ -116,6 +119,6 @@ func newHandler(db *sql.DB, d dialect.Dialect, logger *slog.Logger, a access) (h
 		Authentication: auth.Chain{auth.APIKey{Store: store, Cache: a.cache}, auth.Basic{Store: store, Cache: a.cache}},
 		AnonymousRead:  a.publicRead,
 	}
-	return resource.New(context.Background(), resource.Config{DB: db, Dialect: d, Logger: logger, Authentication: authn},
+	return resource.New(context.Background(), resource.Config{DB: db, Dialect: d, Logger: logger, Authentication: authn, Throttle: a.throttle},
 		append(dashboardResources(d), processingResources(d)...)...)
 }

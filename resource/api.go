@@ -47,6 +47,8 @@ type Config struct {
 	// Authentication and Authorization apply to resources whose Meta sets none.
 	Authentication Authentication
 	Authorization  Authorization
+	// Throttle limits requests to resources whose Meta sets none; nil: no throttling.
+	Throttle Throttle
 }
 
 // API serves a set of resources. It is an http.Handler; two APIs live side by side without sharing
@@ -139,6 +141,9 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 		}
 		if b.authz == nil {
 			b.authz = AllowAll{}
+		}
+		if b.throttle = m.Throttle; b.throttle == nil {
+			b.throttle = cfg.Throttle
 		}
 		defaults := binding.Steps
 		if defaults.Dispatch == nil {

@@ -120,6 +120,7 @@ type Bound struct {
 	detailMethods []string
 	authn         Authentication
 	authz         Authorization
+	throttle      Throttle
 	// createOverridden: ObjCreate is the user's, so an array POST creates item by item through it.
 	createOverridden bool
 	// deleteOverridden: ObjDelete is the user's, so deleted_objects are deleted one by one through it.

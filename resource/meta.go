@@ -87,6 +87,9 @@ type Meta struct {
 	Authentication Authentication
 	// Authorization decides what they may do; nil allows everything.
 	Authorization Authorization
+	// Throttle limits how often clients may call the resource (429 THROTTLED beyond); nil takes
+	// Config.Throttle, and no throttling when that is nil too.
+	Throttle Throttle
 }
 
 // CountMode is how a list counts the rows it matches (Meta.TotalCount).

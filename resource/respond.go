@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/tastygo/tastygo/apierror"
@@ -47,6 +48,9 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, rid string, err
 	}
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "1")
+	}
+	if status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", strconv.FormatInt(retryAfterHeader(e), 10))
 	}
 	a.writeJSON(w, r, status, errorBody(e))
 }

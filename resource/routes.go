@@ -107,6 +107,12 @@ func (a *API) serveResource(kind Kind) handlerFunc {
 			return nil, err
 		}
 		b.User = user
+		if method != http.MethodOptions {
+			// Tastypie's order: method check, authentication, throttle, then authorization and the work.
+			if err := res.checkThrottle(ctx, b); err != nil {
+				return nil, err
+			}
+		}
 		if method == http.MethodOptions {
 			// OPTIONS describes the resource as the schema does, so it asks what the schema asks.
 			if _, err := res.authz.ReadList(withBundle(ctx, b), b); err != nil {
@@ -167,6 +173,9 @@ func (a *API) subResourceHandler() handlerFunc {
 			return nil, err
 		}
 		pb := &Bundle{Resource: parent, Request: r, Method: http.MethodGet, Kind: KindDetail, Key: vars["key"], User: user, RequestID: rid, Query: map[string][]string{}}
+		if err := target.checkThrottle(ctx, &Bundle{Resource: target, Request: r, Method: r.Method, Kind: KindList, Query: r.URL.Query(), User: user, RequestID: rid}); err != nil {
+			return nil, err
+		}
 		if _, err := parent.Steps.ObjGet(withBundle(ctx, pb), pb); err != nil {
 			return nil, err
 		}
