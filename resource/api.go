@@ -40,6 +40,10 @@ type Config struct {
 	// Prefix is the URL prefix, with leading and trailing slashes; DefaultPrefix when empty.
 	// To mount the API inside another server, set the full path here and route that path to the API.
 	Prefix string
+	// OpenAPITitle and OpenAPIVersion are the info of the OpenAPI document served at
+	// <Prefix>openapi.json; DefaultOpenAPITitle and DefaultOpenAPIVersion when empty.
+	OpenAPITitle   string
+	OpenAPIVersion string
 	// Logger receives errors and panics; slog.Default() when nil.
 	Logger *slog.Logger
 	// MaxBodyBytes caps request bodies (413 beyond); DefaultMaxBodyBytes when zero.
@@ -62,6 +66,7 @@ type API struct {
 	resources    map[string]*Bound
 	names        []string
 	router       *mux.Router
+	openapi      *openAPIDoc
 }
 
 var resourceNameRe = regexp.MustCompile(`^[a-z0-9_]+$`)
@@ -176,6 +181,10 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 				return nil, fmt.Errorf("resource %q: %w", name, err)
 			}
 		}
+	}
+	var err error
+	if a.openapi, err = a.buildOpenAPI(cfg); err != nil {
+		return nil, err
 	}
 	a.router = a.routes()
 	return a, nil

@@ -120,3 +120,48 @@ func ExampleMeta_totalCount() {
 	// <nil> /api/v1/reading/?limit=2&offset=2
 	// <nil> <nil>
 }
+
+// The OpenAPI 3.1 document at <prefix>openapi.json, generated from the same resources as /schema/:
+// point frontend tooling (openapi-typescript, Swagger UI, an API client generator) at it.
+func ExampleAPI_OpenAPI() {
+	db, d, done := openExample(`CREATE TABLE indicator (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, data_format VARCHAR(4) NULL)`)
+	defer done()
+	api, err := resource.New(context.Background(), resource.Config{DB: db, Dialect: d, OpenAPITitle: "Dashboard"},
+		modelresource.New(resource.Meta{
+			ResourceName: "indicator", Table: "indicator", ListMethods: []string{"get"}, DetailMethods: []string{"get"},
+			FieldOptions: map[string]resource.FieldOptions{"data_format": {Choices: []string{"pct", "int"}}},
+		}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	api.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/openapi.json", nil))
+	var doc struct {
+		OpenAPI    string
+		Info       struct{ Title string }
+		Paths      map[string]map[string]any
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]any
+			}
+		}
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(rec.Header().Get("Content-Type"), doc.OpenAPI, doc.Info.Title)
+	for _, p := range []string{"/api/v1/indicator/", "/api/v1/indicator/{key}/"} {
+		for m := range doc.Paths[p] {
+			if m != "parameters" {
+				fmt.Println(m, p, doc.Paths[p][m].(map[string]any)["operationId"])
+			}
+		}
+	}
+	format, _ := json.Marshal(doc.Components.Schemas["indicator"].Properties["data_format"])
+	fmt.Println(string(format))
+	// Output:
+	// application/json; charset=utf-8 3.1.0 Dashboard
+	// get /api/v1/indicator/ list_indicator
+	// get /api/v1/indicator/{key}/ read_indicator
+	// {"description":"Unicode string data. Ex: \"Hello World\"","enum":["pct","int",null],"maxLength":4,"type":["string","null"]}
+}
