@@ -79,6 +79,17 @@ func TestOpenAPI(t *testing.T) {
 		if _, ok := op["responses"].(map[string]any)["401"]; !ok {
 			t.Error("indicator list: no 401")
 		}
+		// With --public-read, reads take no credentials (the empty requirement), writes still do.
+		var public map[string]any
+		if err := json.Unmarshal(get(f.public, "").Body.Bytes(), &public); err != nil {
+			t.Fatal(err)
+		}
+		indicator := public["paths"].(map[string]any)["/api/v1/indicator/"].(map[string]any)
+		readSec, _ := json.Marshal(indicator["get"].(map[string]any)["security"])
+		writeSec, _ := json.Marshal(indicator["post"].(map[string]any)["security"])
+		if string(readSec) != `[{"ApiKey":[]},{"Bearer":[]},{"Basic":[]},{}]` || string(writeSec) != `[{"ApiKey":[]},{"Bearer":[]},{"Basic":[]}]` {
+			t.Errorf("public read: list security %s, create security %s", readSec, writeSec)
+		}
 		dataFormat := components["schemas"].(map[string]any)["indicator"].(map[string]any)["properties"].(map[string]any)["data_format"].(map[string]any)
 		if !reflect.DeepEqual(dataFormat["enum"], []any{"pct", "int", "bool"}) || dataFormat["description"] != "pct, int or bool." {
 			t.Errorf("indicator.data_format %v", dataFormat)

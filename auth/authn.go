@@ -195,6 +195,10 @@ func (a Required) Authenticate(ctx context.Context, r *http.Request) (*resource.
 	return nil, notAuthenticated("Authentication credentials were not provided.")
 }
 
+// AnonymousReads implements resource.AnonymousReader: reads without credentials are let through when
+// AnonymousRead is set.
+func (a Required) AnonymousReads() bool { return a.AnonymousRead }
+
 // Challenge is the wrapped authentication's.
 func (a Required) Challenge() string {
 	if ch, ok := a.Authentication.(resource.Challenger); ok {

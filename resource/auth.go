@@ -18,6 +18,12 @@ type Challenger interface {
 	Challenge() string
 }
 
+// AnonymousReader is implemented by an Authentication that may let requests without credentials read
+// (GET, HEAD, OPTIONS); the OpenAPI document then marks credentials optional on reads.
+type AnonymousReader interface {
+	AnonymousReads() bool
+}
+
 // Authorization decides what a user may do, with Tastypie's granularity. The list methods return a
 // condition that narrows the rows affected (nil: no narrowing) so that the restriction is part of the
 // SQL, never a filter applied afterwards; the detail methods judge one object or, for creation, the

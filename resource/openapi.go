@@ -195,7 +195,8 @@ func (r *Bound) openAPIPart() openAPIPart {
 	n := r.Name
 	p.schemas[n] = r.objectSchema()
 	p.schemas[n+"_list"] = r.listSchema()
-	security := r.securityRequirements(p.security)
+	security := r.securityRequirements(p.security, false)
+	readSecurity := r.securityRequirements(p.security, true)
 	list := r.ListURI()
 	tag := []string{n}
 	op := func(id, summary string, params []any, body map[string]any, responses map[string]any) map[string]any {
@@ -209,7 +210,10 @@ func (r *Bound) openAPIPart() openAPIPart {
 		if body != nil {
 			o["requestBody"] = body
 		}
-		if security != nil {
+		switch {
+		case readOperations[id] && readSecurity != nil:
+			o["security"] = readSecurity
+		case security != nil:
 			o["security"] = security
 		}
 		return o
@@ -327,7 +331,7 @@ func (r *Bound) openAPIPart() openAPIPart {
 		o := op("list_"+rel+"_of", "List the "+rel+" of one "+n+" ("+target.Name+" objects, with their filters, ordering and pages)",
 			target.listParams(false), nil, resp)
 		o["tags"] = tag
-		if s := target.securityRequirements(p.security); s != nil {
+		if s := target.securityRequirements(p.security, true); s != nil {
 			o["security"] = s
 		} else {
 			delete(o, "security")
@@ -731,12 +735,15 @@ func filterValueSchema(t field.Type, lookup string) map[string]any {
 	return s
 }
 
+// readOperations are the operation ids (before the resource's name) of reads: GET requests.
+var readOperations = map[string]bool{"list": true, "read": true, "read_set": true, "schema": true}
+
 // securityRequirements declares, in schemes, the schemes the resource's authentication names in its
 // WWW-Authenticate challenge (ApiKey, Bearer, Basic), and returns the operations' security: any one
-// of them. A resource without authentication (Anonymous), or whose authentication names no scheme,
-// declares none. Whether requests without credentials are accepted (AnonymousRead) cannot be told
-// from here: the schemes listed are the credentials the resource accepts.
-func (r *Bound) securityRequirements(schemes map[string]any) []any {
+// of them, or, for a read (read) when the authentication lets reads through without credentials
+// (AnonymousReader), none at all too. A resource without authentication (Anonymous), or whose
+// authentication names no scheme, declares none.
+func (r *Bound) securityRequirements(schemes map[string]any, read bool) []any {
 	ch, ok := r.authn.(Challenger)
 	if !ok {
 		return nil
@@ -767,6 +774,9 @@ func (r *Bound) securityRequirements(schemes map[string]any) []any {
 		if !slices.ContainsFunc(out, func(x any) bool { _, ok := x.(map[string]any)[name]; return ok }) {
 			out = append(out, req)
 		}
+	}
+	if ar, ok := r.authn.(AnonymousReader); ok && read && len(out) > 0 && ar.AnonymousReads() {
+		out = append(out, map[string]any{}) // the empty requirement: no credentials
 	}
 	return out
 }
