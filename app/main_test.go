@@ -200,22 +200,27 @@ func TestDatabaseAddress(t *testing.T) {
 
 var listeningRe = regexp.MustCompile(`msg=listening url=(http://\S+)`)
 
-// TestServe starts `app serve` on a fresh SQLite file and a free port, checks that it seeded the
-// database and answers HTTP, then cancels its context (as SIGINT does) and expects a clean exit.
-func TestServe(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "serve.db")
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
+// serving is an app started by startServe.
+type serving struct {
+	url            string      // the API's root, as it logged it
+	stdout, stderr *syncBuffer // what it printed, and its log
+	done           chan int    // its exit code, once it stops
+}
+
+// startServe runs the app with args until ctx is cancelled and waits until it logs that it is
+// listening (a minute at most).
+func startServe(t *testing.T, ctx context.Context, args ...string) serving {
+	t.Helper()
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--db", path},
-			env{getenv: func(string) string { return "" }, stdout: &stdout, stderr: &stderr})
+		done <- run(ctx, args, env{getenv: func(string) string { return "" }, stdout: &stdout, stderr: &stderr})
 	}()
-
-	var url string
 	deadline := time.After(60 * time.Second)
-	for url == "" {
+	for {
+		if m := listeningRe.FindStringSubmatch(stderr.String()); m != nil {
+			return serving{url: m[1], stdout: &stdout, stderr: &stderr, done: done}
+		}
 		select {
 		case code := <-done:
 			t.Fatalf("serve exited with %d before listening:\n%s", code, stderr.String())
@@ -223,10 +228,18 @@ func TestServe(t *testing.T) {
 			t.Fatalf("serve did not listen within a minute:\n%s", stderr.String())
 		case <-time.After(20 * time.Millisecond):
 		}
-		if m := listeningRe.FindStringSubmatch(stderr.String()); m != nil {
-			url = m[1]
-		}
 	}
+}
+
+// TestServe starts `app serve` on a fresh SQLite file and a free port, checks that it seeded the
+// database and answers HTTP, then cancels its context (as SIGINT does) and expects a clean exit.
+func TestServe(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "serve.db")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	srv := startServe(t, ctx, "--addr", "127.0.0.1:0", "--db", path)
+	url, stdout, stderr, done := srv.url, srv.stdout, srv.stderr, srv.done
+	deadline := time.After(60 * time.Second)
 	for _, want := range []string{"seeding the demo data", "seeding datapoints: 100% (5008/5008)", "msg=seeded"} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("the log lacks %q:\n%s", want, stderr.String())
@@ -286,23 +299,8 @@ func TestServe(t *testing.T) {
 	// A second start finds the data and does not seed again, nor make another key; with --public-read
 	// it lets anonymous requests read, not write.
 	ctx2, cancel2 := context.WithCancel(t.Context())
-	var stdout2, stderr2 syncBuffer
-	done2 := make(chan int, 1)
-	go func() {
-		done2 <- run(ctx2, []string{"serve", "--addr", "127.0.0.1:0", "--db", path, "--public-read"},
-			env{getenv: func(string) string { return "" }, stdout: &stdout2, stderr: &stderr2})
-	}()
-	var url2 string
-	for url2 == "" {
-		select {
-		case code := <-done2:
-			t.Fatalf("the second serve exited with %d:\n%s", code, stderr2.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-		if m := listeningRe.FindStringSubmatch(stderr2.String()); m != nil {
-			url2 = m[1]
-		}
-	}
+	srv2 := startServe(t, ctx2, "serve", "--addr", "127.0.0.1:0", "--db", path, "--public-read")
+	url2, stdout2, stderr2, done2 := srv2.url, srv2.stdout, srv2.stderr, srv2.done
 	for _, c := range []struct {
 		method string
 		status int

@@ -80,21 +80,8 @@ func TestAbandonedRunsSwept(t *testing.T) {
 		crashed(`{"campaign_id":3}`)
 		sctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		var stdout, stderr syncBuffer
-		done := make(chan int, 1)
-		go func() {
-			done <- run(sctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", addr}, env{getenv: func(string) string { return "" }, stdout: &stdout, stderr: &stderr})
-		}()
-		deadline := time.After(60 * time.Second)
-		for !listeningRe.MatchString(stderr.String()) {
-			select {
-			case code := <-done:
-				t.Fatalf("serve exited with %d before listening:\n%s", code, stderr.String())
-			case <-deadline:
-				t.Fatalf("serve did not listen within a minute:\n%s", stderr.String())
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
+		srv := startServe(t, sctx, "serve", "--addr", "127.0.0.1:0", "--db", addr)
+		stderr, done := srv.stderr, srv.done
 		want = []string{`agg_refresh {"campaign_id":1}` + abandoned, `agg_refresh {"campaign_id":2}` + abandoned,
 			`agg_refresh {"campaign_id":1} succeeded ended`, `agg_refresh {"campaign_id":3}` + abandoned}
 		if got := runStatuses(t, db); !reflect.DeepEqual(got, want) {
