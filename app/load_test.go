@@ -189,6 +189,9 @@ func (r *loadRun) do(op string, write bool, method, path string, body any, out a
 	r.mu.Lock()
 	r.outcomes = append(r.outcomes, o)
 	r.mu.Unlock()
+	if o.unavailable() {
+		time.Sleep(20 * time.Millisecond) // as a client told to retry would, without flooding the test machine
+	}
 	return o
 }
 
