@@ -89,7 +89,7 @@ func (s state) diff(got state) string {
 
 // outcome is one request of a load run.
 type outcome struct {
-	op         string
+	op, path   string
 	write      bool
 	start, end time.Time
 	status     int    // 0 for a transport error
@@ -147,7 +147,7 @@ func (r *loadRun) do(op string, write bool, method, path string, body any, out a
 		}
 		rd = bytes.NewReader(b)
 	}
-	o := outcome{op: op, write: write, start: time.Now()}
+	o := outcome{op: op, path: method + " " + path, write: write, start: time.Now()}
 	req, err := http.NewRequest(method, r.url+path, rd)
 	if err != nil {
 		panic(err)
@@ -310,6 +310,7 @@ var readPaths = []string{
 	"campaign/?top_lvl_location__location_code=AF",
 	"datapoint/?indicator__short_name__startswith=p&limit=10",
 	"indicator/?short_name__contains=-&fields=id,short_name&limit=100",
+	"datapoint/?location_type=District&limit=5", // a look-up of the type by name first
 }
 
 // read makes one read of someone else's data, which must answer 200 (or 503).

@@ -77,7 +77,7 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 		case !o.start.Before(down) && !o.end.After(startBegin):
 			whileDown++
 			if !o.unavailable() {
-				fail("%s while the server was down: %d %s (Retry-After %q, %v), want 503 DATABASE_UNAVAILABLE with Retry-After", o.op, o.status, o.code, o.retryAfter, o.err)
+				fail("%s (%.100s) while the server was down: %d %s (Retry-After %q, %v), want 503 DATABASE_UNAVAILABLE with Retry-After", o.op, o.path, o.status, o.code, o.retryAfter, o.err)
 			}
 		case !o.start.Before(up):
 			if o.ok() && firstOK < 0 {
@@ -86,7 +86,7 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 			if !o.ok() && (o.status >= 500 || o.status == 0) {
 				last503 = max(last503, o.end.Sub(up))
 				if o.start.Sub(up) >= restartRecovery {
-					fail("%s started %s after the server was back: %d %s (%v), want it served", o.op, o.start.Sub(up).Round(time.Millisecond), o.status, o.code, o.err)
+					fail("%s (%.100s) started %s after the server was back: %d %s (%v), want it served", o.op, o.path, o.start.Sub(up).Round(time.Millisecond), o.status, o.code, o.err)
 				}
 			}
 			if o.start.Sub(up) >= restartRecovery {

@@ -38,6 +38,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	sq "github.com/Masterminds/squirrel"
 
@@ -56,6 +57,11 @@ const (
 	ParamIndicator = "filter_indicator"
 	ParamValue     = "filter_value"
 )
+
+// MaxDepth is the largest location_depth: far deeper than any location tree, and small enough that
+// the walk down stays cheap even on a tree whose parent column has a cycle, and that both backends
+// bind it alike.
+const MaxDepth = 1000
 
 // names are the location parameters, in the order errors check them.
 var names = []string{ParamIDIn, ParamID, ParamType, ParamDepth, ParamIndicator, ParamValue}
@@ -211,8 +217,10 @@ func (q Query) Empty() bool {
 // name the parameter:
 //
 //   - INVALID_VALUE: an id that is not an integer (location_id, location_id__in, an empty list
-//     included), a negative or non-integer location_depth, a filter_value that is not a number, an
-//     empty location_type or filter_indicator, or a single-valued parameter given twice;
+//     included), more than [filters.MaxValues] ids in location_id__in (its cause
+//     [filters.ErrTooManyValues]), a location_depth that is not an integer from 0 to [MaxDepth], a
+//     filter_value that is not a number, an empty location_type or filter_indicator, or a
+//     single-valued parameter given twice;
 //   - MISSING_PARAMETER, naming the parameter that cannot stand alone, its details' "requires" the one
 //     it needs: location_depth without location_id, filter_value without filter_indicator and
 //     filter_indicator without filter_value.
@@ -237,6 +245,10 @@ func Parse(values url.Values) (Query, error) {
 		q.IDs = []int64{}
 		for _, v := range vs {
 			for part := range strings.SplitSeq(v, ",") {
+				if len(q.IDs) == filters.MaxValues {
+					return q, invalid(ParamIDIn, "%s lists more than %d location ids; give at most %d.", ParamIDIn, filters.MaxValues, filters.MaxValues).
+						With("max", filters.MaxValues).Wrap(filters.ErrTooManyValues)
+				}
 				id, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
 				if err != nil {
 					return q, invalid(ParamIDIn, "%s must list location ids (integers, comma-separated); %q is not one.", ParamIDIn, part).With("value", part)
@@ -265,8 +277,8 @@ func Parse(values url.Values) (Query, error) {
 		return q, err
 	} else if ok {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return q, invalid(ParamDepth, "%s must be a number of levels, 0 or more; %q is not one.", ParamDepth, v).With("value", v)
+		if err != nil || n < 0 || n > MaxDepth {
+			return q, invalid(ParamDepth, "%s must be a number of levels from 0 to %d; %q is not one.", ParamDepth, MaxDepth, v).With("value", v)
 		}
 		if q.Root == nil {
 			return q, missing(ParamDepth, ParamID, "%s needs %s: the location the levels are counted from.", ParamDepth, ParamID)
@@ -341,7 +353,9 @@ func (p Params) Declare(m *resource.Meta) *resource.Meta {
 
 // Resolve looks up q's type and indicator (by id when the value is an integer, otherwise by name,
 // case-insensitively, an exact match first);
-// one that does not exist is a 400 INVALID_VALUE naming its parameter.
+// one that does not exist is a 400 INVALID_VALUE naming its parameter, on every backend alike (a
+// name that is not UTF-8 text or holds a NUL included). A database error is classified
+// (dialect.Classify): 503 DATABASE_UNAVAILABLE when the database cannot be reached.
 func (p Params) Resolve(ctx context.Context, db Querier, d dialect.Dialect, q *Query) error {
 	t := p.Tree.withDefaults()
 	lookup := func(param, table, idCol, nameCol, given string) (int64, error) {
@@ -350,12 +364,16 @@ func (p Params) Resolve(ctx context.Context, db Querier, d dialect.Dialect, q *Q
 		if n, err := strconv.ParseInt(given, 10, 64); err == nil {
 			where, args = quote(idCol)+` = ?`, []any{n}
 		}
+		notFound := invalid(param, "%s: no %s %q.", param, table, given).With("value", given)
+		if !utf8.ValidString(given) || strings.ContainsRune(given, 0) {
+			return 0, notFound // no stored name is like it, and PostgreSQL refuses to compare with it
+		}
 		var id int64
 		err := db.QueryRowContext(ctx, d.Rebind(`SELECT `+quote(idCol)+` FROM `+quote(table)+` WHERE `+where+` LIMIT 1`), args...).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
-			return 0, invalid(param, "%s: no %s %q.", param, table, given).With("value", given)
+			return 0, notFound
 		}
-		return id, err
+		return id, d.Classify(err)
 	}
 	var err error
 	if q.Type != "" {
