@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"reflect"
 	"strings"
@@ -127,9 +128,10 @@ func (s *paramSpec) schema() map[string]any {
 }
 
 // decode fills a new parameters struct from the query: a required parameter absent or empty is a 400
-// MISSING_PARAMETER naming it, a value that does not parse a 400 INVALID_VALUE naming it. It returns
-// the struct (a pointer to it) and the parameters' canonical form, the JSON object of every declared
-// parameter by name with sorted keys, so that campaign_id=02 and campaign_id=2 are one run.
+// MISSING_PARAMETER naming it, a value that does not parse (NaN or an infinity for a float included)
+// a 400 INVALID_VALUE naming it. It returns the struct (a pointer to it) and the parameters'
+// canonical form, the JSON object of every declared parameter by name with sorted keys, so that
+// campaign_id=02 and campaign_id=2 are one run.
 func (s *paramSpec) decode(q url.Values) (any, string, error) {
 	if s.typ == nil {
 		return nil, "{}", nil
@@ -157,21 +159,45 @@ func (s *paramSpec) decode(q url.Values) (any, string, error) {
 		}
 		for _, f := range s.fields { // the first failing parameter in declaration order, for a stable answer
 			if e, ok := multi[f.name]; ok && e != nil {
-				return nil, "", apierror.New(apierror.InvalidValue, "Invalid value %q for parameter %q: expected %s.",
-					strings.Join(q[f.name], ","), f.name, article(f.typeName())).With("parameter", f.name)
+				return nil, "", f.invalid(q)
 			}
 		}
 		return nil, "", apierror.New(apierror.InvalidValue, "The parameters could not be read: %v.", err)
 	}
 	canon := make(map[string]any, len(s.fields))
 	for _, f := range s.fields {
-		canon[f.name] = dst.Elem().FieldByIndex(f.index).Interface()
+		v := dst.Elem().FieldByIndex(f.index)
+		if !finite(v) { // NaN and ±Inf parse as floats, but are no number a run could mean (nor JSON)
+			return nil, "", f.invalid(q)
+		}
+		canon[f.name] = v.Interface()
 	}
 	raw, err := json.Marshal(canon)
 	if err != nil {
 		return nil, "", err
 	}
 	return dst.Interface(), string(raw), nil
+}
+
+// invalid is the 400 INVALID_VALUE of a parameter whose value (in q) does not parse as its type.
+func (f paramField) invalid(q url.Values) error {
+	return apierror.New(apierror.InvalidValue, "Invalid value %q for parameter %q: expected %s.",
+		strings.Join(q[f.name], ","), f.name, article(f.typeName())).With("parameter", f.name)
+}
+
+// finite reports whether a decoded parameter holds no NaN or infinite float.
+func finite(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Float32, reflect.Float64:
+		return !math.IsNaN(v.Float()) && !math.IsInf(v.Float(), 0)
+	case reflect.Slice:
+		for i := range v.Len() {
+			if !finite(v.Index(i)) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func article(t string) string {
