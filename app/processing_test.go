@@ -28,7 +28,7 @@ import (
 //
 // Indicators: 1 cases (int), 2 coverage (pct), 3 vaccinated (int), 4 target (int), 5 rate (pct,
 // calculated: vaccinated / target), 6 seen (bool).
-func newAggFixture(t *testing.T, db *sql.DB, d dialect.Dialect) (http.Handler, string) {
+func newAggFixture(t testing.TB, db *sql.DB, d dialect.Dialect) (http.Handler, string) {
 	t.Helper()
 	ctx := context.Background()
 	if err := migrations.Up(ctx, db, d); err != nil {

@@ -413,7 +413,7 @@ func (p *pipeline) docTransform(ctx context.Context, content string) ([]int64, e
 			if c := strings.TrimSpace(values[colCampaign]); c != "" {
 				campaign = c
 			}
-		} else if t, err := time.Parse(field.DateLayout, strings.TrimSpace(values[colDate])); err == nil {
+		} else if t, ok := docDate(values[colDate]); ok {
 			date = p.d.Bind(field.Date, t)
 		}
 		js, err := json.Marshal(values)
@@ -477,7 +477,7 @@ func (p *pipeline) resolveRow(values map[string]string, problems []string) ([]da
 		}
 	} else {
 		s := strings.TrimSpace(values[colDate])
-		if t, err := time.Parse(field.DateLayout, s); err != nil {
+		if t, ok := docDate(s); !ok {
 			problems = append(problems, fmt.Sprintf("data_date %q is not a date (YYYY-MM-DD)", s))
 		} else {
 			base.date = t.Format(field.DateLayout)
@@ -511,6 +511,13 @@ func (p *pipeline) resolveRow(values map[string]string, problems []string) ([]da
 		out = append(out, dt)
 	}
 	return out, problems
+}
+
+// docDate parses a data_date cell, YYYY-MM-DD of a year from 1 to 9999: year 0 parses in Go, but
+// PostgreSQL has none, and one such row failed a whole document there while SQLite took it.
+func docDate(cell string) (time.Time, bool) {
+	t, err := time.Parse(field.DateLayout, strings.TrimSpace(cell))
+	return t, err == nil && t.Year() >= 1
 }
 
 // submissionsPerPage is how many submissions make a page: the unit in which submissions are turned
