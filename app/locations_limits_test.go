@@ -52,9 +52,9 @@ func TestLocationParamLimits(t *testing.T) {
 			{"depth beyond 32 bits", "location_id=1&location_depth=9223372036854775807", 400,
 				`{"code": "INVALID_VALUE", "details": {"parameter": "location_depth", "value": "9223372036854775807"}, "error": "location_depth must be a number of levels from 0 to 1000; \"9223372036854775807\" is not one.", "success": false}`},
 		}
+		before := f.snapshot(t)
 		for _, c := range cases {
 			for _, res := range []string{"datapoint", "location"} {
-				before := f.snapshot(t)
 				a := serve(t, f.api, "GET", "/api/v1/"+res+"/?"+c.query, f.as(superName), "")
 				if a.status != c.status {
 					t.Errorf("%s on %s: %d, want %d: %.300s", c.name, res, a.status, c.status, a.raw)
@@ -67,10 +67,10 @@ func TestLocationParamLimits(t *testing.T) {
 				} else if a.body["objects"] == nil {
 					t.Errorf("%s on %s: no objects: %.300s", c.name, res, a.raw)
 				}
-				if after := f.snapshot(t); after != before {
-					t.Errorf("%s on %s: a GET changed the database", c.name, res)
-				}
 			}
+		}
+		if after := f.snapshot(t); after != before {
+			t.Errorf("the GETs changed the database:\n%s\nwas\n%s", after, before)
 		}
 	})
 }
