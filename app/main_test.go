@@ -198,7 +198,7 @@ func TestDatabaseAddress(t *testing.T) {
 	}
 }
 
-var listeningRe = regexp.MustCompile(`msg=listening url=(http://\S+)`)
+var listeningRe = regexp.MustCompile(`"msg":"listening","url":"(http://[^"]+)"`)
 
 // serving is an app started by startServe.
 type serving struct {
@@ -240,7 +240,7 @@ func TestServe(t *testing.T) {
 	srv := startServe(t, ctx, "--addr", "127.0.0.1:0", "--db", path)
 	url, stdout, stderr, done := srv.url, srv.stdout, srv.stderr, srv.done
 	deadline := time.After(60 * time.Second)
-	for _, want := range []string{"seeding the demo data", "seeding datapoints: 100% (5008/5008)", "msg=seeded"} {
+	for _, want := range []string{"seeding the demo data", "seeding datapoints: 100% (5008/5008)", `"msg":"seeded"`} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("the log lacks %q:\n%s", want, stderr.String())
 		}
@@ -292,7 +292,7 @@ func TestServe(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop within 30s of the signal")
 	}
-	if !strings.Contains(stderr.String(), "msg=stopped") {
+	if !strings.Contains(stderr.String(), `"msg":"stopped"`) {
 		t.Errorf("the log lacks the stop:\n%s", stderr.String())
 	}
 
