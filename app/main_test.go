@@ -68,6 +68,9 @@ func TestCommandLine(t *testing.T) {
 		{"serve help names --public-read", []string{"serve", "-h"}, 0, "", "-public-read"},
 		{"serve help names --throttle", []string{"serve", "-h"}, 0, "", "-throttle"},
 		{"negative throttle", []string{"serve", "--throttle", "-1"}, 2, "", "--throttle must be 0"},
+		{"zero drain", []string{"serve", "--drain", "0s"}, 2, "", "--drain must be a positive duration"},
+		{"unknown log format", []string{"serve", "--log-format", "xml"}, 2, "", `--log-format must be json or text, not "xml"`},
+		{"serve help names --metrics-addr", []string{"serve", "-h"}, 0, "", "-metrics-addr"},
 		{"help lists createuser", []string{"help"}, 0, "revokekey", ""},
 		{"createuser without username", []string{"createuser"}, 2, "", "--username is required"},
 		{"createuser superuser and top location", []string{"createuser", "--username", "x", "--superuser", "--top-location", "AF"}, 2, "", "exclude each other"},
@@ -211,10 +214,16 @@ type serving struct {
 // listening (a minute at most).
 func startServe(t *testing.T, ctx context.Context, args ...string) serving {
 	t.Helper()
+	return startServeLimits(t, ctx, nil, args...)
+}
+
+// startServeLimits is startServe with the server's limits replaced (nil: serve's own).
+func startServeLimits(t *testing.T, ctx context.Context, limits *serverLimits, args ...string) serving {
+	t.Helper()
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, args, env{getenv: func(string) string { return "" }, stdout: &stdout, stderr: &stderr})
+		done <- run(ctx, args, env{getenv: func(string) string { return "" }, stdout: &stdout, stderr: &stderr, limits: limits})
 	}()
 	deadline := time.After(60 * time.Second)
 	for {
