@@ -14,27 +14,51 @@ import (
 	"github.com/tastygo/tastygo/auth"
 	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/migrations"
+	"github.com/tastygo/tastygo/observe"
 	"github.com/tastygo/tastygo/throttle"
 )
 
-// The server's limits.
-const (
-	readHeaderTimeout = 10 * time.Second
-	readTimeout       = time.Minute     // request bodies include uploaded CSV documents
-	writeTimeout      = 5 * time.Minute // list and CSV bodies are streamed
-	idleTimeout       = 2 * time.Minute
-	shutdownTimeout   = 15 * time.Second // how long requests in flight get to finish
-)
+// serverLimits are the HTTP server's timeouts and sizes.
+type serverLimits struct {
+	// readHeader is how long a client has to send its request line and headers: a connection that
+	// sends them a byte at a time (slowloris) is closed then.
+	readHeader time.Duration
+	// read is how long a client has to send its whole request, body included: an 8 MB upload at
+	// 0.6 Mbit/s or faster.
+	read time.Duration
+	// idle is how long a keep-alive connection may wait for its next request.
+	idle time.Duration
+	// maxHeaderBytes caps the request line and headers (431 beyond).
+	maxHeaderBytes int
+}
+
+// defaultLimits are serve's limits. There is no write timeout for the whole answer: a CSV export of a
+// million rows streams for as long as its reader keeps reading; the framework gives each write a
+// deadline of its own instead (http.ResponseController), so that a reader that stops reading is cut
+// off and frees its database connection.
+var defaultLimits = serverLimits{readHeader: 10 * time.Second, read: 2 * time.Minute, idle: 2 * time.Minute, maxHeaderBytes: 64 << 10}
+
+// defaultDrain is how long requests in flight (and the processing runs they carry) get to finish once
+// serve is told to stop.
+const defaultDrain = 30 * time.Second
+
+// errDrainTimeout is serve's error when requests were still in flight at the end of the drain.
+var errDrainTimeout = errors.New("the drain timed out: requests still in flight were cut")
 
 // runServe is `app serve`: it migrates the database, seeds it when it has no locations, marks failed
-// the processing runs a stopped process left running, and serves the API until the context ends
-// (SIGINT or SIGTERM), then lets requests in flight finish.
+// the processing runs a stopped process left running, and serves the API, the health checks and (with
+// --metrics-addr) the metrics until the context ends (SIGINT or SIGTERM). Then it closes its listeners
+// at once and lets requests in flight finish for up to --drain: it exits 0 when they all did, non-zero
+// (with a log line) when the drain timed out.
 func runServe(ctx context.Context, e env, args []string) error {
-	fs, dbFlag := newFlagSet(e, "serve", "[serve] [--addr HOST:PORT] [--public-read] [--throttle N] [--db FILE]")
+	fs, dbFlag := newFlagSet(e, "serve", "[serve] [--addr HOST:PORT] [--public-read] [--throttle N] [--metrics-addr HOST:PORT] [--drain 30s] [--log-format json|text] [--db FILE]")
 	addr := fs.String("addr", "127.0.0.1:8000", "address to listen on")
 	publicRead := fs.Bool("public-read", false, "let requests without credentials read (GET); writes always need a user's key or password")
 	perMinute := fs.Int("throttle", 0, "requests per minute each user (or, without credentials, each client address) may make, "+
 		"counted in this process; beyond it 429 THROTTLED with Retry-After. 0: no limit")
+	metricsAddr := fs.String("metrics-addr", "", "address of a second listener serving Prometheus metrics at /metrics; empty: no metrics")
+	drain := fs.Duration("drain", defaultDrain, "how long requests in flight get to finish after SIGTERM or SIGINT")
+	logFormat := fs.String("log-format", "json", "json (one JSON object per line) or text (key=value)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -42,7 +66,15 @@ func runServe(ctx context.Context, e env, args []string) error {
 		fmt.Fprintln(fs.Output(), "--throttle must be 0 (no limit) or a number of requests per minute")
 		return errUsage
 	}
-	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+	if *drain <= 0 {
+		fmt.Fprintln(fs.Output(), "--drain must be a positive duration, such as 30s")
+		return errUsage
+	}
+	logger, err := newLogger(e.stderr, *logFormat)
+	if err != nil {
+		fmt.Fprintln(fs.Output(), err)
+		return errUsage
+	}
 	dbAddr := databaseAddr(e, fs, *dbFlag)
 	db, d, err := openDB(ctx, dbAddr)
 	if err != nil {
@@ -64,30 +96,44 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if *perMinute > 0 {
 		acc.throttle = &throttle.PerUser{Limit: *perMinute, Window: time.Minute}
 	}
-	handler, err := newHandler(db, d, logger, acc)
+	var metrics *observe.Metrics
+	if *metricsAddr != "" {
+		metrics = observe.NewMetrics(db, string(d.Name()))
+		acc.observer = metrics
+	}
+	api, err := newHandler(db, d, logger, acc)
 	if err != nil {
 		return err
 	}
-	if err := sweepAbandoned(ctx, handler); err != nil {
+	if err := sweepAbandoned(ctx, api); err != nil {
 		return err
 	}
+	limits := defaultLimits
+	if e.limits != nil {
+		limits = *e.limits
+	}
+	srv := newServer(operations{api: api, ready: newReadiness(db, d, logger)}, limits, logger, metrics)
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
-	served := make(chan error, 1)
+	served := make(chan error, 2)
 	go func() { served <- srv.Serve(ln) }()
 	apiURL := "http://" + ln.Addr().String() + "/api/v1/"
-	logger.Info("listening", "url", apiURL, "backend", d.Name(), "database", redact(dbAddr), "public_read", *publicRead, "throttle_per_minute", *perMinute)
+	attrs := []any{"url", apiURL, "backend", d.Name(), "database", redact(dbAddr), "public_read", *publicRead, "throttle_per_minute", *perMinute}
+	var metricsSrv *http.Server
+	if metrics != nil {
+		mln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		metricsSrv = newMetricsServer(metrics, limits, logger)
+		go func() { served <- metricsSrv.Serve(mln) }()
+		attrs = append(attrs, "metrics", "http://"+mln.Addr().String()+"/metrics")
+	}
+	logger.Info("listening", attrs...)
 	if adminKey != "" {
 		showKey(e.stdout, demoAdminName, adminKey, apiURL, true)
 	}
@@ -97,14 +143,24 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down", "grace", shutdownTimeout)
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	return shutdown(srv.Server, metricsSrv, srv.inFlight, *drain, logger)
+}
+
+// shutdown closes the listeners at once and waits up to drain for the requests in flight; then it
+// stops the metrics listener, so that the drain can be watched there.
+func shutdown(srv, metricsSrv *http.Server, inFlight func() int, drain time.Duration, logger *slog.Logger) error {
+	logger.Info("shutting down", "drain", drain.String(), "in_flight", inFlight())
+	ctx, cancel := context.WithTimeout(context.Background(), drain)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	err := srv.Shutdown(ctx)
+	if metricsSrv != nil {
+		_ = metricsSrv.Close()
 	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return err
+	if err != nil {
+		cut := inFlight()
+		_ = srv.Close()
+		logger.Error("drain timed out", "drain", drain.String(), "requests_cut", cut)
+		return errDrainTimeout
 	}
 	logger.Info("stopped")
 	return nil

@@ -3,7 +3,8 @@
 //
 // Usage:
 //
-//	app [serve] [--addr 127.0.0.1:8000] [--public-read] [--throttle N] [--db ./dashboard.db]
+//	app [serve] [--addr 127.0.0.1:8000] [--public-read] [--throttle N] [--metrics-addr HOST:PORT] [--drain 30s]
+//	    [--log-format json|text] [--db ./dashboard.db]
 //	app migrate [--db ./dashboard.db]
 //	app seed [--size small|medium|large] [--db ./dashboard.db]
 //	app createuser --username NAME [--email EMAIL] [--superuser] [--top-location CODE] [--password-stdin]
@@ -17,6 +18,9 @@
 // API key it prints once, before it listens. Every request needs an API key (or a password, with HTTP
 // Basic) of a user, except reads with serve --public-read. serve --throttle N lets each user (or,
 // without credentials, each client address) make N requests per minute, counted in this process.
+// serve answers /healthz and /readyz beside the API, logs one line per request (JSON unless
+// --log-format text), serves Prometheus metrics on --metrics-addr, and on SIGTERM or SIGINT lets the
+// requests in flight finish for up to --drain.
 //
 // Flags, environment and wiring live here and nowhere else: the framework's packages take values.
 package main
@@ -55,6 +59,8 @@ type env struct {
 	getenv         func(string) string
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	// limits replaces serve's HTTP limits (defaultLimits) when set: tests shorten them.
+	limits *serverLimits
 }
 
 // command is one subcommand.

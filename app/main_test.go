@@ -68,6 +68,9 @@ func TestCommandLine(t *testing.T) {
 		{"serve help names --public-read", []string{"serve", "-h"}, 0, "", "-public-read"},
 		{"serve help names --throttle", []string{"serve", "-h"}, 0, "", "-throttle"},
 		{"negative throttle", []string{"serve", "--throttle", "-1"}, 2, "", "--throttle must be 0"},
+		{"zero drain", []string{"serve", "--drain", "0s"}, 2, "", "--drain must be a positive duration"},
+		{"unknown log format", []string{"serve", "--log-format", "xml"}, 2, "", `--log-format must be json or text, not "xml"`},
+		{"serve help names --metrics-addr", []string{"serve", "-h"}, 0, "", "-metrics-addr"},
 		{"help lists createuser", []string{"help"}, 0, "revokekey", ""},
 		{"createuser without username", []string{"createuser"}, 2, "", "--username is required"},
 		{"createuser superuser and top location", []string{"createuser", "--username", "x", "--superuser", "--top-location", "AF"}, 2, "", "exclude each other"},
@@ -198,7 +201,7 @@ func TestDatabaseAddress(t *testing.T) {
 	}
 }
 
-var listeningRe = regexp.MustCompile(`msg=listening url=(http://\S+)`)
+var listeningRe = regexp.MustCompile(`"msg":"listening","url":"(http://[^"]+)"`)
 
 // serving is an app started by startServe.
 type serving struct {
@@ -211,10 +214,16 @@ type serving struct {
 // listening (a minute at most).
 func startServe(t *testing.T, ctx context.Context, args ...string) serving {
 	t.Helper()
+	return startServeLimits(t, ctx, nil, args...)
+}
+
+// startServeLimits is startServe with the server's limits replaced (nil: serve's own).
+func startServeLimits(t *testing.T, ctx context.Context, limits *serverLimits, args ...string) serving {
+	t.Helper()
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, args, env{getenv: func(string) string { return "" }, stdout: &stdout, stderr: &stderr})
+		done <- run(ctx, args, env{getenv: func(string) string { return "" }, stdout: &stdout, stderr: &stderr, limits: limits})
 	}()
 	deadline := time.After(60 * time.Second)
 	for {
@@ -240,7 +249,7 @@ func TestServe(t *testing.T) {
 	srv := startServe(t, ctx, "--addr", "127.0.0.1:0", "--db", path)
 	url, stdout, stderr, done := srv.url, srv.stdout, srv.stderr, srv.done
 	deadline := time.After(60 * time.Second)
-	for _, want := range []string{"seeding the demo data", "seeding datapoints: 100% (5008/5008)", "msg=seeded"} {
+	for _, want := range []string{"seeding the demo data", "seeding datapoints: 100% (5008/5008)", `"msg":"seeded"`} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("the log lacks %q:\n%s", want, stderr.String())
 		}
@@ -292,7 +301,7 @@ func TestServe(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop within 30s of the signal")
 	}
-	if !strings.Contains(stderr.String(), "msg=stopped") {
+	if !strings.Contains(stderr.String(), `"msg":"stopped"`) {
 		t.Errorf("the log lacks the stop:\n%s", stderr.String())
 	}
 

@@ -109,6 +109,8 @@ type access struct {
 	// throttle limits every resource's requests, counted together per user (or per client address
 	// without credentials); nil: no limit (serve --throttle).
 	throttle resource.Throttle
+	// observer receives the resources' events (processing runs) for the metrics; nil: none.
+	observer resource.Observer
 }
 
 // newHandler builds the dashboard's API over db: API keys (Tastypie's ApiKey header, or Bearer) and
@@ -119,6 +121,6 @@ func newHandler(db *sql.DB, d dialect.Dialect, logger *slog.Logger, a access) (h
 		Authentication: auth.Chain{auth.APIKey{Store: store, Cache: a.cache}, auth.Basic{Store: store, Cache: a.cache}},
 		AnonymousRead:  a.publicRead,
 	}
-	return resource.New(context.Background(), resource.Config{DB: db, Dialect: d, Logger: logger, Authentication: authn, Throttle: a.throttle},
+	return resource.New(context.Background(), resource.Config{DB: db, Dialect: d, Logger: logger, Authentication: authn, Throttle: a.throttle, Observer: a.observer},
 		append(dashboardResources(d), processingResources(d)...)...)
 }

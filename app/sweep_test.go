@@ -87,7 +87,7 @@ func TestAbandonedRunsSwept(t *testing.T) {
 		if got := runStatuses(t, db); !reflect.DeepEqual(got, want) {
 			t.Errorf("after serve started:\n got %q\nwant %q", got, want)
 		}
-		if !strings.Contains(stderr.String(), `parameters="{\"campaign_id\":3}" run_ids=[4]`) {
+		if !strings.Contains(stderr.String(), `"parameters":"{\"campaign_id\":3}","run_ids":[4]`) {
 			t.Errorf("serve did not log the abandoned run:\n%s", stderr.String())
 		}
 		cancel()

@@ -146,6 +146,7 @@ func (r *Resource) Bind(ctx context.Context, env *resource.Env) (*resource.Bindi
 		return nil, fmt.Errorf("the run table %q: %w (are the migrations applied?)", r.opts.RunTable, err)
 	}
 	r.runs = &runStore{db: env.DB, d: env.Dialect, table: env.Dialect.Quote(r.opts.RunTable)}
+	r.runs.observer, _ = env.Observer.(RunObserver)
 	r.keyNS = fmt.Sprintf("%p %s ", env.DB, r.opts.RunTable)
 	if env.Dialect.Name() == dialect.Postgres {
 		if err := env.DB.QueryRowContext(ctx, "SELECT current_schema()").Scan(&r.lockNS); err != nil {
@@ -232,6 +233,7 @@ func (r *Resource) execute(ctx context.Context, b *resource.Bundle, params strin
 	}
 	release, waited, err := r.lock(ctx, params, r.opts.WaitIfRunning)
 	if errors.Is(err, errBusy) {
+		r.runs.report(r.name, OutcomeInProgress)
 		return nil, busy
 	}
 	if err != nil {
@@ -246,6 +248,7 @@ func (r *Resource) execute(ctx context.Context, b *resource.Bundle, params strin
 		}
 		if prev != nil && prev.Status == StatusSucceeded {
 			prev.Shared = true
+			r.runs.report(r.name, OutcomeShared)
 			return prev, nil
 		}
 	}

@@ -92,6 +92,12 @@ func waiting(o *nonmodel.Options, _ *recount) { o.WaitIfRunning = true }
 
 func newAPI(t *testing.T, db *sql.DB, d dialect.Dialect, opts ...option) *fixture {
 	t.Helper()
+	return newAPIConfig(t, db, d, resource.Config{}, opts...)
+}
+
+// newAPIConfig is newAPI with the API's Config (its DB, Dialect and Logger are the fixture's).
+func newAPIConfig(t *testing.T, db *sql.DB, d dialect.Dialect, cfg resource.Config, opts ...option) *fixture {
+	t.Helper()
 	o := nonmodel.Options{Params: recountParams{}}
 	r := &recount{calls: &atomic.Int64{}, d: d}
 	for _, f := range opts {
@@ -105,7 +111,8 @@ func newAPI(t *testing.T, db *sql.DB, d dialect.Dialect, opts ...option) *fixtur
 	logged := &strings.Builder{}
 	var mu sync.Mutex
 	logger := slog.New(slog.NewTextHandler(lockedWriter{&mu, logged}, nil))
-	api, err := resource.New(context.Background(), resource.Config{DB: db, Dialect: d, Logger: logger}, r)
+	cfg.DB, cfg.Dialect, cfg.Logger = db, d, logger
+	api, err := resource.New(context.Background(), cfg, r)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,6 +38,28 @@ type Run struct {
 	Shared bool
 }
 
+// The outcomes of a trigger, as a RunObserver is told them.
+const (
+	OutcomeSucceeded = "succeeded" // the run's work ended without an error
+	OutcomeFailed    = "failed"    // the run's work returned an error or panicked
+	// OutcomeAbandoned: a run found recorded as running while no process held its lock (its process
+	// stopped before recording its end) was marked failed.
+	OutcomeAbandoned = "abandoned"
+	// OutcomeInProgress: the trigger was refused (409 RUN_IN_PROGRESS) because a run with the same
+	// parameters was in progress.
+	OutcomeInProgress = "in_progress"
+	// OutcomeShared: the trigger waited for a run with the same parameters (Options.WaitIfRunning) and
+	// took its success instead of running.
+	OutcomeShared = "shared"
+)
+
+// RunObserver is told the outcome of every trigger of a non-model resource and of every abandoned run
+// found, for metrics. An application sets it as resource.Config.Observer; it is called on the
+// request's goroutine (or Sweep's), so it must be quick and safe for concurrent use.
+type RunObserver interface {
+	RunEnded(resource, outcome string)
+}
+
 type sinkKey struct{}
 
 // Trigger runs the non-model resource name of api in-process, as GET /<name>/?q does (through the same
@@ -57,11 +79,19 @@ func Trigger(ctx context.Context, api *resource.API, name string, q url.Values) 
 	return run, list, err
 }
 
-// runStore writes and reads the run table.
+// runStore writes and reads the run table, and reports outcomes to the observer (nil: none).
 type runStore struct {
-	db    *sql.DB
-	d     dialect.Dialect
-	table string // quoted
+	db       *sql.DB
+	d        dialect.Dialect
+	table    string // quoted
+	observer RunObserver
+}
+
+// report tells the observer, when there is one, that a run of the resource had the outcome.
+func (s *runStore) report(name, outcome string) {
+	if s.observer != nil {
+		s.observer.RunEnded(name, outcome)
+	}
 }
 
 func (s *runStore) start(ctx context.Context, name, params string, u *resource.User) (*Run, error) {
@@ -82,11 +112,13 @@ func (s *runStore) start(ctx context.Context, name, params string, u *resource.U
 
 func (s *runStore) finish(ctx context.Context, run *Run, stepErr error) error {
 	run.EndedAt, run.Status = s.d.Now(), StatusSucceeded
+	outcome := OutcomeSucceeded
 	var errText any
 	if stepErr != nil {
-		run.Status, run.Error = StatusFailed, stepErr.Error()
+		run.Status, run.Error, outcome = StatusFailed, stepErr.Error(), OutcomeFailed
 		errText = run.Error
 	}
+	s.report(run.Resource, outcome)
 	q := s.d.Rebind("UPDATE " + s.table + " SET ended_at = ?, status = ?, error = ? WHERE id = ?")
 	_, err := s.db.ExecContext(ctx, q, s.d.Bind(field.DateTime, run.EndedAt), run.Status, errText, run.ID)
 	return err
@@ -136,6 +168,7 @@ func (s *runStore) abandon(ctx context.Context, name, params string) ([]int64, e
 			return nil, s.d.Classify(err)
 		}
 		ids = append(ids, id)
+		s.report(name, OutcomeAbandoned)
 	}
 	return ids, s.d.Classify(rows.Err())
 }

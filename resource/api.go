@@ -53,6 +53,9 @@ type Config struct {
 	Authorization  Authorization
 	// Throttle limits requests to resources whose Meta sets none; nil: no throttling.
 	Throttle Throttle
+	// Observer receives the events resources report, such as how processing runs end, for an
+	// application's metrics; see [Observer]. Requests are observed through [WithRequestInfo].
+	Observer Observer
 }
 
 // API serves a set of resources. It is an http.Handler; two APIs live side by side without sharing
@@ -97,7 +100,7 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 	if a.maxBodyBytes <= 0 {
 		a.maxBodyBytes = DefaultMaxBodyBytes
 	}
-	env := &Env{DB: a.db, Dialect: a.dialect, Logger: a.logger, Prefix: a.prefix, Tables: map[string]string{}}
+	env := &Env{DB: a.db, Dialect: a.dialect, Logger: a.logger, Prefix: a.prefix, Tables: map[string]string{}, Observer: cfg.Observer}
 	for _, r := range resources {
 		m := r.Meta()
 		if m == nil || m.ResourceName == "" {

@@ -34,6 +34,9 @@ type Env struct {
 	// Tables maps every registered model resource's table to its resource name, for relations declared
 	// by foreign key.
 	Tables map[string]string
+	// Observer is Config.Observer: a resource reports its events there when it implements the
+	// resource's observer interface; nil when the application observes nothing.
+	Observer Observer
 }
 
 // Binding is what a resource brings to the API.

@@ -160,7 +160,7 @@ func (a *API) writeCSV(w http.ResponseWriter, r *http.Request, resp *Response, s
 	case r.Context().Err() != nil:
 		// The client went away; nobody reads the rest.
 	default:
-		a.logger.ErrorContext(r.Context(), "CSV export cut short", "request_id", s.b.RequestID, "path", r.URL.Path, "error", err)
+		a.logger.ErrorContext(r.Context(), "CSV export cut short", "request_id", s.b.RequestID, "path", LogText(r.URL.Path, maxLoggedPath), "error", LogText(err.Error(), maxLoggedError))
 		panic(http.ErrAbortHandler)
 	}
 }

@@ -82,6 +82,11 @@ type Meta struct {
 	// QuietWrites turns Tastypie's always_return_data off: POST answers 201 with an empty body, PUT 204,
 	// PATCH 202 empty. By default writes return the object as a following GET would show it.
 	QuietWrites bool
+	// CacheControl is the Cache-Control header of the resource's successful GET and HEAD answers, used
+	// as given ("private, max-age=60"). When empty, every answer to a request that was authenticated
+	// or carried credentials says "no-store", so that no browser or shared cache keeps what a user may
+	// read; an error answer to such a request always does.
+	CacheControl string
 
 	// Authentication decides who is asking; nil allows everyone.
 	Authentication Authentication

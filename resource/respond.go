@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -32,13 +33,13 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, rid string, err
 		// The client went away; nobody reads this answer.
 		e = apierror.New(apierror.RequestTimeout, "The request was cancelled.")
 	case e == nil:
-		a.logger.ErrorContext(r.Context(), "internal error", "request_id", rid, "method", r.Method, "path", r.URL.Path, "error", err)
+		a.logError(r, rid, slog.LevelError, "internal error", err)
 		e = apierror.New(apierror.Internal, "An internal error occurred; it was logged with request id %s.", rid).With("request_id", rid)
 	case e.Code == apierror.Internal:
-		a.logger.ErrorContext(r.Context(), "internal error", "request_id", rid, "method", r.Method, "path", r.URL.Path, "error", err)
+		a.logError(r, rid, slog.LevelError, "internal error", err)
 		e = e.With("request_id", rid)
 	case e.Code == apierror.DatabaseUnavailable:
-		a.logger.WarnContext(r.Context(), "database unavailable", "request_id", rid, "path", r.URL.Path, "error", errors.Unwrap(e))
+		a.logError(r, rid, slog.LevelWarn, "database unavailable", errors.Unwrap(e))
 	}
 	status := apierror.Status(e.Code)
 	if status == http.StatusMethodNotAllowed {
@@ -52,24 +53,49 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, rid string, err
 	if status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", strconv.FormatInt(retryAfterHeader(e), 10))
 	}
+	// An error is never cached as the answer it replaces would have been.
+	w.Header().Del("Cache-Control")
+	a.noteAnswer(w, r, status, e.Code)
 	a.writeJSON(w, r, status, errorBody(e))
+}
+
+// logError logs an error answered to r, quoting a bounded part of its path and text.
+func (a *API) logError(r *http.Request, rid string, level slog.Level, msg string, err error) {
+	text := "<nil>"
+	if err != nil {
+		text = err.Error()
+	}
+	a.logger.Log(r.Context(), level, msg, "request_id", rid, "method", r.Method, "path", LogText(r.URL.Path, maxLoggedPath),
+		"error", LogText(text, maxLoggedError))
 }
 
 // writeResponse writes a Dispatch result.
 func (a *API) writeResponse(w http.ResponseWriter, r *http.Request, resp *Response) {
 	if resp == nil {
+		a.noteAnswer(w, r, http.StatusNoContent, "")
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
+	info := RequestInfoFrom(r.Context())
 	if s, ok := resp.Body.(*csvStream); ok {
+		if info != nil {
+			countRows(s, info)
+		}
+		if resp.Header.Get("Cache-Control") == "" {
+			a.noteAnswer(w, r, resp.Status, "")
+		}
 		a.writeCSV(w, r, resp, s)
 		return
+	}
+	if info != nil {
+		info.Rows = rowsOf(info.Kind, info.Method, resp)
 	}
 	for k, vs := range resp.Header {
 		for _, v := range vs {
 			w.Header().Add(k, v)
 		}
 	}
+	a.noteAnswer(w, r, resp.Status, "")
 	if resp.Body == nil {
 		w.WriteHeader(resp.Status)
 		return

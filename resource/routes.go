@@ -34,22 +34,32 @@ func (a *API) routes() *mux.Router {
 
 type handlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, requestID string) (*Response, error)
 
-// handler gives every request an id, turns a panic into a logged 500 that names the id, and renders
-// the response or the error.
+// handler gives every request an id and the security headers, records what it learns in the request's
+// RequestInfo (one is made when the code around the API placed none), turns a panic into a logged 500
+// that names the id, and renders the response or the error.
 func (a *API) handler(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		info := RequestInfoFrom(r.Context())
+		if info == nil {
+			r, info = WithRequestInfo(r)
+		}
 		rid := r.Header.Get("X-Request-Id")
 		if rid == "" || len(rid) > 64 {
 			rid = newRequestID()
 		}
 		w.Header().Set("X-Request-Id", rid)
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		info.RequestID, info.Method = rid, r.Method
+		if res := a.resources[mux.Vars(r)["name"]]; res != nil {
+			info.Resource = res.Name
+		}
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
 				a.logger.ErrorContext(r.Context(), "panic serving request", "request_id", rid, "method", r.Method,
-					"path", r.URL.Path, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+					"path", LogText(r.URL.Path, maxLoggedPath), "panic", LogText(fmt.Sprint(p), maxLoggedError), "stack", string(debug.Stack()))
 				a.writeError(w, r, rid, fmt.Errorf("panic: %v", p))
 			}
 		}()
@@ -108,6 +118,7 @@ func (a *API) serveResource(kind Kind) handlerFunc {
 			return nil, err
 		}
 		b.User = user
+		noteBundle(ctx, b)
 		if method != http.MethodOptions {
 			// Tastypie's order: method check, authentication, throttle, then authorization and the work.
 			if err := res.checkThrottle(ctx, b); err != nil {
@@ -182,6 +193,7 @@ func (a *API) subResourceHandler() handlerFunc {
 		}
 		b := &Bundle{Resource: target, Request: r, Method: r.Method, Kind: KindList, Query: r.URL.Query(), User: user, RequestID: rid,
 			Parent: &Parent{Via: sub.Via, Key: vars["key"], URI: parent.URI(vars["key"]) + vars["relation"] + "/"}}
+		noteBundle(ctx, b)
 		return getList(withBundle(ctx, b), b)
 	}
 }
