@@ -76,10 +76,7 @@ func (a APIKey) Authenticate(ctx context.Context, r *http.Request) (*resource.Us
 	if a.Pepper.IsZero() {
 		return nil, errNoPepper
 	}
-	mac := a.Pepper.HashKey(key) // before the lookup: an unknown id costs what a known one does
-	if a.onHash != nil {
-		a.onHash()
-	}
+	mac := a.hash(key) // before the lookup: an unknown id costs what a known one does
 	id, ok := KeyID(key)
 	if !ok {
 		return nil, keyNotValid()
@@ -140,6 +137,14 @@ func (a APIKey) verifyBcrypt(ctx context.Context, r *http.Request, stored *Store
 		return false, err
 	}
 	return v.(bool), nil
+}
+
+// hash is the HMAC of key under the pepper.
+func (a APIKey) hash(key string) []byte {
+	if a.onHash != nil {
+		a.onHash()
+	}
+	return a.Pepper.HashKey(key)
 }
 
 func (a APIKey) clock() time.Time {

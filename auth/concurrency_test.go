@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -81,43 +82,62 @@ var sharedChecks = []sharedCheck{
 }
 
 // Concurrent requests with one credential share one bcrypt check. The first request's client goes
-// away while the check runs: it gets its context's error, and every other request still succeeds
-// (the check runs on a context of its own).
+// away while the check waits for a bcrypt slot (another check holds the only one): it gets its
+// context's error, and every other request still succeeds, because the check runs on a context of
+// its own.
 func TestSharedCheckSurvivesACancelledCaller(t *testing.T) {
 	for _, c := range sharedChecks {
 		t.Run(c.name, func(t *testing.T) {
 			store, f := newStore(t)
-			guard := auth.NewGuard(auth.GuardConfig{})
-			inCheck, release := make(chan struct{}), make(chan struct{})
+			guard := auth.NewGuard(auth.GuardConfig{MaxConcurrent: 1})
+			blocking, release := make(chan struct{}), make(chan struct{})
+			var shared atomic.Int64
 			compare := auth.Compare(guard)
 			auth.SetCompare(guard, func(hash, password []byte) error {
-				close(inCheck) // a second comparison would panic: the check must be shared
-				<-release
+				if string(password) == "blocker" {
+					close(blocking)
+					select {
+					case <-release:
+					case <-time.After(10 * time.Second):
+					}
+				} else {
+					shared.Add(1)
+				}
 				return compare(hash, password)
 			})
 			a := c.makeAuth(store, guard)
+			blocker := make(chan error)
+			go func() {
+				_, err := auth.Basic{Store: store, Guard: guard}.Authenticate(context.Background(), request(http.MethodGet, basicHeader("carol", "blocker")))
+				blocker <- err
+			}()
+			<-blocking
 			first, cancel := context.WithCancel(context.Background())
 			firstDone := make(chan error)
 			go func() {
 				_, err := a.Authenticate(first, request(http.MethodGet, c.header(f)))
 				firstDone <- err
 			}()
-			<-inCheck
+			time.Sleep(20 * time.Millisecond) // the first request waits for the slot in its check
 			const others = 20
 			var wg sync.WaitGroup
 			users, errs := make([]*resource.User, others), make([]error, others)
 			for i := range others {
 				wg.Go(func() { users[i], errs[i] = a.Authenticate(context.Background(), request(http.MethodGet, c.header(f))) })
 			}
-			time.Sleep(20 * time.Millisecond) // let the others join the check
+			time.Sleep(20 * time.Millisecond) // the others join the check
 			cancel()
 			if err := <-firstDone; !errors.Is(err, context.Canceled) {
 				t.Errorf("the cancelled request: %v, want context.Canceled", err)
 			}
 			close(release)
+			checkAuth(t, nil, <-blocker, "", "wrong password")
 			wg.Wait()
 			for i := range others {
 				checkAuth(t, users[i], errs[i], c.user, "")
+			}
+			if n := shared.Load(); n != 1 {
+				t.Errorf("%d comparisons for the shared credential, want 1", n)
 			}
 		})
 	}
