@@ -203,6 +203,8 @@ func (a Basic) Authenticate(ctx context.Context, r *http.Request) (*resource.Use
 			return &u, nil
 		}
 	}
+	// One attempt per check, not per request: requests that join a check in progress (with the same
+	// credential) share its admission and its outcome.
 	v, err := a.Guard.shared(ctx, "basic\x00"+string(digest[:]), func(ctx context.Context) (any, error) {
 		at, err := a.Guard.admit(r, username)
 		if err != nil {
