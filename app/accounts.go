@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
@@ -14,9 +16,10 @@ import (
 	"github.com/tastygo/tastygo/field"
 )
 
-// The accounts: creating users with their first API key, issuing more keys, revoking them. The
-// commands (createuser, createkey, revokekey) and the demo admin of a fresh database all go through
-// here; a key is returned once to be shown, and only its bcrypt hash is stored.
+// The accounts: creating users with their first API key, issuing more keys, revoking them, and the
+// pepper keys are hashed with. The commands (createuser, createkey, revokekey) and the demo admin of a
+// fresh database all go through here; a key is returned once to be shown, and only its HMAC under the
+// pepper is stored.
 
 // newUser describes a user to create.
 type newUser struct {
@@ -27,6 +30,9 @@ type newUser struct {
 	TopLocation string
 	// Password enables HTTP Basic for the user; "" for none.
 	Password string
+	// KeyPepper hashes the first API key; the zero Pepper takes the database's own (keyPepper
+	// without API_KEY_PEPPER).
+	KeyPepper auth.Pepper
 }
 
 // createdUser is a user just created, with its first API key.
@@ -53,6 +59,10 @@ func createUser(ctx context.Context, db *sql.DB, d dialect.Dialect, u newUser) (
 	}
 	if len(u.Email) > 254 {
 		return createdUser{}, fmt.Errorf("the e-mail address is longer than 254 characters")
+	}
+	pepper, err := pepperOr(ctx, db, d, u.KeyPepper)
+	if err != nil {
+		return createdUser{}, err
 	}
 	var hash any // NULL: no password
 	if u.Password != "" {
@@ -88,15 +98,15 @@ func createUser(ctx context.Context, db *sql.DB, d dialect.Dialect, u newUser) (
 	if err != nil {
 		return createdUser{}, err
 	}
-	if out.Key, err = issueKey(ctx, tx, d, out.ID); err != nil {
+	if out.Key, err = issueKey(ctx, tx, d, pepper, out.ID); err != nil {
 		return createdUser{}, err
 	}
 	return out, tx.Commit()
 }
 
 // issueKey stores a new API key of a user and returns it.
-func issueKey(ctx context.Context, q execer, d dialect.Dialect, userID int64) (string, error) {
-	key, id, hash, err := auth.NewKey()
+func issueKey(ctx context.Context, q execer, d dialect.Dialect, pepper auth.Pepper, userID int64) (string, error) {
+	key, id, hash, err := auth.NewKey(pepper)
 	if err != nil {
 		return "", err
 	}
@@ -115,13 +125,18 @@ func userID(ctx context.Context, q execer, d dialect.Dialect, username string) (
 	return id, err
 }
 
-// createKey issues one more API key to an existing user.
-func createKey(ctx context.Context, db *sql.DB, d dialect.Dialect, username string) (string, error) {
+// createKey issues one more API key to an existing user, hashed with pepper (the zero Pepper takes
+// the database's own).
+func createKey(ctx context.Context, db *sql.DB, d dialect.Dialect, pepper auth.Pepper, username string) (string, error) {
+	pepper, err := pepperOr(ctx, db, d, pepper)
+	if err != nil {
+		return "", err
+	}
 	id, err := userID(ctx, db, d, username)
 	if err != nil {
 		return "", err
 	}
-	return issueKey(ctx, db, d, id)
+	return issueKey(ctx, db, d, pepper, id)
 }
 
 // revokedKey reports a revocation.
@@ -131,9 +146,9 @@ type revokedKey struct {
 	Already bool
 }
 
-// revokeKey revokes one key, given whole or by its public id, and evicts it from cache (the
-// process's own; nil when the server runs elsewhere, where it stops within auth.DefaultCacheTTL).
-func revokeKey(ctx context.Context, db *sql.DB, d dialect.Dialect, cache *auth.Cache, keyOrID string) (revokedKey, error) {
+// revokeKey revokes one key, given whole or by its public id. Every server over the database refuses
+// it from its next request on: keys are looked up on every request.
+func revokeKey(ctx context.Context, db *sql.DB, d dialect.Dialect, keyOrID string) (revokedKey, error) {
 	keyID, ok := auth.KeyID(keyOrID)
 	if !ok {
 		keyID = keyOrID
@@ -155,13 +170,11 @@ func revokeKey(ctx context.Context, db *sql.DB, d dialect.Dialect, cache *auth.C
 			return revokedKey{}, err
 		}
 	}
-	cache.Evict(rowID)
 	return out, nil
 }
 
-// revokeUserKeys revokes every key of a user that is not revoked yet, evicts them from cache, and
-// returns their public ids.
-func revokeUserKeys(ctx context.Context, db *sql.DB, d dialect.Dialect, cache *auth.Cache, username string) ([]string, error) {
+// revokeUserKeys revokes every key of a user that is not revoked yet and returns their public ids.
+func revokeUserKeys(ctx context.Context, db *sql.DB, d dialect.Dialect, username string) ([]string, error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -171,20 +184,18 @@ func revokeUserKeys(ctx context.Context, db *sql.DB, d dialect.Dialect, cache *a
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, d.Rebind(`SELECT id, key_id FROM api_key WHERE user_id = ? AND revoked_at IS NULL ORDER BY id`), uid)
+	rows, err := tx.QueryContext(ctx, d.Rebind(`SELECT key_id FROM api_key WHERE user_id = ? AND revoked_at IS NULL ORDER BY id`), uid)
 	if err != nil {
 		return nil, err
 	}
-	var rowIDs []int64
 	var keyIDs []string
 	for rows.Next() {
-		var id int64
 		var keyID string
-		if err := rows.Scan(&id, &keyID); err != nil {
+		if err := rows.Scan(&keyID); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		rowIDs, keyIDs = append(rowIDs, id), append(keyIDs, keyID)
+		keyIDs = append(keyIDs, keyID)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -196,8 +207,90 @@ func revokeUserKeys(ctx context.Context, db *sql.DB, d dialect.Dialect, cache *a
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
-	for _, id := range rowIDs {
-		cache.Evict(id)
-	}
 	return keyIDs, nil
+}
+
+// pepperEnv names the environment variable that gives the pepper API keys are hashed with.
+const pepperEnv = "API_KEY_PEPPER"
+
+// The rows of app_secret (migration 00005).
+const (
+	secretPepper      = "key_pepper"             // the generated pepper, without API_KEY_PEPPER
+	secretFingerprint = "key_pepper_fingerprint" // auth.Pepper.Fingerprint of the pepper in use
+)
+
+// keyPepper returns the pepper API keys are hashed with: fromEnv (API_KEY_PEPPER) when given, else
+// the database's own, generated once by whichever process needs it first so that every instance
+// shares it. The database keeps the fingerprint of the first pepper used, and refuses any other: keys
+// hashed with one pepper cannot be checked with another, so a process given the wrong one fails here
+// rather than answering every key with 401.
+func keyPepper(ctx context.Context, db *sql.DB, d dialect.Dialect, fromEnv string) (auth.Pepper, error) {
+	secret := fromEnv
+	if secret == "" {
+		stored, err := readSecret(ctx, db, d, secretPepper)
+		if err != nil {
+			return auth.Pepper{}, err
+		}
+		if stored == "" {
+			fp, err := readSecret(ctx, db, d, secretFingerprint)
+			if err != nil {
+				return auth.Pepper{}, err
+			}
+			if fp != "" {
+				return auth.Pepper{}, fmt.Errorf("this database's API keys are hashed with the pepper %s gives: set it", pepperEnv)
+			}
+			random := make([]byte, auth.MinPepperBytes)
+			if _, err := rand.Read(random); err != nil {
+				return auth.Pepper{}, err
+			}
+			if stored, err = keepSecret(ctx, db, d, secretPepper, hex.EncodeToString(random)); err != nil {
+				return auth.Pepper{}, err
+			}
+		}
+		secret = stored
+	}
+	p, err := auth.NewPepper([]byte(secret))
+	if err != nil {
+		return auth.Pepper{}, fmt.Errorf("%s: %w (make one with `openssl rand -hex 32`)", pepperEnv, err)
+	}
+	fp, err := keepSecret(ctx, db, d, secretFingerprint, p.Fingerprint())
+	if err != nil {
+		return auth.Pepper{}, err
+	}
+	if fp != p.Fingerprint() {
+		if fromEnv == "" {
+			return auth.Pepper{}, fmt.Errorf("this database's API keys are hashed with the pepper %s gives: set it", pepperEnv)
+		}
+		return auth.Pepper{}, fmt.Errorf("%s is not the pepper this database's API keys are hashed with (the fingerprints differ): "+
+			"with it every key would be refused; give the one the keys were made with", pepperEnv)
+	}
+	return p, nil
+}
+
+// pepperOr is p, or the database's pepper when p is the zero Pepper.
+func pepperOr(ctx context.Context, db *sql.DB, d dialect.Dialect, p auth.Pepper) (auth.Pepper, error) {
+	if !p.IsZero() {
+		return p, nil
+	}
+	return keyPepper(ctx, db, d, "")
+}
+
+// readSecret returns a row of app_secret, or "" when there is none.
+func readSecret(ctx context.Context, db *sql.DB, d dialect.Dialect, name string) (string, error) {
+	var v string
+	err := db.QueryRowContext(ctx, d.Rebind(`SELECT value FROM app_secret WHERE name = ?`), name).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
+}
+
+// keepSecret stores value under name unless a value is there already, and returns the one stored:
+// of processes racing to store one, all get the first's.
+func keepSecret(ctx context.Context, db *sql.DB, d dialect.Dialect, name, value string) (string, error) {
+	if _, err := db.ExecContext(ctx, d.Rebind(`INSERT INTO app_secret (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`),
+		name, value, now(d)); err != nil {
+		return "", err
+	}
+	return readSecret(ctx, db, d, name)
 }

@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"io"
 	"log/slog"
+	"maps"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
@@ -14,22 +16,25 @@ import (
 	"github.com/tastygo/tastygo/auth"
 	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/internal/testdb"
+	"github.com/tastygo/tastygo/migrations"
 )
 
 // keyRe finds a printed API key.
 var keyRe = regexp.MustCompile(`tg_[0-9a-f]{12}_[a-z2-7]{32}`)
 
 // TestAccountCommands runs createuser, createkey and revokekey in process on each backend (SQLite
-// through --db, PostgreSQL through DATABASE_URL), then checks the database and that the printed keys
-// and passwords authenticate, or stop doing so once revoked.
+// through --db, PostgreSQL through DATABASE_URL), with the pepper in API_KEY_PEPPER, then checks the
+// database and that the printed keys and passwords authenticate, or stop doing so at the next request
+// once revoked (by the command, another process than the API's).
 func TestAccountCommands(t *testing.T) {
 	for _, backend := range testdb.Backends {
 		t.Run(string(backend), func(t *testing.T) {
 			addr := testdb.Address(t, backend)
-			var environ map[string]string
+			const pepperSecret = "the pepper of TestAccountCommands, 32 bytes or more"
+			environ := map[string]string{pepperEnv: pepperSecret}
 			var dbArgs []string
 			if backend == dialect.Postgres {
-				environ = map[string]string{"DATABASE_URL": addr}
+				environ["DATABASE_URL"] = addr
 			} else {
 				dbArgs = []string{"--db", addr}
 			}
@@ -105,19 +110,27 @@ func TestAccountCommands(t *testing.T) {
 				t.Errorf("root's password hash %q does not match the password", hash)
 			}
 			aliceKey, secondKey := keys["createuser confined"], keys["createkey"]
+			pepper, err := auth.NewPepper([]byte(pepperSecret))
+			if err != nil {
+				t.Fatal(err)
+			}
 			for _, k := range []string{aliceKey, secondKey} {
 				id, _ := auth.KeyID(k)
 				if err := db.QueryRow(d.Rebind(`SELECT key_hash FROM api_key WHERE key_id = ? AND revoked_at IS NULL AND last_used_at IS NULL`), id).Scan(&hash); err != nil {
 					t.Fatalf("key %s: %v", id, err)
 				}
-				if strings.Contains(hash, k) || bcrypt.CompareHashAndPassword([]byte(hash), []byte(k)) != nil {
-					t.Errorf("key %s is not stored as its bcrypt hash: %q", id, hash)
+				if hash != string(pepper.HashKey(k)) {
+					t.Errorf("key %s is not stored as its HMAC under API_KEY_PEPPER: %q", id, hash)
 				}
+			}
+			var secrets string
+			if err := db.QueryRow(`SELECT count(*) || ' ' || min(name) FROM app_secret`).Scan(&secrets); err != nil || secrets != "1 "+secretFingerprint {
+				t.Errorf("app_secret holds %q (%v), want the pepper's fingerprint only: the pepper came from the environment", secrets, err)
 			}
 
 			// The keys and the password work; alice sees her region only.
 			api := func() *authFixture {
-				h, err := newHandler(db, d, slog.New(slog.NewTextHandler(io.Discard, nil)), access{cache: auth.NewCache(auth.DefaultCacheTTL)})
+				h, err := newHandler(db, d, slog.New(slog.NewTextHandler(io.Discard, nil)), access{cache: auth.NewCache(auth.DefaultCacheTTL), pepper: pepper})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -135,6 +148,12 @@ func TestAccountCommands(t *testing.T) {
 			under := f.scalar(t, `SELECT count(*) FROM (`+underSQL+`) AS u`, "AF-R01")
 			if _, total := listIDs(t, api(), "Bearer "+aliceKey, "/api/v1/location/?format=json"); total != under {
 				t.Errorf("alice lists %d locations, want the %d under AF-R01", total, under)
+			}
+
+			// An API started before the revocations, as a running server.
+			live := api()
+			for _, k := range []string{"Bearer " + aliceKey, "ApiKey alice:" + secondKey} {
+				checkStatus(t, "before the revocation", serve(t, live.api, "GET", "/api/v1/location/?limit=1", k, ""), 200, "")
 			}
 
 			// revokekey: by key, again, by id, by username.
@@ -160,8 +179,22 @@ func TestAccountCommands(t *testing.T) {
 				t.Errorf("alice has %d keys left unrevoked", n)
 			}
 			for _, k := range []string{"Bearer " + aliceKey, "ApiKey alice:" + secondKey} {
-				a := serve(t, api().api, "GET", "/api/v1/location/?limit=1", k, "")
-				checkStatus(t, "a revoked key", a, 401, "revoked")
+				checkStatus(t, "a revoked key, the running API's next request", serve(t, live.api, "GET", "/api/v1/location/?limit=1", k, ""), 401, "revoked")
+				checkStatus(t, "a revoked key, a new API", serve(t, api().api, "GET", "/api/v1/location/?limit=1", k, ""), 401, "revoked")
+			}
+
+			// Keys are made and checked with one pepper: a command given none, or another, refuses.
+			for _, c := range []struct{ name, pepper, stderr string }{
+				{"without API_KEY_PEPPER", "", "hashed with the pepper API_KEY_PEPPER gives: set it"},
+				{"with another API_KEY_PEPPER", strings.Repeat("o", 40), "API_KEY_PEPPER is not the pepper this database's API keys are hashed with"},
+				{"with a short API_KEY_PEPPER", "short", "at least 32 bytes"},
+			} {
+				env := maps.Clone(environ)
+				env[pepperEnv] = c.pepper
+				code, stdout, stderr := runApp(ctx, env, append([]string{"createkey", "--username", "root"}, dbArgs...)...)
+				if code != 1 || !strings.Contains(stderr, c.stderr) || keyRe.MatchString(stdout) {
+					t.Errorf("createkey %s: exit status %d\nstdout: %s\nstderr: %s\nwant 1 and %q", c.name, code, stdout, stderr, c.stderr)
+				}
 			}
 		})
 	}
@@ -174,7 +207,7 @@ func TestDemoAdmin(t *testing.T) {
 		ctx := context.Background()
 		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 		f := newAuthFixture(t, db, d)
-		if key, err := demoAdmin(ctx, db, d, true, logger); err != nil || key != "" {
+		if key, err := demoAdmin(ctx, db, d, auth.Pepper{}, true, logger); err != nil || key != "" {
 			t.Errorf("with users already there: key %q, error %v; want neither", key, err)
 		}
 		if _, err := db.Exec(`DELETE FROM api_key`); err != nil {
@@ -183,10 +216,10 @@ func TestDemoAdmin(t *testing.T) {
 		if _, err := db.Exec(`DELETE FROM app_user`); err != nil {
 			t.Fatal(err)
 		}
-		if key, err := demoAdmin(ctx, db, d, false, logger); err != nil || key != "" {
+		if key, err := demoAdmin(ctx, db, d, auth.Pepper{}, false, logger); err != nil || key != "" {
 			t.Errorf("on a database serve did not seed: key %q, error %v; want neither", key, err)
 		}
-		key, err := demoAdmin(ctx, db, d, true, logger)
+		key, err := demoAdmin(ctx, db, d, auth.Pepper{}, true, logger)
 		if err != nil || !keyRe.MatchString(key) {
 			t.Fatalf("on a seeded database: key %q, error %v", key, err)
 		}
@@ -195,6 +228,72 @@ func TestDemoAdmin(t *testing.T) {
 		}
 		if a := serve(t, f.api, "DELETE", "/api/v1/indicator/?short_name=nothing", "Bearer "+key, ""); a.status != 200 {
 			t.Errorf("the demo superuser may not delete indicators: %d %s", a.status, a.raw)
+		}
+	})
+}
+
+// TestKeyPepper: without API_KEY_PEPPER the database's pepper is generated once and shared by every
+// process, even processes starting together; with it, the database keeps only its fingerprint; and
+// a pepper that is not the one the keys were made with is refused with a message that says what to do.
+func TestKeyPepper(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		ctx := context.Background()
+		if err := migrations.Up(ctx, db, d); err != nil {
+			t.Fatal(err)
+		}
+		// Eight processes starting at once on a fresh database agree on one generated pepper.
+		peppers := make([]auth.Pepper, 8)
+		errs := make([]error, len(peppers))
+		var wg sync.WaitGroup
+		for i := range peppers {
+			wg.Go(func() { peppers[i], errs[i] = keyPepper(ctx, db, d, "") })
+		}
+		wg.Wait()
+		for i := range peppers {
+			if errs[i] != nil || peppers[i].Fingerprint() != peppers[0].Fingerprint() {
+				t.Fatalf("process %d: %v, %v; want the same pepper as process 0", i, peppers[i].Fingerprint(), errs[i])
+			}
+		}
+		var stored string
+		if err := db.QueryRow(`SELECT value FROM app_secret WHERE name = 'key_pepper'`).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if len(stored) != 64 {
+			t.Errorf("the generated pepper is %d characters, want 64 hex digits", len(stored))
+		}
+		cases := []struct {
+			name, env string
+			before    string // a statement run first
+			wantErr   string // "" when the pepper must be stored's
+		}{
+			{"again without the variable", "", "", ""},
+			{"the stored pepper given by the variable", stored, "", ""},
+			{"another pepper", strings.Repeat("p", 40), "", "API_KEY_PEPPER is not the pepper this database's API keys are hashed with"},
+			{"a short one", "p", "", "API_KEY_PEPPER: auth: a pepper must be at least 32 bytes long"},
+			// The operator moved the pepper out of the database, as the README says.
+			{"moved to the variable", stored, `DELETE FROM app_secret WHERE name = 'key_pepper'`, ""},
+			{"without the variable once moved", "", "", "this database's API keys are hashed with the pepper API_KEY_PEPPER gives: set it"},
+			{"another pepper once moved", strings.Repeat("p", 40), "", "API_KEY_PEPPER is not the pepper"},
+		}
+		for _, c := range cases {
+			if c.before != "" {
+				if _, err := db.Exec(c.before); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p, err := keyPepper(ctx, db, d, c.env)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) || !p.IsZero() {
+					t.Errorf("%s: %v, want an error with %q", c.name, err, c.wantErr)
+				}
+				continue
+			}
+			if err != nil || p.Fingerprint() != peppers[0].Fingerprint() {
+				t.Errorf("%s: %v; want the database's pepper", c.name, err)
+			}
+		}
+		if n := (&authFixture{db: db, d: d}).scalar(t, `SELECT count(*) FROM app_secret WHERE name = 'key_pepper'`); n != 0 {
+			t.Errorf("a refused start stored a pepper again")
 		}
 	})
 }

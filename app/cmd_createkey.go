@@ -28,7 +28,11 @@ func runCreateKey(ctx context.Context, e env, args []string) error {
 	if err := migrations.Up(ctx, db, d); err != nil {
 		return err
 	}
-	key, err := createKey(ctx, db, d, *username)
+	pepper, err := keyPepper(ctx, db, d, e.getenv(pepperEnv))
+	if err != nil {
+		return err
+	}
+	key, err := createKey(ctx, db, d, pepper, *username)
 	if err != nil {
 		return err
 	}

@@ -46,6 +46,9 @@ func runCreateUser(ctx context.Context, e env, args []string) error {
 	if err := migrations.Up(ctx, db, d); err != nil {
 		return err
 	}
+	if u.KeyPepper, err = keyPepper(ctx, db, d, e.getenv(pepperEnv)); err != nil {
+		return err
+	}
 	created, err := createUser(ctx, db, d, u)
 	if err != nil {
 		return err

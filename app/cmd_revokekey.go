@@ -11,8 +11,8 @@ import (
 )
 
 // runRevokeKey is `app revokekey KEY_OR_KEYID` or `app revokekey --username NAME`: it revokes one
-// key, or every key of a user. A server running in another process stops accepting the key within
-// auth.DefaultCacheTTL (30 s), when its cached verification expires.
+// key, or every key of a user. Every server over the database, in this process or another, refuses
+// the key from its next request on.
 func runRevokeKey(ctx context.Context, e env, args []string) error {
 	fs, dbFlag := newFlagSet(e, "revokekey", "revokekey KEY_OR_KEYID | --username NAME [--db FILE]")
 	username := fs.String("username", "", "revoke every key of this user instead of one key")
@@ -34,7 +34,7 @@ func runRevokeKey(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	if *username != "" {
-		ids, err := revokeUserKeys(ctx, db, d, nil, *username)
+		ids, err := revokeUserKeys(ctx, db, d, *username)
 		if err != nil {
 			return err
 		}
@@ -45,7 +45,7 @@ func runRevokeKey(ctx context.Context, e env, args []string) error {
 		fmt.Fprintf(e.stdout, "revoked %d key(s) of %q: %s\n", len(ids), *username, strings.Join(ids, ", "))
 		return nil
 	}
-	r, err := revokeKey(ctx, db, d, nil, positional[0])
+	r, err := revokeKey(ctx, db, d, positional[0])
 	if err != nil {
 		return err
 	}

@@ -88,11 +88,15 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	adminKey, err := demoAdmin(ctx, db, d, seeded, logger)
+	pepper, err := keyPepper(ctx, db, d, e.getenv(pepperEnv))
 	if err != nil {
 		return err
 	}
-	acc := access{publicRead: *publicRead, cache: auth.NewCache(auth.DefaultCacheTTL)}
+	adminKey, err := demoAdmin(ctx, db, d, pepper, seeded, logger)
+	if err != nil {
+		return err
+	}
+	acc := access{publicRead: *publicRead, cache: auth.NewCache(auth.DefaultCacheTTL), pepper: pepper}
 	if *perMinute > 0 {
 		acc.throttle = &throttle.PerUser{Limit: *perMinute, Window: time.Minute}
 	}
@@ -198,7 +202,7 @@ const demoAdminName = "admin"
 // demoAdmin creates the demo superuser when serve has just seeded a database that has no users yet,
 // and returns its API key, for serve to print once it listens. On a database without users that was
 // not seeded now, it says how to create one.
-func demoAdmin(ctx context.Context, db *sql.DB, d dialect.Dialect, seeded bool, logger *slog.Logger) (string, error) {
+func demoAdmin(ctx context.Context, db *sql.DB, d dialect.Dialect, pepper auth.Pepper, seeded bool, logger *slog.Logger) (string, error) {
 	var one int
 	err := db.QueryRowContext(ctx, "SELECT 1 FROM app_user LIMIT 1").Scan(&one)
 	if err == nil {
@@ -211,7 +215,7 @@ func demoAdmin(ctx context.Context, db *sql.DB, d dialect.Dialect, seeded bool, 
 		logger.Warn("the database has no users: requests with credentials will all be refused until one is created with `app createuser --username NAME --superuser`")
 		return "", nil
 	}
-	created, err := createUser(ctx, db, d, newUser{Username: demoAdminName, Superuser: true})
+	created, err := createUser(ctx, db, d, newUser{Username: demoAdminName, Superuser: true, KeyPepper: pepper})
 	if err != nil {
 		return "", fmt.Errorf("create the demo superuser: %w", err)
 	}

@@ -77,7 +77,11 @@ func runTrigger(ctx context.Context, e env, args []string) error {
 		user, shownAs = u, " as "+u.Username
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
-	h, err := newHandler(db, d, logger, access{})
+	pepper, err := keyPepper(ctx, db, d, e.getenv(pepperEnv))
+	if err != nil {
+		return err
+	}
+	h, err := newHandler(db, d, logger, access{pepper: pepper})
 	if err != nil {
 		return err
 	}

@@ -104,8 +104,10 @@ func dashboardResources(d dialect.Dialect) []resource.Resource {
 type access struct {
 	// publicRead lets requests without credentials read (GET); writes always need a user.
 	publicRead bool
-	// cache remembers verified credentials, shared by every resource; revoking a key evicts it here.
+	// cache remembers successful password logins, shared by every resource; nil: none.
 	cache *auth.Cache
+	// pepper hashes API keys (keyPepper); the zero Pepper takes the database's own.
+	pepper auth.Pepper
 	// throttle limits every resource's requests, counted together per user (or per client address
 	// without credentials); nil: no limit (serve --throttle).
 	throttle resource.Throttle
@@ -114,12 +116,22 @@ type access struct {
 }
 
 // newHandler builds the dashboard's API over db: API keys (Tastypie's ApiKey header, or Bearer) and
-// HTTP Basic against app_user and api_key, required for every request unless a read is public.
+// HTTP Basic against app_user and api_key, required for every request unless a read is public; one
+// auth.Guard, with its default limits, protects the password checks.
 func newHandler(db *sql.DB, d dialect.Dialect, logger *slog.Logger, a access) (http.Handler, error) {
+	pepper, err := pepperOr(context.Background(), db, d, a.pepper)
+	if err != nil {
+		return nil, err
+	}
 	store := newUserStore(db, d)
+	store.logger = logger
+	guard := auth.NewGuard(auth.GuardConfig{})
 	authn := auth.Required{
-		Authentication: auth.Chain{auth.APIKey{Store: store, Cache: a.cache}, auth.Basic{Store: store, Cache: a.cache}},
-		AnonymousRead:  a.publicRead,
+		Authentication: auth.Chain{
+			auth.APIKey{Store: store, Pepper: pepper, Guard: guard, Logger: logger},
+			auth.Basic{Store: store, Cache: a.cache, Guard: guard},
+		},
+		AnonymousRead: a.publicRead,
 	}
 	return resource.New(context.Background(), resource.Config{DB: db, Dialect: d, Logger: logger, Authentication: authn, Throttle: a.throttle, Observer: a.observer},
 		append(dashboardResources(d), processingResources(d)...)...)

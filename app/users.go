@@ -4,6 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/tastygo/tastygo/auth"
@@ -19,12 +22,19 @@ type Profile struct {
 	TopLevelLocationID *int64
 }
 
+// touchTimeout bounds the background write of a key's last use.
+const touchTimeout = 10 * time.Second
+
 // userStore is the dashboard's auth.Store: users in app_user, API keys in api_key.
 type userStore struct {
 	db                                 *sql.DB
 	d                                  dialect.Dialect
 	keyByID, passwordByUsername, touch string
-	userByUsername                     string
+	upgrade, userByUsername            string
+	// logger receives the failures of background writes; slog.Default() when nil.
+	logger *slog.Logger
+	// touching holds the key rows whose last use is being written (int64 → struct{}).
+	touching sync.Map
 }
 
 // newUserStore returns the store over db, its statements written once for the backend.
@@ -32,12 +42,14 @@ func newUserStore(db *sql.DB, d dialect.Dialect) *userStore {
 	return &userStore{
 		db: db,
 		d:  d,
-		keyByID: d.Rebind(`SELECT k.id, k.key_hash, CASE WHEN k.revoked_at IS NULL THEN 0 ELSE 1 END,
+		keyByID: d.Rebind(`SELECT k.id, k.key_hash, CASE WHEN k.revoked_at IS NULL THEN 0 ELSE 1 END, k.last_used_at,
 			u.id, u.username, u.is_superuser, u.top_level_location_id
 			FROM api_key AS k JOIN app_user AS u ON u.id = k.user_id WHERE k.key_id = ?`),
 		passwordByUsername: d.Rebind(`SELECT u.password_hash, u.id, u.username, u.is_superuser, u.top_level_location_id
 			FROM app_user AS u WHERE u.username = ? AND u.password_hash IS NOT NULL`),
-		touch:          d.Rebind(`UPDATE api_key SET last_used_at = ? WHERE id = ?`),
+		// A use recorded since TouchEvery before this one (by another process, say) is not written again.
+		touch:          d.Rebind(`UPDATE api_key SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)`),
+		upgrade:        d.Rebind(`UPDATE api_key SET key_hash = ? WHERE id = ? AND key_hash = ?`),
 		userByUsername: d.Rebind(`SELECT u.id, u.username, u.is_superuser, u.top_level_location_id FROM app_user AS u WHERE u.username = ?`),
 	}
 }
@@ -62,8 +74,9 @@ func withProfile(u resource.User, top sql.NullInt64) resource.User {
 func (s *userStore) KeyByID(ctx context.Context, id string) (*auth.StoredKey, error) {
 	var k auth.StoredKey
 	var revoked int
+	var lastUsed any
 	var top sql.NullInt64
-	err := s.db.QueryRowContext(ctx, s.keyByID, id).Scan(append([]any{&k.ID, &k.Hash, &revoked}, scanUser(&k.User, &top)...)...)
+	err := s.db.QueryRowContext(ctx, s.keyByID, id).Scan(append([]any{&k.ID, &k.Hash, &revoked, &lastUsed}, scanUser(&k.User, &top)...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -71,6 +84,9 @@ func (s *userStore) KeyByID(ctx context.Context, id string) (*auth.StoredKey, er
 		return nil, s.d.Classify(err)
 	}
 	k.Revoked = revoked != 0
+	if k.LastUsed, err = timestamp(lastUsed); err != nil {
+		return nil, fmt.Errorf("api_key %d: last_used_at: %w", k.ID, err)
+	}
 	k.User = withProfile(k.User, top)
 	return &k, nil
 }
@@ -107,12 +123,53 @@ func (s *userStore) UserByUsername(ctx context.Context, username string) (*resou
 	return &u, nil
 }
 
-// TouchKey implements auth.Store: it records the key's last use.
+// timestamp reads a timestamp column: time.Time from PostgreSQL, ISO 8601 text (or time.Time) from
+// SQLite, nil for NULL (the zero time).
+func timestamp(v any) (time.Time, error) {
+	switch x := v.(type) {
+	case nil:
+		return time.Time{}, nil
+	case time.Time:
+		return x, nil
+	case string:
+		return field.ParseDateTime(x)
+	case []byte:
+		return field.ParseDateTime(string(x))
+	}
+	return time.Time{}, fmt.Errorf("a timestamp cannot be a %T", v)
+}
+
+// TouchKey implements auth.Store: it records the key's last use in the background, so that the
+// request never waits for the write (nor for SQLite's lock), at most one write per key at a time. A
+// failure is logged.
 func (s *userStore) TouchKey(ctx context.Context, keyID int64, at time.Time) error {
-	if _, err := s.db.ExecContext(ctx, s.touch, s.d.Bind(field.DateTime, at), keyID); err != nil {
+	if _, busy := s.touching.LoadOrStore(keyID, struct{}{}); busy {
+		return nil
+	}
+	go func() {
+		defer s.touching.Delete(keyID)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), touchTimeout)
+		defer cancel()
+		if _, err := s.db.ExecContext(ctx, s.touch, s.d.Bind(field.DateTime, at), keyID, s.d.Bind(field.DateTime, at.Add(-auth.TouchEvery))); err != nil {
+			s.log().WarnContext(ctx, "could not record the use of an API key", "key_row", keyID, "error", err)
+		}
+	}()
+	return nil
+}
+
+// UpgradeKeyHash implements auth.Store.
+func (s *userStore) UpgradeKeyHash(ctx context.Context, keyID int64, old, new []byte) error {
+	if _, err := s.db.ExecContext(ctx, s.upgrade, string(new), keyID, string(old)); err != nil {
 		return s.d.Classify(err)
 	}
 	return nil
+}
+
+func (s *userStore) log() *slog.Logger {
+	if s.logger != nil {
+		return s.logger
+	}
+	return slog.Default()
 }
 
 var _ auth.Store = (*userStore)(nil)

@@ -2,10 +2,14 @@ package auth
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/tastygo/tastygo/apierror"
 	"github.com/tastygo/tastygo/resource"
@@ -28,10 +32,26 @@ func scheme(r *http.Request) (string, string) {
 // APIKey authenticates "Authorization: ApiKey <username>:<key>" (Tastypie's header) and
 // "Authorization: Bearer <key>" against a Store. Other requests it leaves to the next authentication
 // (it returns no user and no error).
+//
+// Every request reads its key's row by the key's public id and compares the HMAC of the key under
+// Pepper with the stored hash in constant time; nothing is remembered between requests, so a revoked
+// key fails at the next request whichever process revoked it. A request with a key id that does not
+// exist computes the HMAC all the same, so that it takes as long as a wrong secret for a real id. A
+// row still holding a bcrypt hash (stored before peppers) is checked with bcrypt through Guard, then
+// upgraded to the HMAC. The key's last use is written at most once per TouchEvery.
 type APIKey struct {
 	Store Store
-	// Cache remembers verified keys; nil verifies every request with bcrypt.
-	Cache *Cache
+	// Pepper is the server secret keys are hashed with; the zero Pepper answers every key with a
+	// server error.
+	Pepper Pepper
+	// Guard limits and bounds the bcrypt checks of keys stored before peppers; nil: unguarded.
+	Guard *Guard
+	// Logger receives the failures that do not fail a request (recording a key's use, upgrading its
+	// hash); slog.Default() when nil.
+	Logger *slog.Logger
+
+	now    func() time.Time // time.Now when nil
+	onHash func()           // tests count HMACs through it
 }
 
 // Authenticate implements resource.Authentication.
@@ -53,50 +73,92 @@ func (a APIKey) Authenticate(ctx context.Context, r *http.Request) (*resource.Us
 	default:
 		return nil, nil
 	}
-	ck := cacheKey(s+"\x00"+username, key)
-	if e, ok := a.Cache.get(ck); ok {
-		if a.Cache.touchDue(ck) {
-			if err := a.Store.TouchKey(ctx, e.keyID, a.Cache.clock().UTC()); err != nil {
-				return nil, err
-			}
-		}
-		u := e.user
-		return &u, nil
+	if a.Pepper.IsZero() {
+		return nil, errNoPepper
 	}
-	// Concurrent requests with the same uncached key share one verification (one bcrypt).
-	v, err := a.Cache.once(ck, func() (any, error) { return a.verify(ctx, ck, username, key) })
-	if err != nil {
-		return nil, err
-	}
-	u := v.(resource.User)
-	return &u, nil
-}
-
-// verify checks a key against the Store, records its use and caches the result.
-func (a APIKey) verify(ctx context.Context, ck [32]byte, username, key string) (resource.User, error) {
+	mac := a.hash(key) // before the lookup: an unknown id costs what a known one does
 	id, ok := KeyID(key)
 	if !ok {
-		return resource.User{}, notAuthenticated("The API key is not valid.")
+		return nil, keyNotValid()
 	}
 	stored, err := a.Store.KeyByID(ctx, id)
 	if err != nil {
-		return resource.User{}, err
+		return nil, err
 	}
-	if stored == nil || !matches(stored.Hash, key) {
-		return resource.User{}, notAuthenticated("The API key is not valid.")
+	if stored == nil {
+		return nil, keyNotValid()
+	}
+	valid := hmac.Equal(stored.Hash, mac)
+	if !valid && isBcrypt(stored.Hash) {
+		if valid, err = a.verifyBcrypt(ctx, r, stored, key, mac); err != nil {
+			return nil, err
+		}
+	}
+	if !valid {
+		return nil, keyNotValid()
 	}
 	if stored.Revoked {
-		return resource.User{}, notAuthenticated("The API key has been revoked.")
+		return nil, notAuthenticated("The API key has been revoked.")
 	}
 	if username != "" && subtle.ConstantTimeCompare([]byte(username), []byte(stored.User.Username)) != 1 {
-		return resource.User{}, notAuthenticated("The API key is not valid.")
+		return nil, keyNotValid()
 	}
-	now := a.Cache.clock()
-	if err := a.Store.TouchKey(ctx, stored.ID, now.UTC()); err != nil {
-		return resource.User{}, err
+	if now := a.clock(); now.Sub(stored.LastUsed) >= TouchEvery {
+		if err := a.Store.TouchKey(ctx, stored.ID, now.UTC()); err != nil {
+			a.logger().WarnContext(ctx, "auth: could not record the use of an API key", "key_row", stored.ID, "error", err)
+		}
 	}
-	a.Cache.put(ck, cached{user: stored.User, keyID: stored.ID, touched: now})
-	return stored.User, nil
+	u := stored.User
+	return &u, nil
+}
+
+func keyNotValid() error { return notAuthenticated("The API key is not valid.") }
+
+// verifyBcrypt checks a key against the bcrypt hash it was stored as before peppers and, when it
+// matches, stores its HMAC instead. Concurrent requests with the key share one check.
+func (a APIKey) verifyBcrypt(ctx context.Context, r *http.Request, stored *StoredKey, key string, mac []byte) (bool, error) {
+	digest := sha256.Sum256([]byte(key))
+	v, err := a.Guard.shared(ctx, "key\x00"+string(digest[:]), func(ctx context.Context) (any, error) {
+		at, err := a.Guard.admit(r, "")
+		if err != nil {
+			return nil, err
+		}
+		ok, err := a.Guard.matches(ctx, stored.Hash, key)
+		at.settle(err == nil && !ok)
+		if err != nil || !ok {
+			return ok, err
+		}
+		if err := a.Store.UpgradeKeyHash(ctx, stored.ID, stored.Hash, mac); err != nil {
+			a.logger().WarnContext(ctx, "auth: could not store the new hash of an API key", "key_row", stored.ID, "error", err)
+		}
+		return true, nil
+	})
+	if err != nil {
+		return false, err
+	}
+	return v.(bool), nil
+}
+
+// hash is the HMAC of key under the pepper.
+func (a APIKey) hash(key string) []byte {
+	if a.onHash != nil {
+		a.onHash()
+	}
+	return a.Pepper.HashKey(key)
+}
+
+func (a APIKey) clock() time.Time {
+	if a.now != nil {
+		return a.now()
+	}
+	return time.Now()
+}
+
+func (a APIKey) logger() *slog.Logger {
+	if a.Logger != nil {
+		return a.Logger
+	}
+	return slog.Default()
 }
 
 // Challenge names the schemes APIKey accepts, for WWW-Authenticate.
@@ -104,9 +166,15 @@ func (APIKey) Challenge() string { return `ApiKey realm="` + Realm + `", Bearer 
 
 // Basic authenticates HTTP Basic against the password hashes of a Store. Other requests it leaves to
 // the next authentication.
+//
+// A user who does not exist or has no password costs the same bcrypt comparison as a wrong password
+// (against a fixed hash), so timing does not tell them apart. Guard limits failures per client address
+// and per username, bounds the comparisons at once, and lets concurrent requests with one credential
+// share a check; Cache remembers successful logins. Either may be nil.
 type Basic struct {
 	Store Store
 	Cache *Cache
+	Guard *Guard
 }
 
 // Authenticate implements resource.Authentication.
@@ -123,21 +191,58 @@ func (a Basic) Authenticate(ctx context.Context, r *http.Request) (*resource.Use
 	if !ok || username == "" {
 		return nil, notAuthenticated("Malformed Basic header: use base64 of <username>:<password>.")
 	}
-	ck := cacheKey("basic", string(raw))
-	if e, ok := a.Cache.get(ck); ok {
-		u := e.user
-		return &u, nil
+	digest := sha256.Sum256(raw)
+	if a.Cache.has(digest) {
+		// A remembered login: one indexed read shows whether the password or the user changed since.
+		stored, err := a.Store.PasswordByUsername(ctx, username)
+		if err != nil {
+			return nil, err
+		}
+		if a.Cache.recalls(digest, stored) {
+			u := stored.User
+			return &u, nil
+		}
 	}
+	// One attempt per check, not per request: requests that join a check in progress (with the same
+	// credential) share its admission and its outcome.
+	v, err := a.Guard.shared(ctx, "basic\x00"+string(digest[:]), func(ctx context.Context) (any, error) {
+		at, err := a.Guard.admit(r, username)
+		if err != nil {
+			return nil, err
+		}
+		stored, err := a.checkPassword(ctx, username, password)
+		at.settle(err == nil && stored == nil)
+		return stored, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	stored := v.(*StoredPassword)
+	if stored == nil {
+		return nil, notAuthenticated("Unknown username or wrong password.")
+	}
+	a.Cache.remember(digest, stored)
+	u := stored.User
+	return &u, nil
+}
+
+// checkPassword returns the user's stored password when password matches it, and nil when it does
+// not, the user does not exist or has no password: all three after one full bcrypt comparison.
+func (a Basic) checkPassword(ctx context.Context, username, password string) (*StoredPassword, error) {
 	stored, err := a.Store.PasswordByUsername(ctx, username)
 	if err != nil {
 		return nil, err
 	}
-	if stored == nil || !matches(stored.Hash, password) {
-		return nil, notAuthenticated("Unknown username or wrong password.")
+	known := stored != nil && len(stored.Hash) > 0
+	hash := dummyHash
+	if known {
+		hash = stored.Hash
 	}
-	a.Cache.put(ck, cached{user: stored.User, touched: a.Cache.clock()})
-	u := stored.User
-	return &u, nil
+	ok, err := a.Guard.matches(ctx, hash, password)
+	if err != nil || !ok || !known {
+		return nil, err
+	}
+	return stored, nil
 }
 
 // Challenge names the Basic scheme, for WWW-Authenticate.

@@ -2,9 +2,12 @@ package auth_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/tastygo/tastygo/auth"
 	"github.com/tastygo/tastygo/resource"
@@ -28,80 +31,136 @@ func together(n int, f func(i int) (*resource.User, error)) ([]*resource.User, [
 	return users, errs
 }
 
-func checkAllAlice(t *testing.T, users []*resource.User, errs []error) {
-	t.Helper()
-	for i := range users {
-		if errs[i] != nil || users[i] == nil || *users[i] != alice {
-			t.Errorf("goroutine %d: %v, %v; want alice", i, users[i], errs[i])
-		}
-	}
-}
-
-// Run with -race: 50 requests with the same key at once, on a cold cache, then a warm one.
+// Run with -race: 50 requests with the same key at once each read the key, and each caller owns the
+// user it gets.
 func TestAPIKeyConcurrent(t *testing.T) {
 	store, f := newStore(t)
-	cache, clk := newClockedCache(10 * auth.TouchEvery) // outlives the clock's move below
-	a := auth.APIKey{Store: store, Cache: cache}
+	a := auth.APIKey{Store: store, Pepper: testPepper}
 	header := apiKeyHeader("alice", f.aliceKey)
-	authenticate := func(int) (*resource.User, error) {
+	users, errs := together(goroutines, func(int) (*resource.User, error) {
 		u, err := a.Authenticate(context.Background(), request(http.MethodGet, header))
 		if u != nil {
-			u.Username = "changed by the caller" // each caller owns its copy
+			u.Username = "changed by the caller"
 		}
 		return u, err
-	}
-
-	// Cold: every request may miss and verify; none may fail, and the key is cached afterwards.
-	users, errs := together(goroutines, authenticate)
+	})
 	for i := range users {
 		if errs[i] != nil || users[i] == nil || users[i].ID != alice.ID {
 			t.Errorf("goroutine %d: %v, %v; want alice", i, users[i], errs[i])
 		}
 	}
-	cold := store.calls()
-	if cold.keyByID < 1 || cold.keyByID > goroutines || cold.touchKey != cold.keyByID {
-		t.Errorf("cold: store calls = %+v, want 1 to %d lookups, each touched", cold, goroutines)
+	if got := store.calls().keyByID; got != goroutines {
+		t.Errorf("KeyByID calls = %d, want %d: one per request", got, goroutines)
 	}
-	t.Logf("cold cache: %d of %d concurrent requests verified with bcrypt", cold.keyByID, goroutines)
-
-	// Warm: nobody goes to the store; once TouchEvery has passed, exactly one touches the key.
-	users, errs = together(goroutines, func(int) (*resource.User, error) {
-		return a.Authenticate(context.Background(), request(http.MethodGet, header))
-	})
-	checkAllAlice(t, users, errs)
-	if got := store.calls(); got != cold {
-		t.Errorf("warm: store calls = %+v, want unchanged %+v", got, cold)
+	// The burst recorded the key's use; the requests that follow within TouchEvery do not write.
+	touched := store.calls().touchKey
+	for range 5 {
+		u, err := a.Authenticate(context.Background(), request(http.MethodGet, header))
+		checkAuth(t, u, err, "alice", "")
 	}
-	clk.Advance(auth.TouchEvery)
-	users, errs = together(goroutines, func(int) (*resource.User, error) {
-		return a.Authenticate(context.Background(), request(http.MethodGet, header))
-	})
-	checkAllAlice(t, users, errs)
-	if got, want := store.calls(), (calls{keyByID: cold.keyByID, touchKey: cold.touchKey + 1}); got != want {
-		t.Errorf("warm, TouchEvery later: store calls = %+v, want %+v", got, want)
+	if got := store.calls().touchKey; got != touched || touched < 1 {
+		t.Errorf("TouchKey calls = %d after the burst, %d after five more requests; want at least 1, then no more", touched, got)
 	}
 }
 
-// Run with -race: ApiKey, Bearer and Basic requests racing with Evict and Clear on one cache.
-func TestCacheConcurrentChurn(t *testing.T) {
+// sharedCheck is a check concurrent requests share, held up until released.
+type sharedCheck struct {
+	name   string
+	header func(fixture) string
+	user   string
+	// makeAuth builds the authentication over a store and a guard.
+	makeAuth func(*fakeStore, *auth.Guard) resource.Authentication
+}
+
+var sharedChecks = []sharedCheck{
+	{"Basic", func(fixture) string { return basicHeader("alice", alicePassword) }, "alice",
+		func(s *fakeStore, g *auth.Guard) resource.Authentication { return auth.Basic{Store: s, Guard: g} }},
+	{"bcrypt-stored key", func(f fixture) string { return "Bearer " + f.erinKey }, "erin",
+		func(s *fakeStore, g *auth.Guard) resource.Authentication {
+			return auth.APIKey{Store: s, Pepper: testPepper, Guard: g}
+		}},
+}
+
+// Concurrent requests with one credential share one bcrypt check. The first request's client goes
+// away while the check waits for a bcrypt slot (another check holds the only one): it gets its
+// context's error, and every other request still succeeds, because the check runs on a context of
+// its own.
+func TestSharedCheckSurvivesACancelledCaller(t *testing.T) {
+	for _, c := range sharedChecks {
+		t.Run(c.name, func(t *testing.T) {
+			store, f := newStore(t)
+			guard := auth.NewGuard(auth.GuardConfig{MaxConcurrent: 1})
+			blocking, release := make(chan struct{}), make(chan struct{})
+			var shared atomic.Int64
+			compare := auth.Compare(guard)
+			auth.SetCompare(guard, func(hash, password []byte) error {
+				if string(password) == "blocker" {
+					close(blocking)
+					select {
+					case <-release:
+					case <-time.After(10 * time.Second):
+					}
+				} else {
+					shared.Add(1)
+				}
+				return compare(hash, password)
+			})
+			a := c.makeAuth(store, guard)
+			blocker := make(chan error)
+			go func() {
+				_, err := auth.Basic{Store: store, Guard: guard}.Authenticate(context.Background(), request(http.MethodGet, basicHeader("carol", "blocker")))
+				blocker <- err
+			}()
+			<-blocking
+			first, cancel := context.WithCancel(context.Background())
+			firstDone := make(chan error)
+			go func() {
+				_, err := a.Authenticate(first, request(http.MethodGet, c.header(f)))
+				firstDone <- err
+			}()
+			time.Sleep(20 * time.Millisecond) // the first request waits for the slot in its check
+			const others = 20
+			var wg sync.WaitGroup
+			users, errs := make([]*resource.User, others), make([]error, others)
+			for i := range others {
+				wg.Go(func() { users[i], errs[i] = a.Authenticate(context.Background(), request(http.MethodGet, c.header(f))) })
+			}
+			time.Sleep(20 * time.Millisecond) // the others join the check
+			cancel()
+			if err := <-firstDone; !errors.Is(err, context.Canceled) {
+				t.Errorf("the cancelled request: %v, want context.Canceled", err)
+			}
+			close(release)
+			checkAuth(t, nil, <-blocker, "", "wrong password")
+			wg.Wait()
+			for i := range others {
+				checkAuth(t, users[i], errs[i], c.user, "")
+			}
+			if n := shared.Load(); n != 1 {
+				t.Errorf("%d comparisons for the shared credential, want 1", n)
+			}
+		})
+	}
+}
+
+// Run with -race: keys, passwords and bcrypt-stored keys at once through one chain.
+func TestChainConcurrent(t *testing.T) {
 	store, f := newStore(t)
-	cache := auth.NewCache(0)
-	chain := auth.Chain{auth.APIKey{Store: store, Cache: cache}, auth.Basic{Store: store, Cache: cache}}
-	headers := []string{apiKeyHeader("alice", f.aliceKey), "Bearer " + f.aliceKey, basicHeader("alice", alicePassword)}
+	chain := newChain(store)
+	headers := []string{apiKeyHeader("alice", f.aliceKey), "Bearer " + f.aliceKey, basicHeader("alice", alicePassword), "Bearer " + f.erinKey}
 	users, errs := together(goroutines, func(i int) (*resource.User, error) {
 		for j := range 5 {
-			switch (i + j) % 7 {
-			case 0:
-				cache.Evict(aliceKeyRow)
-			case 1:
-				cache.Clear()
-			}
-			u, err := chain.Authenticate(context.Background(), request(http.MethodGet, headers[(i+j)%len(headers)]))
-			if err != nil || u == nil || *u != alice {
+			h := headers[(i+j)%len(headers)]
+			u, err := chain.Authenticate(context.Background(), request(http.MethodGet, h))
+			if err != nil || u == nil || (u.ID != alice.ID && u.ID != erin.ID) {
 				return u, err
 			}
 		}
 		return &alice, nil
 	})
-	checkAllAlice(t, users, errs)
+	for i := range users {
+		if errs[i] != nil || users[i] == nil {
+			t.Errorf("goroutine %d: %v, %v", i, users[i], errs[i])
+		}
+	}
 }

@@ -12,19 +12,26 @@ import (
 )
 
 func ExampleAPIKey() {
-	// An application's Store holds each key's public id and bcrypt hash, never the key itself.
+	// The server secret keys are hashed with: from the environment or a secret store, the same in
+	// every process of the application.
+	pepper, err := auth.NewPepper([]byte("a secret of at least 32 bytes, from the environment"))
+	if err != nil {
+		panic(err)
+	}
+	// An application's Store holds each key's public id and hash, never the key itself.
 	// newFakeStore is an in-memory Store; the dashboard's reads the database.
 	store := newFakeStore()
-	key, id, hash, err := auth.NewKey() // show key to its owner once; store id and hash
+	key, id, hash, err := auth.NewKey(pepper) // show key to its owner once; store id and hash
 	if err != nil {
 		panic(err)
 	}
 	store.addKey(id, auth.StoredKey{ID: 1, User: resource.User{ID: 1, Username: "alice"}, Hash: hash})
 
+	guard := auth.NewGuard(auth.GuardConfig{}) // one per API: password checks, limited and bounded
 	authn := auth.Required{
 		Authentication: auth.Chain{
-			auth.APIKey{Store: store, Cache: auth.NewCache(auth.DefaultCacheTTL)},
-			auth.Basic{Store: store},
+			auth.APIKey{Store: store, Pepper: pepper, Guard: guard},
+			auth.Basic{Store: store, Cache: auth.NewCache(auth.DefaultCacheTTL), Guard: guard},
 		},
 	}
 

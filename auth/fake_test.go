@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -27,10 +28,19 @@ type fakeStore struct {
 	passwords map[string]auth.StoredPassword // by username
 	touches   []touch
 
-	// Errors to return instead of an answer.
-	keyErr, passwordErr, touchErr error
+	upgrades []upgrade
 
-	keyByID, passwordByUsername, touchKey atomic.Int64
+	// Errors to return instead of an answer.
+	keyErr, passwordErr, touchErr, upgradeErr error
+	// keyHook, when set, runs in KeyByID before it answers (tests hold a lookup up with it).
+	keyHook func(ctx context.Context)
+
+	keyByID, passwordByUsername, touchKey, upgradeKeyHash atomic.Int64
+}
+
+type upgrade struct {
+	keyID    int64
+	old, new string
 }
 
 type touch struct {
@@ -63,8 +73,11 @@ func (s *fakeStore) revoke(publicID string) {
 	s.keys[publicID] = k
 }
 
-func (s *fakeStore) KeyByID(_ context.Context, id string) (*auth.StoredKey, error) {
+func (s *fakeStore) KeyByID(ctx context.Context, id string) (*auth.StoredKey, error) {
 	s.keyByID.Add(1)
+	if s.keyHook != nil {
+		s.keyHook(ctx)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.keyErr != nil {
@@ -74,6 +87,7 @@ func (s *fakeStore) KeyByID(_ context.Context, id string) (*auth.StoredKey, erro
 	if !ok {
 		return nil, nil
 	}
+	k.Hash = bytes.Clone(k.Hash)
 	return &k, nil
 }
 
@@ -91,6 +105,7 @@ func (s *fakeStore) PasswordByUsername(_ context.Context, username string) (*aut
 	return &p, nil
 }
 
+// TouchKey records the touch, and sets the key's LastUsed as a database would.
 func (s *fakeStore) TouchKey(_ context.Context, keyID int64, at time.Time) error {
 	s.touchKey.Add(1)
 	s.mu.Lock()
@@ -99,7 +114,38 @@ func (s *fakeStore) TouchKey(_ context.Context, keyID int64, at time.Time) error
 		return s.touchErr
 	}
 	s.touches = append(s.touches, touch{keyID, at})
+	for id, k := range s.keys {
+		if k.ID == keyID && !k.LastUsed.After(at.Add(-auth.TouchEvery)) {
+			k.LastUsed = at
+			s.keys[id] = k
+		}
+	}
 	return nil
+}
+
+// UpgradeKeyHash replaces the key's hash when it still is old.
+func (s *fakeStore) UpgradeKeyHash(_ context.Context, keyID int64, old, new []byte) error {
+	s.upgradeKeyHash.Add(1)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.upgradeErr != nil {
+		return s.upgradeErr
+	}
+	s.upgrades = append(s.upgrades, upgrade{keyID, string(old), string(new)})
+	for id, k := range s.keys {
+		if k.ID == keyID && bytes.Equal(k.Hash, old) {
+			k.Hash = bytes.Clone(new)
+			s.keys[id] = k
+		}
+	}
+	return nil
+}
+
+// key returns the key with a public id as the store holds it.
+func (s *fakeStore) key(id string) auth.StoredKey {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.keys[id]
 }
 
 func (s *fakeStore) lastTouch() touch {
@@ -112,10 +158,10 @@ func (s *fakeStore) lastTouch() touch {
 }
 
 // calls is a snapshot of the store's counters.
-type calls struct{ keyByID, passwordByUsername, touchKey int64 }
+type calls struct{ keyByID, passwordByUsername, touchKey, upgradeKeyHash int64 }
 
 func (s *fakeStore) calls() calls {
-	return calls{s.keyByID.Load(), s.passwordByUsername.Load(), s.touchKey.Load()}
+	return calls{s.keyByID.Load(), s.passwordByUsername.Load(), s.touchKey.Load(), s.upgradeKeyHash.Load()}
 }
 
 var _ auth.Store = (*fakeStore)(nil)
@@ -128,6 +174,7 @@ var (
 	bob   = resource.User{ID: 2, Username: "bob"}
 	carol = resource.User{ID: 3, Username: "carol"} // has a password with a colon in it
 	dave  = resource.User{ID: 4, Username: "dave"}  // has a password of exactly 72 bytes
+	erin  = resource.User{ID: 5, Username: "erin"}  // has a key stored as bcrypt, before peppers
 )
 
 const (
@@ -135,24 +182,39 @@ const (
 	carolPassword = "pass:word"
 	aliceKeyRow   = 11 // StoredKey.ID of alice's key
 	bobKeyRow     = 12 // StoredKey.ID of bob's key, revoked
+	erinKeyRow    = 13 // StoredKey.ID of erin's key, a bcrypt hash
 )
 
 var davePassword = strings.Repeat("d", 72)
 
-// fixture holds keys made by auth.NewKey. NewKey hashes at bcrypt's default cost, tens of milliseconds
-// and far more under -race, so the keys are made once; the store holds them hashed at bcrypt.MinCost,
-// which bcrypt reads from the hash itself, so that the many verifications of these tests stay cheap.
-// key_test.go checks NewKey's own hash.
+// testPepper is the pepper of the fixture's keys.
+var testPepper = mustPepper(pepperSecret)
+
+const pepperSecret = "0123456789abcdef0123456789abcdef-test-pepper"
+
+func mustPepper(secret string) auth.Pepper {
+	p, err := auth.NewPepper([]byte(secret))
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// fixture holds keys made by auth.NewKey: alice's and bob's stored as their HMAC under testPepper,
+// erin's as the bcrypt hash older versions stored. Passwords and erin's key are hashed at
+// bcrypt.MinCost, which bcrypt reads from the hash itself, so that the many verifications of these
+// tests stay cheap; they are made once.
 type fixture struct {
 	aliceKey, aliceID string
 	bobKey, bobID     string
+	erinKey, erinID   string
 }
 
 var (
 	fixtureOnce sync.Once
 	fixtureVal  fixture
 	fixtureErr  error
-	fixtureHash = map[string][]byte{} // credential -> MinCost hash
+	fixtureHash = map[string][]byte{} // credential -> its stored hash
 )
 
 func minCostHash(secret string) []byte {
@@ -166,13 +228,18 @@ func minCostHash(secret string) []byte {
 func loadFixture() (fixture, error) {
 	fixtureOnce.Do(func() {
 		var f fixture
-		if f.aliceKey, f.aliceID, _, fixtureErr = auth.NewKey(); fixtureErr != nil {
+		var aliceHash, bobHash []byte
+		if f.aliceKey, f.aliceID, aliceHash, fixtureErr = auth.NewKey(testPepper); fixtureErr != nil {
 			return
 		}
-		if f.bobKey, f.bobID, _, fixtureErr = auth.NewKey(); fixtureErr != nil {
+		if f.bobKey, f.bobID, bobHash, fixtureErr = auth.NewKey(testPepper); fixtureErr != nil {
 			return
 		}
-		for _, s := range []string{f.aliceKey, f.bobKey, alicePassword, carolPassword, davePassword} {
+		if f.erinKey, f.erinID, _, fixtureErr = auth.NewKey(testPepper); fixtureErr != nil {
+			return
+		}
+		fixtureHash[f.aliceKey], fixtureHash[f.bobKey] = aliceHash, bobHash
+		for _, s := range []string{f.erinKey, alicePassword, carolPassword, davePassword} {
 			fixtureHash[s] = minCostHash(s)
 		}
 		fixtureVal = f
@@ -180,8 +247,8 @@ func loadFixture() (fixture, error) {
 	return fixtureVal, fixtureErr
 }
 
-// newStore returns a fresh store holding alice's key, bob's revoked key, and the passwords of alice,
-// carol and dave (bob has none).
+// newStore returns a fresh store holding alice's key, bob's revoked key, erin's bcrypt key, and the
+// passwords of alice, carol and dave (bob has none).
 func newStore(t testing.TB) (*fakeStore, fixture) {
 	t.Helper()
 	f, err := loadFixture()
@@ -191,6 +258,7 @@ func newStore(t testing.TB) (*fakeStore, fixture) {
 	s := newFakeStore()
 	s.addKey(f.aliceID, auth.StoredKey{ID: aliceKeyRow, User: alice, Hash: fixtureHash[f.aliceKey]})
 	s.addKey(f.bobID, auth.StoredKey{ID: bobKeyRow, User: bob, Hash: fixtureHash[f.bobKey], Revoked: true})
+	s.addKey(f.erinID, auth.StoredKey{ID: erinKeyRow, User: erin, Hash: fixtureHash[f.erinKey]})
 	s.addPassword(auth.StoredPassword{User: alice, Hash: fixtureHash[alicePassword]})
 	s.addPassword(auth.StoredPassword{User: carol, Hash: fixtureHash[carolPassword]})
 	s.addPassword(auth.StoredPassword{User: dave, Hash: fixtureHash[davePassword]})
@@ -213,6 +281,10 @@ type fakeClock struct {
 	t  time.Time
 }
 
+// newFakeClock starts far from the real time, so that a time taken from time.Now instead of the
+// clock shows.
+func newFakeClock() *fakeClock { return &fakeClock{t: time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)} }
+
 func (c *fakeClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -225,13 +297,19 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// newClockedCache returns a cache reading a fake clock. The clock starts far from the real time, so
-// that a time taken from time.Now instead of the cache's clock shows.
-func newClockedCache(ttl time.Duration) (*auth.Cache, *fakeClock) {
-	clk := &fakeClock{t: time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)}
-	c := auth.NewCache(ttl)
-	auth.SetClock(c, clk.Now)
-	return c, clk
+// comparisons counts a Guard's bcrypt comparisons.
+type comparisons struct{ n atomic.Int64 }
+
+// newCountingGuard returns a Guard with cfg whose bcrypt comparisons are counted.
+func newCountingGuard(cfg auth.GuardConfig) (*auth.Guard, *comparisons) {
+	g := auth.NewGuard(cfg)
+	c := &comparisons{}
+	compare := auth.Compare(g)
+	auth.SetCompare(g, func(hash, password []byte) error {
+		c.n.Add(1)
+		return compare(hash, password)
+	})
+	return g, c
 }
 
 func request(method, authorization string) *http.Request {

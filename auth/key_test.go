@@ -1,6 +1,10 @@
 package auth_test
 
 import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,11 +18,11 @@ var keyForm = regexp.MustCompile(`^tg_([0-9a-f]{12})_[a-z2-7]{32}$`)
 
 func TestNewKey(t *testing.T) {
 	t.Parallel()
-	key1, id1, hash1, err := auth.NewKey()
+	key1, id1, hash1, err := auth.NewKey(testPepper)
 	if err != nil {
 		t.Fatal(err)
 	}
-	key2, id2, hash2, err := auth.NewKey()
+	key2, id2, hash2, err := auth.NewKey(testPepper)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,33 +44,64 @@ func TestNewKey(t *testing.T) {
 	if key1 == key2 || id1 == id2 {
 		t.Errorf("two keys share a key or an id: %q (%s), %q (%s)", key1, id1, key2, id2)
 	}
+	// The hash is the HMAC-SHA-256 of the whole key under the pepper.
+	mac := hmac.New(sha256.New, []byte(pepperSecret))
+	mac.Write([]byte(key1))
+	if want := "hmac-sha256$" + hex.EncodeToString(mac.Sum(nil)); string(hash1) != want {
+		t.Errorf("hash = %q, want %q", hash1, want)
+	}
+	if !bytes.Equal(hash1, testPepper.HashKey(key1)) || !bytes.Equal(hash2, testPepper.HashKey(key2)) || bytes.Equal(hash1, hash2) {
+		t.Error("NewKey's hashes are not HashKey's, or two keys share one")
+	}
+	if strings.Contains(string(hash1), key1[len(key1)-32:]) {
+		t.Error("the hash contains the secret")
+	}
+	if _, _, _, err := auth.NewKey(auth.Pepper{}); err == nil || !strings.Contains(err.Error(), "no Pepper") {
+		t.Errorf("NewKey without a pepper: %v, want an error", err)
+	}
+}
 
-	if c, err := bcrypt.Cost(hash1); err != nil || c != bcrypt.DefaultCost {
-		t.Errorf("hash cost = %d, %v; want %d", c, err, bcrypt.DefaultCost)
+func TestPepper(t *testing.T) {
+	secret := []byte(strings.Repeat("s", auth.MinPepperBytes))
+	p, err := auth.NewPepper(secret)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if strings.Contains(string(hash1), key1) || strings.Contains(string(hash1), key1[len(key1)-32:]) {
-		t.Error("the hash contains the key")
-	}
-	checks := []struct {
+	for _, tt := range []struct {
 		name   string
-		hash   []byte
 		secret string
-		want   bool
 	}{
-		{"hash verifies its key", hash1, key1, true},
-		{"hash refuses another key", hash1, key2, false},
-		{"hash refuses the key with another secret", hash1, otherSecret(key1), false},
-		{"hash refuses the secret alone", hash1, key1[len(key1)-32:], false},
-		{"second hash verifies its key", hash2, key2, true},
+		{"empty", ""},
+		{"one byte short", strings.Repeat("s", auth.MinPepperBytes-1)},
+	} {
+		if q, err := auth.NewPepper([]byte(tt.secret)); err == nil || !q.IsZero() || !strings.Contains(err.Error(), "at least 32 bytes") {
+			t.Errorf("%s: NewPepper = %v, %v; want an error naming the 32-byte minimum", tt.name, q, err)
+		}
+	}
+	const key = "tg_0123456789ab_abcdefghijklmnopqrstuvwxyz234567"
+	before := p.HashKey(key)
+	secret[0] = 'x' // the pepper keeps its own copy
+	if !bytes.Equal(p.HashKey(key), before) {
+		t.Error("changing the secret given to NewPepper changed the pepper")
+	}
+	other, _ := auth.NewPepper(secret)
+	checks := []struct {
+		name string
+		ok   bool
+	}{
+		{"a pepper is not zero", !p.IsZero() && auth.Pepper{}.IsZero()},
+		{"the same key hashes the same", bytes.Equal(p.HashKey(key), p.HashKey(key))},
+		{"another pepper hashes it otherwise", !bytes.Equal(p.HashKey(key), other.HashKey(key))},
+		{"another key hashes otherwise", !bytes.Equal(p.HashKey(key), p.HashKey(key+"x"))},
+		{"the fingerprint is stable", p.Fingerprint() == p.Fingerprint() && len(p.Fingerprint()) == 64},
+		{"fingerprints tell peppers apart", p.Fingerprint() != other.Fingerprint()},
+		{"the fingerprint does not show the secret", !strings.Contains(p.Fingerprint(), hex.EncodeToString(secret[:8]))},
+		{"the fingerprint is not a key's hash", !strings.Contains(string(p.HashKey("")), p.Fingerprint())},
 	}
 	for _, c := range checks {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			got := bcrypt.CompareHashAndPassword(c.hash, []byte(c.secret)) == nil
-			if got != c.want {
-				t.Errorf("verifies = %v, want %v", got, c.want)
-			}
-		})
+		if !c.ok {
+			t.Error(c.name + ": no")
+		}
 	}
 }
 
