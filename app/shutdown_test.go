@@ -88,8 +88,8 @@ func (p *process) waitExit(t *testing.T, limit time.Duration) int {
 	}
 }
 
-// outcome is one request of the load: when it started, and its status or error.
-type outcome struct {
+// shutdownOutcome is one request of the load: when it started, and its status or error.
+type shutdownOutcome struct {
 	what   string
 	start  time.Time
 	status int
@@ -133,8 +133,8 @@ func TestGracefulShutdown(t *testing.T) {
 			p := startServeProcess(t, "serve", "--addr", "127.0.0.1:0", "--db", addr, "--drain", "20s")
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
 			defer client.CloseIdleConnections()
-			send := func(what, method, url string, body io.Reader, want int) outcome {
-				o := outcome{what: what, start: time.Now(), want: want}
+			send := func(what, method, url string, body io.Reader, want int) shutdownOutcome {
+				o := shutdownOutcome{what: what, start: time.Now(), want: want}
 				req, _ := http.NewRequest(method, url, body)
 				req.Header.Set("Authorization", "Bearer "+key)
 				req.Header.Set("Content-Type", "application/json")
@@ -150,9 +150,9 @@ func TestGracefulShutdown(t *testing.T) {
 			}
 
 			var mu sync.Mutex
-			var results []outcome
+			var results []shutdownOutcome
 			var signalled time.Time
-			record := func(o outcome) (stop bool) {
+			record := func(o shutdownOutcome) (stop bool) {
 				mu.Lock()
 				defer mu.Unlock()
 				results = append(results, o)
@@ -164,7 +164,7 @@ func TestGracefulShutdown(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					for i := 0; ; i++ {
-						var o outcome
+						var o shutdownOutcome
 						switch {
 						case i%3 == 0, i%3 == 2 && w >= 4: // the small data has 4 campaigns: one worker runs each
 
@@ -254,7 +254,7 @@ func TestGracefulShutdown(t *testing.T) {
 
 			// A drain shorter than the request in flight: cut, logged, non-zero.
 			p = startServeProcess(t, "serve", "--addr", "127.0.0.1:0", "--db", addr, "--drain", "300ms")
-			cut := make(chan outcome, 1)
+			cut := make(chan shutdownOutcome, 1)
 			go func() {
 				cut <- send("cut write", "POST", p.url+"campaign_type/", &trickle{body: `{"name": "cut-by-the-drain"}`, pieces: 30, d: 3 * time.Second}, 201)
 			}()
