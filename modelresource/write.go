@@ -199,7 +199,7 @@ func (r *Resource) insert(ctx context.Context, values []assignment, key any) (an
 	var newKey cell
 	newKey.t = r.pk.Type
 	if err := r.querier(ctx).QueryRowContext(ctx, query, qargs...).Scan(&newKey); err != nil {
-		return nil, r.d.Classify(err)
+		return nil, r.writeConflict(ctx, err, values)
 	}
 	if key != nil && r.d.Name() == dialect.Postgres && r.pk.Type == field.Integer {
 		// A key given by the client leaves an identity sequence behind; move it past the new key, forward
@@ -323,19 +323,20 @@ func (r *Resource) update(ctx context.Context, b *resource.Bundle, key any, valu
 	if cond != nil {
 		q = q.Where(cond)
 	}
-	return r.execOne(ctx, q, r.keyText(key))
+	return r.execOne(ctx, q, r.keyText(key), func(err error) error { return r.writeConflict(ctx, err, values) })
 }
 
 // execOne runs an UPDATE or DELETE of the row with a key; when no row is affected (it is gone, or the
-// authorization condition hides it) the answer is a 404.
-func (r *Resource) execOne(ctx context.Context, stmt sq.Sqlizer, key string) error {
+// authorization condition hides it) the answer is a 404. classify turns the statement's error into
+// the answer (writeConflict, deleteConflict).
+func (r *Resource) execOne(ctx context.Context, stmt sq.Sqlizer, key string, classify func(error) error) error {
 	query, args, err := stmt.ToSql()
 	if err != nil {
 		return err
 	}
 	res, err := r.querier(ctx).ExecContext(ctx, query, args...)
 	if err != nil {
-		return r.d.Classify(err)
+		return classify(err)
 	}
 	if n, err := res.RowsAffected(); err == nil && n == 0 {
 		return r.notFound(key)
@@ -365,7 +366,7 @@ func (r *Resource) objDelete(ctx context.Context, b *resource.Bundle) error {
 		if cond != nil {
 			q = q.Where(cond)
 		}
-		return r.execOne(ctx, q, b.Key)
+		return r.execOne(ctx, q, b.Key, r.deleteConflict)
 	})
 }
 
@@ -425,7 +426,7 @@ func (r *Resource) objDeleteList(ctx context.Context, b *resource.Bundle) (int64
 	err = r.atomic(ctx, func(ctx context.Context) error {
 		res, err := r.querier(ctx).ExecContext(ctx, query, args...)
 		if err != nil {
-			return r.d.Classify(err)
+			return r.deleteConflict(err)
 		}
 		n, err = res.RowsAffected()
 		return err
@@ -515,7 +516,7 @@ func (r *Resource) objUpdateList(ctx context.Context, b *resource.Bundle) (int64
 				return err
 			}
 			if _, err := r.querier(ctx).ExecContext(ctx, query, args...); err != nil {
-				return r.d.Classify(err)
+				return r.writeConflict(ctx, err, values)
 			}
 			if readable != nil {
 				if err := r.stillReadable(ctx, chunk, readable); err != nil {
@@ -620,7 +621,7 @@ func (r *Resource) deleteMany(ctx context.Context, b *resource.Bundle, keys []st
 				return err
 			}
 			if _, err := r.querier(ctx).ExecContext(ctx, query, args...); err != nil {
-				return r.d.Classify(err)
+				return r.deleteConflict(err)
 			}
 		}
 		return nil
