@@ -22,6 +22,9 @@ func (d Dialect) Classify(err error) error {
 	if err == nil || apierror.As(err) != nil || errors.Is(err, context.Canceled) {
 		return err
 	}
+	if errors.Is(err, ErrWriteWait) {
+		return apierror.New(apierror.DatabaseUnavailable, "The database is busy with other writes; try again shortly.").Wrap(err)
+	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return apierror.New(apierror.DatabaseUnavailable, "The database did not answer in time.").Wrap(err)
 	}
