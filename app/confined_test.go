@@ -168,7 +168,9 @@ func TestIndicatorDeleteByFilterCascades(t *testing.T) {
 		if id == other {
 			t.Fatal("the fixture needs datapoints of two indicators")
 		}
-		datapoints := func(ind int64) int64 { return f.scalar(t, `SELECT count(*) FROM datapoint WHERE indicator_id = ?`, ind) }
+		datapoints := func(ind int64) int64 {
+			return f.scalar(t, `SELECT count(*) FROM datapoint WHERE indicator_id = ?`, ind)
+		}
 		before := datapoints(other)
 		if a := serve(t, f.api, "DELETE", fmt.Sprintf("/api/v1/indicator/?id=%d", id), f.as(plainName), ""); a.status != 403 {
 			t.Errorf("plain user: %d %s", a.status, a.raw)
