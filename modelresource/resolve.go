@@ -3,6 +3,7 @@ package modelresource
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -49,10 +50,17 @@ func (r *Resource) maxRelationDepth() int {
 	return resource.DefaultMaxRelationDepth
 }
 
-// checkMaxRelationDepth checks Meta.MaxRelationDepth when the API is built.
+// joinAliasRe matches the aliases aliasOf gives joins; a table may not be named so.
+var joinAliasRe = regexp.MustCompile(`^tg(_[0-9]+)+$`)
+
+// checkMaxRelationDepth checks Meta.MaxRelationDepth when the API is built, and that the table's name
+// cannot be taken for a join's alias.
 func (r *Resource) checkMaxRelationDepth() error {
 	if n := r.meta.MaxRelationDepth; n < 0 || n > resource.MaxRelationDepthLimit {
 		return fmt.Errorf("Meta.MaxRelationDepth: %d is not between 0 (the default, %d) and %d", n, resource.DefaultMaxRelationDepth, resource.MaxRelationDepthLimit)
+	}
+	if joinAliasRe.MatchString(r.meta.Table) {
+		return fmt.Errorf("Meta.Table: %q has the form of the aliases queries give joins (tg_1_2); rename the table", r.meta.Table)
 	}
 	return nil
 }
