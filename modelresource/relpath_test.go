@@ -177,6 +177,14 @@ func TestRelationPathDepthAtRegistration(t *testing.T) {
 				}
 			})
 		}
+		// A table named like a join alias could be taken for one.
+		if _, err := db.ExecContext(context.Background(), `CREATE TABLE tg_1_2 (id INTEGER PRIMARY KEY)`); err != nil {
+			t.Fatal(err)
+		}
+		_, err := resource.New(context.Background(), resource.Config{DB: db, Dialect: d}, modelresource.New(resource.Meta{ResourceName: "odd", Table: "tg_1_2"}))
+		if err == nil || !strings.Contains(err.Error(), `Meta.Table: "tg_1_2" has the form of the aliases queries give joins`) {
+			t.Errorf("a table named tg_1_2: %v", err)
+		}
 		// Four relations in a query field are fine, and show the value.
 		m := resource.Meta{ResourceName: "author", Table: "author", QueryFields: []string{path("mentor", 4, "name")}}
 		c := newClient(t, db, d, modelresource.New(resource.Meta{ResourceName: "publisher", Table: "publisher"}), modelresource.New(m))
