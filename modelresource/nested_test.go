@@ -209,10 +209,8 @@ func runNested(t *testing.T, tests []nestedCase, initial string, state func(*cli
 	}
 }
 
-// Conflicts name the fields of the constraint (conflict.go).
-const (
-	marriedMessage = "A person with this spouse_id already exists."
-)
+// marriedMessage is the conflict of a second spouse: it names the field of the constraint (conflict.go).
+const marriedMessage = "A person with this spouse_id already exists."
 
 func TestNestedWritesJarsOfCookies(t *testing.T) {
 	runNested(t, []nestedCase{
