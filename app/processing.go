@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	sq "github.com/Masterminds/squirrel"
 
+	"github.com/tastygo/tastygo/auth"
 	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/filters"
 	"github.com/tastygo/tastygo/modelresource"
@@ -30,13 +32,29 @@ func processingResources(d dialect.Dialect) []resource.Resource {
 	runs := modelresource.New(resource.Meta{
 		ResourceName:  "processing_run",
 		Table:         "processing_run",
-		Description:   "Every run of a processing endpoint: its parameters, who triggered it, when, and how it ended.",
+		Description:   "Every run of a processing endpoint: its parameters, who triggered it, when, and how it ended. A superuser sees every run, any other user their own.",
 		Filtering:     filterEverything,
 		Ordering:      orderEverything,
 		ListMethods:   []string{"get"},
 		DetailMethods: []string{"get"},
+		Authorization: ownRuns(d),
 	})
 	return append([]resource.Resource{agg, runs}, uploadResources(d)...)
+}
+
+// ownRuns lets a superuser read every run and anyone else only the runs they triggered: a run's
+// parameters and its user's name are theirs. Without a user (--public-read) no run is shown.
+func ownRuns(d dialect.Dialect) resource.Authorization {
+	mine := d.Quote("processing_run") + "." + d.Quote("user_id") + " = ?"
+	return auth.Rules{ReadListFunc: func(_ context.Context, b *resource.Bundle) (sq.Sqlizer, error) {
+		switch {
+		case b.User == nil || b.User.ID == 0:
+			return sq.Expr("1 = 0"), nil
+		case b.User.Superuser:
+			return nil, nil
+		}
+		return sq.Expr(mine, b.User.ID), nil
+	}}
 }
 
 // aggParams are agg_refresh's parameters.
@@ -60,6 +78,22 @@ func (r aggRefresh) PreProcessData(ctx context.Context, b *resource.Bundle, next
 		return aggregateCampaign(ctx, r.List().DB(ctx), r.d, p.CampaignID)
 	}); err != nil {
 		return err
+	}
+	return next(ctx, b)
+}
+
+// ObjGetList refuses, before any run, a user confined to a region the recomputing of a campaign they
+// may not read: the answer is the 404 that the campaign's own page gives them (the framework's answer
+// for an object one may not see), the same for a campaign outside the region as for one that does not
+// exist, so that it tells nothing. A campaign_id that is not an integer is left to the parameters' 400;
+// users who see every campaign run as before (a missing campaign fails its run).
+func (r aggRefresh) ObjGetList(ctx context.Context, b *resource.Bundle, next resource.ObjGetListFunc) (*resource.Page, error) {
+	if _, confined := confinedTo(b.User); confined && b.Kind == resource.KindList {
+		if id, err := strconv.ParseInt(b.Query.Get("campaign_id"), 10, 64); err == nil {
+			if _, err := b.Resource.API.Get(resource.WithUser(ctx, b.User), "campaign", strconv.FormatInt(id, 10), nil); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return next(ctx, b)
 }

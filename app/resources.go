@@ -23,7 +23,8 @@ var orderEverything = []string{resource.EveryField}
 // foreign keys: location_id → location, top_lvl_location_id → location, parent_location_id → location...
 // location, campaign and datapoint are confined to a user's top-level location (scope.go); location and
 // datapoint take the location parameters (locations.go); no write may put a location under itself
-// (cycles.go); indicators are deleted by superusers only.
+// (cycles.go); indicators are deleted by superusers only; dashboards are changed by their owners
+// (dashboards.go).
 func dashboardResources(d dialect.Dialect) []resource.Resource {
 	model := func(name string, m resource.Meta) *modelresource.Resource {
 		m.ResourceName = name
@@ -53,7 +54,7 @@ func dashboardResources(d dialect.Dialect) []resource.Resource {
 		return newLocationScope(d, locations, table, tied, placedBy, nullable).authorization()
 	}
 	locations.Meta().Authorization = scoped("location", "id", "parent_location_id", true)
-	return []resource.Resource{
+	return append([]resource.Resource{
 		model("location_type", resource.Meta{
 			Description:           "Administrative levels: 0 country, 1 region, 2 province, 3 district, 4 sub-district.",
 			RequiredFieldsForPost: []string{"name", "admin_level"},
@@ -88,16 +89,7 @@ func dashboardResources(d dialect.Dialect) []resource.Resource {
 		// After datapoint, so that the datapoint table's relations resolve to datapoint (views.go).
 		campaignDatapoints(model, scoped),
 		dateDatapoints(model, scoped),
-		model("custom_dashboard", resource.Meta{
-			Description:           "A saved dashboard: a title and a JSON layout.",
-			RequiredFieldsForPost: []string{"title"},
-			ToMany:                map[string]resource.ToMany{"charts": {Resource: "custom_chart", Via: "dashboard", Expand: true}},
-		}),
-		model("custom_chart", resource.Meta{
-			Description:           "A chart of a dashboard, described in JSON.",
-			RequiredFieldsForPost: []string{"title", "chart_json"},
-		}),
-	}
+	}, savedDashboards(d, model)...)
 }
 
 // access is who may use the API.

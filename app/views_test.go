@@ -167,8 +167,11 @@ func TestCampaignDatapoint(t *testing.T) {
 				if !slices.Equal(got, want) || total != int64(len(want)) {
 					t.Errorf("%s: got %d (total_count %d) %v, want %d %v", url, len(got), total, got[:min(len(got), 3)], len(want), want[:min(len(want), 3)])
 				}
-				// A user confined to the region sees the part of that under the region.
-				scopedWant := viewRowsSQL(t, f, query+` AND a.location_id IN (`+underSQL+`) ORDER BY a.id`, append(args, scopedTop)...)
+				// A user confined to the region sees the part of that under the region, and the name of
+				// a campaign only when they may read the campaign (one of the region or under it).
+				scopedQuery := strings.Replace(query, "c.name FROM", "COALESCE(CASE WHEN c.top_lvl_location_id IN ("+underSQL+") THEN c.name END, '<nil>') FROM", 1)
+				scopedArgs := append(append([]any{scopedTop}, args...), scopedTop)
+				scopedWant := viewRowsSQL(t, f, scopedQuery+` AND a.location_id IN (`+underSQL+`) ORDER BY a.id`, scopedArgs...)
 				got, total = viewRowsAPI(t, f, f.as(scopedName), url, fields...)
 				if !slices.Equal(got, scopedWant) || total != int64(len(scopedWant)) {
 					t.Errorf("%s as %s: got %d (total_count %d), want %d", url, scopedName, len(got), total, len(scopedWant))

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,10 +25,39 @@ type Column struct {
 	References string // the table a single-column foreign key points at, "" when none
 }
 
-// Table describes a table: its columns in declaration order.
+// Table describes a table: its columns in declaration order, and its unique indexes and foreign keys
+// by name, so that a [Violation] can be told by the columns it is about.
 type Table struct {
 	Name    string
 	Columns []Column
+	// Uniques are the primary key, unique constraints and unique indexes (those over columns only).
+	Uniques []Constraint
+	// ForeignKeys are the foreign keys, single- and multi-column.
+	ForeignKeys []Constraint
+}
+
+// Constraint is a named constraint or unique index over columns. SQLite's foreign keys have no name
+// its errors give, so theirs is empty.
+type Constraint struct {
+	Name    string
+	Columns []string
+	// References is the table a foreign key points at; "" for a unique index.
+	References string
+}
+
+// UniqueNamed returns the columns of the unique index or constraint of that name.
+func (t *Table) UniqueNamed(name string) ([]string, bool) { return named(t.Uniques, name) }
+
+// ForeignKeyNamed returns the columns of the foreign key of that name.
+func (t *Table) ForeignKeyNamed(name string) ([]string, bool) { return named(t.ForeignKeys, name) }
+
+func named(cs []Constraint, name string) ([]string, bool) {
+	for _, c := range cs {
+		if c.Name == name && name != "" {
+			return c.Columns, true
+		}
+	}
+	return nil, false
 }
 
 // Column returns the named column.
@@ -134,25 +164,37 @@ func describeSQLite(ctx context.Context, db *sql.DB, table string) (*Table, erro
 			t.Columns[i].Unique = true
 		}
 	}
-	unique, err := sqliteUniqueColumns(ctx, conn, q)
-	if err != nil {
+	if t.Uniques, err = sqliteUniqueIndexes(ctx, conn, q); err != nil {
 		return nil, err
 	}
-	refs, err := sqliteForeignKeys(ctx, conn, q)
-	if err != nil {
+	if t.ForeignKeys, err = sqliteForeignKeys(ctx, conn, q); err != nil {
 		return nil, err
 	}
-	for i := range t.Columns {
-		c := &t.Columns[i]
-		if unique[c.Name] {
-			c.Unique = true
-		}
-		c.References = refs[c.Name]
-	}
+	t.markKeys()
 	return t, nil
 }
 
-func sqliteUniqueColumns(ctx context.Context, conn *sql.Conn, quotedTable string) (map[string]bool, error) {
+// markKeys sets each column's Unique (a unique index of that column alone) and References (a
+// single-column foreign key) from the table's constraints.
+func (t *Table) markKeys() {
+	for i := range t.Columns {
+		c := &t.Columns[i]
+		for _, u := range t.Uniques {
+			if len(u.Columns) == 1 && u.Columns[0] == c.Name {
+				c.Unique = true
+			}
+		}
+		for _, fk := range t.ForeignKeys {
+			if len(fk.Columns) == 1 && fk.Columns[0] == c.Name {
+				c.References = fk.References
+			}
+		}
+	}
+}
+
+// sqliteUniqueIndexes lists a table's unique indexes that are not partial (a partial one does not
+// make its columns unique), with their columns; an index on an expression has none.
+func sqliteUniqueIndexes(ctx context.Context, conn *sql.Conn, quotedTable string) ([]Constraint, error) {
 	rows, err := conn.QueryContext(ctx, "PRAGMA index_list("+quotedTable+")")
 	if err != nil {
 		return nil, err
@@ -170,17 +212,17 @@ func sqliteUniqueColumns(ctx context.Context, conn *sql.Conn, quotedTable string
 		}
 	}
 	rows.Close()
-	unique := map[string]bool{}
+	var out []Constraint
 	for _, idx := range indexes {
 		cols, err := pragmaNames(ctx, conn, "PRAGMA index_info(\""+strings.ReplaceAll(idx, `"`, `""`)+"\")", 2)
 		if err != nil {
 			return nil, err
 		}
-		if len(cols) == 1 {
-			unique[cols[0]] = true
+		if !slices.Contains(cols, "<nil>") { // an expression has no column name
+			out = append(out, Constraint{Name: idx, Columns: cols})
 		}
 	}
-	return unique, nil
+	return out, nil
 }
 
 // pragmaNames returns one text column (by position) of a pragma's rows.
@@ -206,14 +248,15 @@ func pragmaNames(ctx context.Context, conn *sql.Conn, query string, pos int) ([]
 	return out, rows.Err()
 }
 
-func sqliteForeignKeys(ctx context.Context, conn *sql.Conn, quotedTable string) (map[string]string, error) {
+// sqliteForeignKeys lists a table's foreign keys, in the order SQLite numbers them; they have no names.
+func sqliteForeignKeys(ctx context.Context, conn *sql.Conn, quotedTable string) ([]Constraint, error) {
 	rows, err := conn.QueryContext(ctx, "PRAGMA foreign_key_list("+quotedTable+")")
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	type fk struct{ table, from string }
-	byID := map[int][]fk{}
+	var out []Constraint
+	byID := map[int]int{} // SQLite's id of a foreign key → its position in out
 	for rows.Next() {
 		var id, seq int
 		var refTable, from string
@@ -221,15 +264,14 @@ func sqliteForeignKeys(ctx context.Context, conn *sql.Conn, quotedTable string) 
 		if err := rows.Scan(&id, &seq, &refTable, &from, &to, &onUpdate, &onDelete, &match); err != nil {
 			return nil, err
 		}
-		byID[id] = append(byID[id], fk{refTable, from})
-	}
-	refs := map[string]string{}
-	for _, parts := range byID {
-		if len(parts) == 1 {
-			refs[parts[0].from] = parts[0].table
+		i, ok := byID[id]
+		if !ok {
+			i, byID[id] = len(out), len(out)
+			out = append(out, Constraint{References: refTable})
 		}
+		out[i].Columns = append(out[i].Columns, from)
 	}
-	return refs, rows.Err()
+	return out, rows.Err()
 }
 
 // postgresType maps information_schema's data_type to a logical type.
@@ -284,47 +326,89 @@ ORDER BY ordinal_position`, table)
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	// Constraints: primary key, unique and foreign key, each with its column count.
-	crows, err := db.QueryContext(ctx, `
-SELECT tc.constraint_type, kcu.column_name, COALESCE(ccu.table_name, ''),
-       (SELECT count(*) FROM information_schema.key_column_usage k2
-         WHERE k2.constraint_name = tc.constraint_name AND k2.constraint_schema = tc.constraint_schema)
-FROM information_schema.table_constraints tc
-JOIN information_schema.key_column_usage kcu
-  ON kcu.constraint_name = tc.constraint_name AND kcu.constraint_schema = tc.constraint_schema
-LEFT JOIN information_schema.constraint_column_usage ccu
-  ON tc.constraint_type = 'FOREIGN KEY' AND ccu.constraint_name = tc.constraint_name
- AND ccu.constraint_schema = tc.constraint_schema
-WHERE tc.table_schema = current_schema() AND tc.table_name = $1
-  AND tc.constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY')`, table)
-	if err != nil {
+	if t.Uniques, err = postgresConstraints(ctx, db, table, postgresUniques); err != nil {
 		return nil, err
 	}
-	defer crows.Close()
-	for crows.Next() {
-		var kind, col, ref string
-		var n int
-		if err := crows.Scan(&kind, &col, &ref, &n); err != nil {
-			return nil, err
-		}
-		for i := range t.Columns {
-			c := &t.Columns[i]
-			if c.Name != col {
-				continue
-			}
-			switch kind {
-			case "PRIMARY KEY":
-				c.PrimaryKey = true
-				c.Nullable = false
-				c.Unique = c.Unique || n == 1
-			case "UNIQUE":
-				c.Unique = c.Unique || n == 1
-			case "FOREIGN KEY":
-				if n == 1 {
-					c.References = ref
+	if t.ForeignKeys, err = postgresConstraints(ctx, db, table, postgresForeignKeys); err != nil {
+		return nil, err
+	}
+	for _, u := range t.Uniques {
+		if u.References == "p" { // the primary key, marked by postgresUniques
+			for i := range t.Columns {
+				if slices.Contains(u.Columns, t.Columns[i].Name) {
+					t.Columns[i].PrimaryKey, t.Columns[i].Nullable = true, false
 				}
 			}
 		}
 	}
-	return t, crows.Err()
+	for i := range t.Uniques {
+		t.Uniques[i].References = ""
+	}
+	t.markKeys()
+	return t, nil
+}
+
+// postgresUniques lists the unique indexes of a table (those of its primary key and unique
+// constraints share the constraint's name), each column on a row in key order; the third column is
+// "p" for the primary key's. An expression has no column and leaves its index out.
+const postgresUniques = `
+SELECT ic.relname, a.attname, CASE WHEN x.indisprimary THEN 'p' ELSE '' END
+FROM pg_index x
+JOIN pg_class ic ON ic.oid = x.indexrelid
+JOIN pg_class t ON t.oid = x.indrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+WHERE n.nspname = current_schema() AND t.relname = $1 AND x.indisunique AND x.indpred IS NULL
+ORDER BY ic.relname, k.ord`
+
+// postgresForeignKeys lists the foreign keys of a table, each column on a row in key order, with the
+// table it points at.
+const postgresForeignKeys = `
+SELECT c.conname, a.attname, rt.relname
+FROM pg_constraint c
+JOIN pg_class t ON t.oid = c.conrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+JOIN pg_class rt ON rt.oid = c.confrelid
+CROSS JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord)
+LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+WHERE c.contype = 'f' AND n.nspname = current_schema() AND t.relname = $1
+ORDER BY c.conname, k.ord`
+
+// postgresConstraints runs one of the queries above and groups its rows by name; a name with a row
+// without a column (an expression) is left out.
+func postgresConstraints(ctx context.Context, db *sql.DB, table, query string) ([]Constraint, error) {
+	rows, err := db.QueryContext(ctx, query, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Constraint
+	skip := map[string]bool{}
+	for rows.Next() {
+		var name, ref string
+		var col sql.NullString
+		if err := rows.Scan(&name, &col, &ref); err != nil {
+			return nil, err
+		}
+		if !col.Valid {
+			skip[name] = true
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1].Name == name {
+			out[n-1].Columns = append(out[n-1].Columns, col.String)
+			continue
+		}
+		out = append(out, Constraint{Name: name, Columns: []string{col.String}, References: ref})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	kept := out[:0]
+	for _, c := range out {
+		if !skip[c.Name] {
+			kept = append(kept, c)
+		}
+	}
+	return kept, nil
 }

@@ -3,6 +3,7 @@ package dialect_test
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"testing"
 
 	"github.com/tastygo/tastygo/apierror"
@@ -76,4 +77,88 @@ func TestEscapeLike(t *testing.T) {
 			t.Errorf("EscapeLike(%q) = %q, want %q", tt.give, got, tt.want)
 		}
 	}
+}
+
+// A unique or foreign-key violation carries what the database said (dialect.Violation), and the table
+// description turns it into columns on both backends; the client message names nothing of the
+// database (no constraint or index name).
+func TestViolationNamesColumns(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		ctx := context.Background()
+		for _, stmt := range []string{
+			`CREATE TABLE parent (id INTEGER PRIMARY KEY, name VARCHAR(10) NOT NULL, code VARCHAR(10) NOT NULL, n INTEGER NULL,
+				CONSTRAINT parent_name_code_long_constraint_name UNIQUE (name, code))`,
+			`CREATE UNIQUE INDEX parent_lower_code_idx ON parent (lower(code), n)`,
+			`CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL, other INTEGER NULL,
+				CONSTRAINT child_parent_fk_named_oddly FOREIGN KEY (parent_id) REFERENCES parent(id))`,
+			`INSERT INTO parent (id, name, code, n) VALUES (1, 'a', 'x', 1)`,
+		} {
+			if _, err := db.ExecContext(ctx, stmt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		parent, err := d.DescribeTable(ctx, db, "parent")
+		if err != nil {
+			t.Fatal(err)
+		}
+		child, err := d.DescribeTable(ctx, db, "child")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(child.ForeignKeys) != 1 || strings.Join(child.ForeignKeys[0].Columns, ",") != "parent_id" || child.ForeignKeys[0].References != "parent" {
+			t.Errorf("child's foreign keys %+v", child.ForeignKeys)
+		}
+		if c, _ := child.Column("parent_id"); c.References != "parent" {
+			t.Errorf("parent_id references %q", c.References)
+		}
+		for _, c := range parent.Columns {
+			if c.Unique != (c.Name == "id") {
+				t.Errorf("%s: unique %v (only the key is unique alone)", c.Name, c.Unique)
+			}
+		}
+		tests := []struct {
+			name, stmt string
+			table      *dialect.Table
+			kind       dialect.ViolationKind
+			cols       string // "" when no column can be told
+		}{
+			{"two-column unique constraint", `INSERT INTO parent (id, name, code, n) VALUES (2, 'a', 'x', 2)`, parent, dialect.UniqueViolation, "name,code"},
+			{"primary key", `INSERT INTO parent (id, name, code) VALUES (1, 'b', 'y')`, parent, dialect.UniqueViolation, "id"},
+			{"unique index on an expression", `INSERT INTO parent (id, name, code, n) VALUES (3, 'c', 'X', 1)`, parent, dialect.UniqueViolation, ""},
+			{"foreign key", `INSERT INTO child (id, parent_id) VALUES (1, 99)`, child, dialect.ForeignKeyViolation, "parent_id"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				_, err := db.ExecContext(ctx, tt.stmt)
+				classified := d.Classify(err)
+				e := apierror.As(classified)
+				if e == nil || e.Code != apierror.Conflict {
+					t.Fatalf("%v classified as %v", err, classified)
+				}
+				if strings.Contains(e.Message, "constraint_name") || strings.Contains(e.Message, "_idx") || strings.Contains(e.Message, "oddly") || len(e.Details) > 0 {
+					t.Errorf("the answer shows the database's names: %q %v", e.Message, e.Details)
+				}
+				v, ok := dialect.ViolationOf(classified)
+				if !ok || v.Kind != tt.kind {
+					t.Fatalf("violation %+v", v)
+				}
+				cols := v.Columns
+				if v.Constraint != "" {
+					switch tt.kind {
+					case dialect.UniqueViolation:
+						cols, _ = tt.table.UniqueNamed(v.Constraint)
+					case dialect.ForeignKeyViolation:
+						cols, _ = tt.table.ForeignKeyNamed(v.Constraint)
+					}
+				}
+				want := tt.cols
+				if d.Name() == dialect.SQLite && tt.kind == dialect.ForeignKeyViolation {
+					want = "" // SQLite does not say which foreign key failed
+				}
+				if got := strings.Join(cols, ","); got != want {
+					t.Errorf("columns %q, want %q (violation %+v)", got, want, v)
+				}
+			})
+		}
+	})
 }

@@ -49,7 +49,8 @@ func IsPostgresURL(addr string) bool {
 
 // Open opens a database by address: a postgres:// or postgresql:// URL opens PostgreSQL through pgx;
 // anything else is a SQLite file path (or "file:" URI), opened with WAL journaling, a busy timeout,
-// foreign keys enforced, case-sensitive LIKE and immediate write transactions.
+// foreign keys enforced, case-sensitive LIKE and immediate write transactions, whose writers queue at a
+// write gate (see [DefaultWriteWait]; the address's _write_wait parameter sets the wait).
 // Open does not wait for the database: a server that is down now is reported by [Ping] and by the first
 // query, and the pool reconnects when it is back.
 func Open(addr string) (*sql.DB, Dialect, error) {
@@ -60,18 +61,27 @@ func Open(addr string) (*sql.DB, Dialect, error) {
 // the statements a request runs this way.
 func OpenWrapped(addr string, wrap func(driver.Conn) driver.Conn) (*sql.DB, Dialect, error) {
 	name, dsn, d := sqliteDriverName, "", Dialect{name: SQLite}
+	wait := DefaultWriteWait
 	if IsPostgresURL(addr) {
 		name, dsn, d = "pgx", postgresDSN(addr), Dialect{name: Postgres}
 	} else {
 		registerSQLiteDriver()
-		dsn = sqliteDSN(addr)
+		var err error
+		if dsn, wait, err = sqliteDSN(addr); err != nil {
+			return nil, Dialect{}, err
+		}
 	}
 	probe, err := sql.Open(name, dsn)
 	if err != nil {
 		return nil, Dialect{}, fmt.Errorf("dialect: open %s: %w", d.name, err)
 	}
 	db := probe
-	if wrap != nil {
+	switch {
+	case d.name == SQLite:
+		// Writers queue at the database's write gate (writegate.go).
+		db = sql.OpenDB(gateConnector{drv: probe.Driver(), dsn: dsn, gate: newWriteGate(wait), wrap: wrap})
+		probe.Close()
+	case wrap != nil:
 		db = sql.OpenDB(wrappedConnector{drv: probe.Driver(), dsn: dsn, wrap: wrap})
 		probe.Close()
 	}
@@ -119,13 +129,24 @@ func postgresDSN(addr string) string {
 	return u.String()
 }
 
+// writeWaitParam is the SQLite address parameter that sets how long a writer waits for the others
+// (DefaultWriteWait); the framework reads it, SQLite never sees it.
+const writeWaitParam = "_write_wait"
+
 // sqliteDSN adds the framework's connection settings to a SQLite path or file: URI, keeping any the
-// caller gave.
-func sqliteDSN(addr string) string {
+// caller gave, and takes out the write wait.
+func sqliteDSN(addr string) (string, time.Duration, error) {
 	path, rawQuery, _ := strings.Cut(addr, "?")
 	q, err := url.ParseQuery(rawQuery)
 	if err != nil {
 		q = url.Values{}
+	}
+	wait := DefaultWriteWait
+	if v := q.Get(writeWaitParam); v != "" {
+		if wait, err = time.ParseDuration(v); err != nil || wait <= 0 {
+			return "", 0, fmt.Errorf("dialect: %s=%q is not a positive duration such as 60s", writeWaitParam, v)
+		}
+		q.Del(writeWaitParam)
 	}
 	defaults := map[string]string{
 		"_journal_mode": "WAL",
@@ -143,7 +164,7 @@ func sqliteDSN(addr string) string {
 	if !strings.HasPrefix(path, "file:") {
 		path = "file:" + path
 	}
-	return path + "?" + q.Encode()
+	return path + "?" + q.Encode(), wait, nil
 }
 
 // Ping checks that the database answers within the context's deadline.

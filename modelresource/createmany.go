@@ -141,21 +141,27 @@ func (r *Resource) insertRows(ctx context.Context, rows [][]assignment, chunk []
 	if err != nil {
 		return nil, err
 	}
+	classify := r.d.Classify // a chunk that fails is replayed row by row (insertChunk): a row's error names its fields
+	if len(chunk) == 1 {
+		classify = func(err error) error { return r.writeConflict(ctx, err, rows[chunk[0]]) }
+	}
 	res, err := r.querier(ctx).QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, r.d.Classify(err)
+		return nil, classify(err)
 	}
 	defer res.Close()
 	var keys []any
 	for res.Next() {
 		k := cell{t: r.pk.Type}
 		if err := res.Scan(&k); err != nil {
-			return nil, r.d.Classify(err)
+			res.Close()
+			return nil, classify(err)
 		}
 		keys = append(keys, k.v)
 	}
 	if err := res.Err(); err != nil {
-		return nil, r.d.Classify(err)
+		res.Close() // before classify looks rows up on the same connection
+		return nil, classify(err)
 	}
 	// RETURNING gives no order guarantee: generated keys increase in the order of VALUES, and a key the
 	// client gave is in its row.

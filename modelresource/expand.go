@@ -66,10 +66,14 @@ func relatedBundle(b *resource.Bundle, to *resource.Bound) *resource.Bundle {
 }
 
 // readRelated reads the related resource's objects matching cond, through its own steps and
-// authorization, expands them depth levels and dehydrates them.
+// authorization (a relation whose resource refuses the user any list shows as absent), expands them
+// depth levels and dehydrates them.
 func (r *Resource) readRelated(ctx context.Context, b *resource.Bundle, target *Resource, to *resource.Bound, cond sq.Sqlizer, depth int) ([]*Object, error) {
 	rb := relatedBundle(b, to)
 	q, err := target.readQuery(ctx, rb, false)
+	if refused(err) {
+		return nil, nil // the user may read none of them: each relation shows as absent
+	}
 	if err != nil {
 		return nil, err
 	}

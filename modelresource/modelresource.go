@@ -63,6 +63,7 @@ type column struct {
 
 type relation struct {
 	name   string
+	index  int // position among the resource's relations by name: its part of a join alias (aliasOf)
 	column *column
 	to     string
 	target *Resource
@@ -241,11 +242,9 @@ func (r *Resource) bindRelations(tables map[string]string) error {
 		}
 		r.relations[name] = &relation{name: name, column: c, to: rel.To}
 	}
-	for name, rel := range r.relations {
-		rel.column.relation = name
-		if r.d.Quote(name) == r.alias {
-			return fmt.Errorf("relation %q has the name of the resource's own table; rename it in Meta.Relations", name)
-		}
+	for i, name := range r.relationNames() {
+		rel := r.relations[name]
+		rel.column.relation, rel.index = name, i
 	}
 	return nil
 }
@@ -283,10 +282,10 @@ func (r *Resource) checkRequiredParams() error {
 			continue
 		}
 		parts := strings.Split(p, filters.Sep)
-		f, err := r.filterField(parts, nil, r.alias)
+		f, err := filterResolver{r}.Resolve(parts)
 		lookup := filters.Exact
 		if n := len(parts); err != nil && n > 1 && filters.IsLookup(parts[n-1]) {
-			f, err = r.filterField(parts[:n-1], nil, r.alias)
+			f, err = filterResolver{r}.Resolve(parts[:n-1])
 			lookup = filters.Lookup(parts[n-1])
 		}
 		if err == nil && !slices.Contains(f.Allowed(), lookup) {
@@ -336,6 +335,9 @@ func (r *Resource) link(lookup func(string) (*resource.Bound, bool)) error {
 				return fmt.Errorf("Meta.Filtering[%q]: %w", key, err)
 			}
 		}
+	}
+	if err := r.checkMaxRelationDepth(); err != nil {
+		return err
 	}
 	for _, name := range r.meta.Ordering {
 		if name == resource.EveryField {
@@ -407,6 +409,9 @@ func (r *Resource) bindQueryFields() error {
 		if len(parts) < 2 {
 			return fmt.Errorf("Meta.QueryFields: %q must be a relation path such as campaign__name", qf)
 		}
+		if hops := len(parts) - 1; hops > r.maxRelationDepth() {
+			return fmt.Errorf("Meta.QueryFields: %q goes through %d relations; Meta.MaxRelationDepth allows %d", qf, hops, r.maxRelationDepth())
+		}
 		cur := r
 		for _, hop := range parts[:len(parts)-1] {
 			rel, ok := cur.relations[hop]
@@ -441,7 +446,7 @@ func (r *Resource) buildShape() {
 		q := &r.query[i]
 		q.index = len(names)
 		names = append(names, q.name)
-		r.selects = append(r.selects, r.d.Quote(strings.Join(q.path, "__"))+"."+r.d.Quote(q.target.Name))
+		r.selects = append(r.selects, r.aliasOf(q.path)+"."+r.d.Quote(q.target.Name))
 	}
 	r.uriIndex = len(names)
 	names = append(names, "resource_uri")

@@ -209,7 +209,8 @@ func runNested(t *testing.T, tests []nestedCase, initial string, state func(*cli
 	}
 }
 
-const conflictMessage = "The request conflicts with existing data (a unique or foreign-key constraint)."
+// marriedMessage is the conflict of a second spouse: it names the field of the constraint (conflict.go).
+const marriedMessage = "A person with this spouse_id already exists."
 
 func TestNestedWritesJarsOfCookies(t *testing.T) {
 	runNested(t, []nestedCase{
@@ -385,7 +386,7 @@ func TestNestedWritesJarsOfCookies(t *testing.T) {
 		{
 			name: "a nested cookie breaking a unique constraint", method: "POST", path: "/api/v1/jar/",
 			body:       `{"label": "Office", "cookies": [{"flavour": "lemon"}, {"flavour": "lemon"}]}`,
-			wantStatus: 409, wantCode: "CONFLICT", wantPath: "cookies[1]", wantError: "cookies[1]: " + conflictMessage,
+			wantStatus: 409, wantCode: "CONFLICT", wantPath: "cookies[1]", wantError: "cookies[1]: A cookie with this jar_id and flavour already exists.",
 		},
 		{
 			name: "a nested cookie the user may not create", method: "PATCH", path: "/api/v1/jar/1/",
@@ -417,7 +418,7 @@ func TestNestedWritesJarsOfCookies(t *testing.T) {
 		{
 			name: "a new nested jar that conflicts", method: "POST", path: "/api/v1/cookie/",
 			body:       `{"flavour": "mint", "jar": {"label": "Kitchen"}}`,
-			wantStatus: 409, wantCode: "CONFLICT", wantPath: "jar", wantError: "jar: " + conflictMessage,
+			wantStatus: 409, wantCode: "CONFLICT", wantPath: "jar", wantError: "jar: A jar with this label already exists.",
 		},
 		{
 			name: "a failure two levels down names the whole path", method: "POST", path: "/api/v1/cookie/",
@@ -499,22 +500,22 @@ func TestNestedWritesFamily(t *testing.T) {
 		{
 			name: "marrying someone already married", method: "POST", path: "/api/v1/person/",
 			body:       `{"name": "Gus", "spouse": 2}`,
-			wantStatus: 409, wantCode: "CONFLICT", wantError: conflictMessage,
+			wantStatus: 409, wantCode: "CONFLICT", wantError: marriedMessage,
 		},
 		{
 			name: "marrying someone already married, changing them too, changes nothing", method: "POST", path: "/api/v1/person/",
 			body:       `{"name": "Gus", "spouse": {"id": 2, "name": "Robert"}}`,
-			wantStatus: 409, wantCode: "CONFLICT", wantError: conflictMessage,
+			wantStatus: 409, wantCode: "CONFLICT", wantError: marriedMessage,
 		},
 		{
 			name: "PATCH marrying someone already married", method: "PATCH", path: "/api/v1/person/4/",
 			body:       `{"name": "Dora", "spouse": "/api/v1/person/1/"}`,
-			wantStatus: 409, wantCode: "CONFLICT", wantError: conflictMessage,
+			wantStatus: 409, wantCode: "CONFLICT", wantError: marriedMessage,
 		},
 		{
 			name: "a child marrying someone already married rolls back the parent", method: "POST", path: "/api/v1/person/",
 			body:       `{"name": "Pat", "children": [{"name": "Quin"}, {"name": "Ray", "spouse": 1}]}`,
-			wantStatus: 409, wantCode: "CONFLICT", wantPath: "children[1]", wantError: "children[1]: " + conflictMessage,
+			wantStatus: 409, wantCode: "CONFLICT", wantPath: "children[1]", wantError: "children[1]: " + marriedMessage,
 		},
 		{
 			name: "a child naming another mother by mother_id", method: "POST", path: "/api/v1/person/",

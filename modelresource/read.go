@@ -74,7 +74,8 @@ func (r *Resource) applyFilters(ctx context.Context, b *resource.Bundle, q sq.Se
 }
 
 // getObjectList is the base query: every field's column, with a LEFT JOIN for each to-one relation
-// that query fields, the request's filters or its ordering go through.
+// that query fields, the request's filters or its ordering go through. Each join reaches only the
+// related rows the user may read (joinClause).
 func (r *Resource) getObjectList(ctx context.Context, b *resource.Bundle) (sq.SelectBuilder, error) {
 	q := r.d.Builder().Select(r.selects...).From(r.alias)
 	paths := make([][]string, 0, len(r.query))
@@ -84,34 +85,69 @@ func (r *Resource) getObjectList(ctx context.Context, b *resource.Bundle) (sq.Se
 	paths = append(paths, filters.Joins(b.Filters)...)
 	paths = append(paths, filters.OrderJoins(b.Ordering)...)
 	for _, p := range filters.JoinPaths(paths...) {
-		join, err := r.joinClause(p)
+		join, args, err := r.joinClause(ctx, b, p)
 		if err != nil {
 			return q, err
 		}
-		q = q.LeftJoin(join)
+		q = q.LeftJoin(join, args...)
 	}
 	return q, nil
 }
 
-// joinClause is the LEFT JOIN that reaches the resource at the end of a relation path.
-func (r *Resource) joinClause(path []string) (string, error) {
+// joinClause is the LEFT JOIN that reaches the resource at the end of a relation path. When the
+// related resource's ReadList authorization narrows what b's user may read, the join's ON clause
+// applies that condition too (on the related table in a sub-query, where it reads as it does in the
+// related resource's own lists), so that a related row the user may not read is absent: filters
+// through it match nothing, ordering sees NULL, query fields show null.
+func (r *Resource) joinClause(ctx context.Context, b *resource.Bundle, path []string) (string, []any, error) {
 	from := r
 	for _, hop := range path[:len(path)-1] {
 		rel, ok := from.relations[hop]
 		if !ok || rel.target == nil {
-			return "", fmt.Errorf("modelresource: no relation %q on %q", hop, from.meta.ResourceName)
+			return "", nil, fmt.Errorf("modelresource: no relation %q on %q", hop, from.meta.ResourceName)
 		}
 		from = rel.target
 	}
 	last := path[len(path)-1]
 	rel, ok := from.relations[last]
 	if !ok || rel.target == nil {
-		return "", fmt.Errorf("modelresource: no relation %q on %q", last, from.meta.ResourceName)
+		return "", nil, fmt.Errorf("modelresource: no relation %q on %q", last, from.meta.ResourceName)
 	}
-	alias := r.aliasOf(path, r.alias)
-	parent := r.aliasOf(path[:len(path)-1], r.alias)
-	return fmt.Sprintf("%s AS %s ON %s.%s = %s.%s", r.d.Quote(rel.target.meta.Table), alias,
-		alias, r.d.Quote(rel.target.pk.Name), parent, r.d.Quote(rel.column.Name)), nil
+	alias := r.aliasOf(path)
+	parent := r.aliasOf(path[:len(path)-1])
+	target := rel.target
+	on := fmt.Sprintf("%s AS %s ON %s.%s = %s.%s", r.d.Quote(target.meta.Table), alias,
+		alias, r.d.Quote(target.pk.Name), parent, r.d.Quote(rel.column.Name))
+	cond, err := relatedReadable(ctx, b, rel.bound)
+	if err != nil || cond == nil {
+		return on, nil, err
+	}
+	where, args, err := cond.ToSql()
+	if err != nil {
+		return "", nil, err
+	}
+	on += fmt.Sprintf(" AND %s.%s IN (SELECT %s FROM %s WHERE %s)", alias, r.d.Quote(target.pk.Name), target.pk.expr, target.alias, where)
+	return on, args, nil
+}
+
+// relatedReadable is the condition on a related resource's table that keeps the rows b's user may read
+// through it: its ReadList authorization condition (nil for every row), or a condition no row meets
+// when that authorization refuses the user any list.
+func relatedReadable(ctx context.Context, b *resource.Bundle, to *resource.Bound) (sq.Sqlizer, error) {
+	cond, err := to.Authorization().ReadList(ctx, relatedBundle(b, to))
+	if refused(err) {
+		return sq.Expr("1 = 0"), nil
+	}
+	return cond, err
+}
+
+// refused reports an authorization's refusal, as opposed to a failure.
+func refused(err error) bool {
+	switch apierror.CodeOf(err) {
+	case apierror.Forbidden, apierror.NotAuthenticated:
+		return true
+	}
+	return false
 }
 
 // readQuery is the query every read starts from: the base query, the filters (for lists and set/),

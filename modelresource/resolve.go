@@ -3,8 +3,10 @@ package modelresource
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/tastygo/tastygo/apierror"
@@ -17,8 +19,13 @@ import (
 // resources' own allow-lists, as Tastypie's check_filtering does.
 type filterResolver struct{ r *Resource }
 
+// Resolve refuses a path through more relations than the resource allows before it looks at any name,
+// so that a path of a thousand hops costs no more than one of five.
 func (fr filterResolver) Resolve(path []string) (filters.Field, error) {
-	return fr.r.filterField(path, nil, fr.r.alias)
+	if err := fr.r.checkDepth(path, apierror.InvalidFilter, "A filter"); err != nil {
+		return filters.Field{}, err
+	}
+	return fr.r.filterField(path, nil, fr.r)
 }
 
 // CheckOrdering checks a query's order_by against the resource's allow-list without running anything,
@@ -33,6 +40,62 @@ type orderResolver struct{ r *Resource }
 
 func (or orderResolver) ResolveOrder(path []string) (filters.Field, error) {
 	return or.r.orderField(path, nil)
+}
+
+// maxRelationDepth is how many relations a path of this resource may go through (Meta.MaxRelationDepth).
+func (r *Resource) maxRelationDepth() int {
+	if r.meta.MaxRelationDepth > 0 {
+		return r.meta.MaxRelationDepth
+	}
+	return resource.DefaultMaxRelationDepth
+}
+
+// joinAliasRe matches the aliases aliasOf gives joins; a table may not be named so.
+var joinAliasRe = regexp.MustCompile(`^tg(_[0-9]+)+$`)
+
+// checkMaxRelationDepth checks Meta.MaxRelationDepth when the API is built, and that the table's name
+// cannot be taken for a join's alias.
+func (r *Resource) checkMaxRelationDepth() error {
+	if n := r.meta.MaxRelationDepth; n < 0 || n > resource.MaxRelationDepthLimit {
+		return fmt.Errorf("Meta.MaxRelationDepth: %d is not between 0 (the default, %d) and %d", n, resource.DefaultMaxRelationDepth, resource.MaxRelationDepthLimit)
+	}
+	if joinAliasRe.MatchString(r.meta.Table) {
+		return fmt.Errorf("Meta.Table: %q has the form of the aliases queries give joins (tg_1_2); rename the table", r.meta.Table)
+	}
+	return nil
+}
+
+// checkDepth refuses a path (relation hops, then a field) that goes through more relations than the
+// resource allows, with code and a message beginning with what ("A filter"). The path is not repeated
+// in the message: it may be very long, and details.parameter names it.
+func (r *Resource) checkDepth(path []string, code apierror.Code, what string) error {
+	if hops, most := len(path)-1, r.maxRelationDepth(); hops > most {
+		return apierror.New(code, "%s may go through at most %d relations on %s; this one goes through %d.", what, most, r.meta.ResourceName, hops).
+			With("max_relation_depth", most)
+	}
+	return nil
+}
+
+// aliasOf is the SQL alias, quoted, of the resource reached from this one through path (relation
+// names): this resource's table for an empty path, otherwise "tg_" and the index of each relation
+// among its resource's relations ("tg_3_3" for parent_location__parent_location). Aliases are short,
+// whatever the names, so that no identifier reaches PostgreSQL's 63-byte limit (which would cut long
+// ones until they collide), unique within a query (the indexes name one path), and the same for the
+// same path in every query, so statements stay comparable.
+func (r *Resource) aliasOf(path []string) string {
+	if len(path) == 0 {
+		return r.alias
+	}
+	var b strings.Builder
+	b.WriteString("tg")
+	cur := r
+	for _, hop := range path {
+		rel := cur.relations[hop]
+		b.WriteString("_")
+		b.WriteString(strconv.Itoa(rel.index))
+		cur = rel.target
+	}
+	return r.d.Quote(b.String())
 }
 
 // lookupsFor returns the lookups Meta.Filtering allows on a field or relation, and whether it allows
@@ -70,16 +133,8 @@ func (r *Resource) notFilterable(name string) error {
 		With("allowed", allowed)
 }
 
-// aliasOf is the SQL alias of the resource reached through path: the root table, or the join named
-// by the path.
-func (r *Resource) aliasOf(path []string, root string) string {
-	if len(path) == 0 {
-		return root
-	}
-	return r.d.Quote(strings.Join(path, "__"))
-}
-
-func (r *Resource) filterField(path, via []string, root string) (filters.Field, error) {
+// filterField resolves a filter path on r, reached from the query's root resource through via.
+func (r *Resource) filterField(path, via []string, root *Resource) (filters.Field, error) {
 	name := path[0]
 	lookups, allowed := r.lookupsFor(name)
 	if len(path) == 1 {
@@ -92,7 +147,7 @@ func (r *Resource) filterField(path, via []string, root string) (filters.Field, 
 			// A relation alone compares its foreign key: location=7.
 			c = rel.column
 		}
-		f := filters.Field{Name: name, Path: slices.Clone(via), Column: r.aliasOf(via, root) + "." + r.d.Quote(c.Name), Type: c.Type}
+		f := filters.Field{Name: name, Path: slices.Clone(via), Column: root.aliasOf(via) + "." + r.d.Quote(c.Name), Type: c.Type}
 		if !lookups.IsAll() {
 			f.Lookups = lookups
 		}
@@ -139,6 +194,16 @@ func (r *Resource) orderingNames() []string {
 // orderField resolves an order_by path: an own column or query field that Meta.Ordering lists, or a
 // path through a relation that Meta.Ordering lists by name (order_by=location__name).
 func (r *Resource) orderField(path, via []string) (filters.Field, error) {
+	return r.orderFieldFrom(path, via, r)
+}
+
+// orderFieldFrom resolves an order_by path on r, reached from the query's root resource through via.
+func (r *Resource) orderFieldFrom(path, via []string, root *Resource) (filters.Field, error) {
+	if len(via) == 0 {
+		if err := r.checkDepth(path, apierror.InvalidOrdering, "An order_by term"); err != nil {
+			return filters.Field{}, err
+		}
+	}
 	whole := strings.Join(path, "__")
 	if len(via) == 0 {
 		for _, q := range r.query {
@@ -146,7 +211,7 @@ func (r *Resource) orderField(path, via []string) (filters.Field, error) {
 				if !r.orderable(whole) {
 					break
 				}
-				return filters.Field{Name: whole, Path: slices.Clone(q.path), Column: r.aliasOf(q.path, r.alias) + "." + r.d.Quote(q.target.Name), Type: q.target.Type}, nil
+				return filters.Field{Name: whole, Path: slices.Clone(q.path), Column: r.aliasOf(q.path) + "." + r.d.Quote(q.target.Name), Type: q.target.Type}, nil
 			}
 		}
 	}
@@ -162,7 +227,7 @@ func (r *Resource) orderField(path, via []string) (filters.Field, error) {
 		if len(via) == 0 && !r.orderable(name) {
 			return filters.Field{}, apierror.New(apierror.InvalidOrdering, "The '%s' field does not allow ordering.%s", name, allowedSuffix(r.orderingNames()))
 		}
-		return filters.Field{Name: name, Path: slices.Clone(via), Column: r.aliasOf(via, r.alias) + "." + r.d.Quote(c.Name), Type: c.Type}, nil
+		return filters.Field{Name: name, Path: slices.Clone(via), Column: root.aliasOf(via) + "." + r.d.Quote(c.Name), Type: c.Type}, nil
 	}
 	rel, ok := r.relations[name]
 	if !ok || (len(via) == 0 && !r.orderable(name)) {
@@ -171,7 +236,7 @@ func (r *Resource) orderField(path, via []string) (filters.Field, error) {
 	if rel.target == nil {
 		return filters.Field{}, fmt.Errorf("relation %q is not linked", name)
 	}
-	return rel.target.orderField(path[1:], append(slices.Clone(via), name))
+	return rel.target.orderFieldFrom(path[1:], append(slices.Clone(via), name), root)
 }
 
 // schemaFiltering shows the effective allow-list: each field with its lookups, each relation that

@@ -199,7 +199,7 @@ func (r *Resource) insert(ctx context.Context, values []assignment, key any) (an
 	var newKey cell
 	newKey.t = r.pk.Type
 	if err := r.querier(ctx).QueryRowContext(ctx, query, qargs...).Scan(&newKey); err != nil {
-		return nil, r.d.Classify(err)
+		return nil, r.writeConflict(ctx, err, values)
 	}
 	if key != nil && r.d.Name() == dialect.Postgres && r.pk.Type == field.Integer {
 		// A key given by the client leaves an identity sequence behind; move it past the new key, forward
@@ -323,50 +323,25 @@ func (r *Resource) update(ctx context.Context, b *resource.Bundle, key any, valu
 	if cond != nil {
 		q = q.Where(cond)
 	}
-	return r.execOne(ctx, q, r.keyText(key))
+	return r.execOne(ctx, q, r.keyText(key), func(err error) error { return r.writeConflict(ctx, err, values) })
 }
 
 // execOne runs an UPDATE or DELETE of the row with a key; when no row is affected (it is gone, or the
-// authorization condition hides it) the answer is a 404.
-func (r *Resource) execOne(ctx context.Context, stmt sq.Sqlizer, key string) error {
+// authorization condition hides it) the answer is a 404. classify turns the statement's error into
+// the answer (writeConflict, deleteConflict).
+func (r *Resource) execOne(ctx context.Context, stmt sq.Sqlizer, key string, classify func(error) error) error {
 	query, args, err := stmt.ToSql()
 	if err != nil {
 		return err
 	}
 	res, err := r.querier(ctx).ExecContext(ctx, query, args...)
 	if err != nil {
-		return r.d.Classify(err)
+		return classify(err)
 	}
 	if n, err := res.RowsAffected(); err == nil && n == 0 {
 		return r.notFound(key)
 	}
 	return nil
-}
-
-// objDelete deletes the object b.Key.
-func (r *Resource) objDelete(ctx context.Context, b *resource.Bundle) error {
-	key, ok := r.parseKey(b.Key)
-	if !ok {
-		return r.notFound(b.Key)
-	}
-	return r.atomic(ctx, func(ctx context.Context) error {
-		existing, err := b.Resource.Steps.ObjGet(ctx, &resource.Bundle{Resource: b.Resource, Method: "GET", Kind: resource.KindDetail, Key: b.Key, User: b.User, Query: b.Query})
-		if err != nil {
-			return err
-		}
-		if err := b.Resource.Authorization().DeleteDetail(ctx, b, existing); err != nil {
-			return err
-		}
-		q := r.d.Builder().Delete(r.alias).Where(sq.Eq{r.pk.expr: key})
-		cond, err := b.Resource.Authorization().DeleteList(ctx, b)
-		if err != nil {
-			return err
-		}
-		if cond != nil {
-			q = q.Where(cond)
-		}
-		return r.execOne(ctx, q, b.Key)
-	})
 }
 
 // filteredWrite is the query of a write on the list: the request's filters, of which there must be at
@@ -402,35 +377,6 @@ func (r *Resource) filteredWrite(ctx context.Context, b *resource.Bundle, refusa
 		}
 	}
 	return q, nil
-}
-
-// objDeleteList deletes what the request's filters match, in one statement; without any filter it
-// refuses, so that a typo or a forgotten parameter never empties a table.
-func (r *Resource) objDeleteList(ctx context.Context, b *resource.Bundle) (int64, error) {
-	// What may be deleted is what the user may see and delete.
-	authz := b.Resource.Authorization()
-	q, err := r.filteredWrite(ctx, b, "DELETE on the %s list needs at least one filter; it never deletes everything.", authz.ReadList, authz.DeleteList)
-	if err != nil {
-		return 0, err
-	}
-	sub, args, err := q.RemoveColumns().Columns(r.pk.expr).PlaceholderFormat(sq.Question).ToSql()
-	if err != nil {
-		return 0, err
-	}
-	query, args, err := r.d.Builder().Delete(r.alias).Where(sq.Expr(r.pk.expr+" IN ("+sub+")", args...)).ToSql()
-	if err != nil {
-		return 0, err
-	}
-	var n int64
-	err = r.atomic(ctx, func(ctx context.Context) error {
-		res, err := r.querier(ctx).ExecContext(ctx, query, args...)
-		if err != nil {
-			return r.d.Classify(err)
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	return n, err
 }
 
 // parseDefault reads a column's declared default when it is a plain literal (a quoted string, a number,
@@ -515,7 +461,7 @@ func (r *Resource) objUpdateList(ctx context.Context, b *resource.Bundle) (int64
 				return err
 			}
 			if _, err := r.querier(ctx).ExecContext(ctx, query, args...); err != nil {
-				return r.d.Classify(err)
+				return r.writeConflict(ctx, err, values)
 			}
 			if readable != nil {
 				if err := r.stillReadable(ctx, chunk, readable); err != nil {
@@ -565,64 +511,4 @@ func (r *Resource) stillReadable(ctx context.Context, keys []any, readable sq.Sq
 		return apierror.New(apierror.Forbidden, "The change would move %d %s object(s) out of what you may see.", len(keys)-n, r.meta.ResourceName)
 	}
 	return nil
-}
-
-// deleteMany deletes the objects with keys in one statement, after one SELECT finds them (through
-// GetObjectList and the read authorization, as ObjDelete's ObjGet does) and DeleteDetail has judged
-// each. A key not found is a 404 naming its position (-1 for an error of no one key, such as a
-// conflict); nothing is deleted then.
-func (r *Resource) deleteMany(ctx context.Context, b *resource.Bundle, keys []string) (int, error) {
-	parsed := make([]any, len(keys))
-	for i, k := range keys {
-		v, ok := r.parseKey(k)
-		if !ok {
-			return i, r.notFound(k)
-		}
-		parsed[i] = v
-	}
-	rb := &resource.Bundle{Resource: b.Resource, Request: b.Request, Method: "GET", Kind: resource.KindList, User: b.User, RequestID: b.RequestID}
-	q, err := r.readQuery(ctx, rb, false)
-	if err != nil {
-		return -1, err
-	}
-	found := map[any]*resource.Object{}
-	for start := 0; start < len(parsed); start += insertChunk {
-		objs, err := r.fetch(ctx, q.Where(sq.Eq{r.pk.expr: parsed[start:min(start+insertChunk, len(parsed))]}), insertChunk)
-		if err != nil {
-			return -1, err
-		}
-		for _, o := range objs {
-			found[o.At(r.pk.index)] = o
-		}
-	}
-	authz := b.Resource.Authorization()
-	for i, k := range parsed {
-		o, ok := found[k]
-		if !ok {
-			return i, r.notFound(keys[i])
-		}
-		if err := authz.DeleteDetail(ctx, b, o); err != nil {
-			return i, err
-		}
-	}
-	cond, err := authz.DeleteList(ctx, b)
-	if err != nil {
-		return -1, err
-	}
-	return -1, r.atomic(ctx, func(ctx context.Context) error {
-		for start := 0; start < len(parsed); start += insertChunk {
-			del := r.d.Builder().Delete(r.alias).Where(sq.Eq{r.pk.expr: parsed[start:min(start+insertChunk, len(parsed))]})
-			if cond != nil {
-				del = del.Where(cond)
-			}
-			query, args, err := del.ToSql()
-			if err != nil {
-				return err
-			}
-			if _, err := r.querier(ctx).ExecContext(ctx, query, args...); err != nil {
-				return r.d.Classify(err)
-			}
-		}
-		return nil
-	})
 }

@@ -245,6 +245,11 @@ func (a *API) Resource(name string) (*Bound, bool) {
 	return b, ok
 }
 
+// ObjDeleteOverridden reports whether the resource overrides ObjDelete. A default ObjDeleteList (DELETE
+// by filter) then deletes each matching object through ObjDelete, in one transaction, as bulk PATCH's
+// deleted_objects does, so that no path goes around the override (a cascade, say).
+func (r *Bound) ObjDeleteOverridden() bool { return r.deleteOverridden }
+
 // Names returns the registered resources' names, sorted.
 func (a *API) Names() []string { return slices.Clone(a.names) }
 

@@ -37,6 +37,11 @@ type Meta struct {
 	Full []string
 	// MaxDepth caps depth= (3 when zero).
 	MaxDepth int
+	// MaxRelationDepth caps how many relations a filter, an order_by term or a query field may go
+	// through (campaign__top_lvl_location__name goes through 2); a longer path is a 400 INVALID_FILTER
+	// (or INVALID_ORDERING) naming the parameter, refused before any work, and a longer query field
+	// stops resource.New. DefaultMaxRelationDepth (4) when zero; at most MaxRelationDepthLimit (10).
+	MaxRelationDepth int
 	// QueryFields adds read-only fields taken through to-one relations, named by their path:
 	// "campaign__name" shows the campaign's name beside campaign_id.
 	QueryFields []string
@@ -116,6 +121,16 @@ const (
 
 // EstimateThreshold is the estimate at and above which CountEstimate reports the estimate.
 const EstimateThreshold = 10000
+
+// Relation paths: how many relations a filter, an order_by term or a query field may go through.
+const (
+	// DefaultMaxRelationDepth is Meta.MaxRelationDepth when zero: four relations, enough to walk a
+	// five-level tree from a leaf to its root (parent__parent__parent__parent__name).
+	DefaultMaxRelationDepth = 4
+	// MaxRelationDepthLimit is the most Meta.MaxRelationDepth may say: each relation is a join, and a
+	// query of dozens of joins is a denial of service, not a query.
+	MaxRelationDepthLimit = 10
+)
 
 // FieldOptions describes a field beyond its column.
 type FieldOptions struct {
