@@ -7,7 +7,6 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -61,9 +60,9 @@ func decodeForm(body io.Reader, mt string, params map[string]string, b *Bundle) 
 		if err != nil {
 			return readError(err)
 		}
-		values, err := url.ParseQuery(string(raw))
+		values, err := formText.parse(string(raw))
 		if err != nil {
-			return apierror.New(apierror.MalformedBody, "The form body cannot be parsed: %v.", err)
+			return err
 		}
 		for name, vs := range values {
 			if len(vs) > 1 {

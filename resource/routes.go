@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -102,7 +103,11 @@ func (a *API) serveResource(kind Kind) handlerFunc {
 				return nil, err
 			}
 		}
-		b := &Bundle{Resource: res, Request: r, Method: method, Kind: kind, Query: r.URL.Query(), RequestID: rid}
+		query, err := requestQuery(r)
+		if err != nil {
+			return nil, err
+		}
+		b := &Bundle{Resource: res, Request: r, Method: method, Kind: kind, Query: query, RequestID: rid}
 		user, err := res.authn.Authenticate(ctx, r)
 		if err != nil {
 			return nil, err
@@ -169,18 +174,22 @@ func (a *API) subResourceHandler() handlerFunc {
 			return nil, apierror.New(apierror.MethodNotAllowed, "%s is not allowed on a relation's list. Allowed: GET.", r.Method).
 				With("allowed", []string{http.MethodGet})
 		}
+		query, err := requestQuery(r)
+		if err != nil {
+			return nil, err
+		}
 		user, err := target.authn.Authenticate(ctx, r)
 		if err != nil {
 			return nil, err
 		}
 		pb := &Bundle{Resource: parent, Request: r, Method: http.MethodGet, Kind: KindDetail, Key: vars["key"], User: user, RequestID: rid, Query: map[string][]string{}}
-		if err := target.checkThrottle(ctx, &Bundle{Resource: target, Request: r, Method: r.Method, Kind: KindList, Query: r.URL.Query(), User: user, RequestID: rid}); err != nil {
+		if err := target.checkThrottle(ctx, &Bundle{Resource: target, Request: r, Method: r.Method, Kind: KindList, Query: query, User: user, RequestID: rid}); err != nil {
 			return nil, err
 		}
 		if _, err := parent.Steps.ObjGet(withBundle(ctx, pb), pb); err != nil {
 			return nil, err
 		}
-		b := &Bundle{Resource: target, Request: r, Method: r.Method, Kind: KindList, Query: r.URL.Query(), User: user, RequestID: rid,
+		b := &Bundle{Resource: target, Request: r, Method: r.Method, Kind: KindList, Query: query, User: user, RequestID: rid,
 			Parent: &Parent{Via: sub.Via, Key: vars["key"], URI: parent.URI(vars["key"]) + vars["relation"] + "/"}}
 		return getList(withBundle(ctx, b), b)
 	}
@@ -231,12 +240,16 @@ func (a *API) serveListing(ctx context.Context, w http.ResponseWriter, r *http.R
 		return nil, apierror.New(apierror.MethodNotAllowed, "%s is not allowed on the API root. Allowed: GET.", r.Method).
 			With("allowed", []string{http.MethodGet})
 	}
-	full := r.URL.Query().Get("fullschema") == "true" || r.URL.Query().Get("fullschema") == "True"
+	query, err := requestQuery(r)
+	if err != nil {
+		return nil, err
+	}
+	full := query.Get("fullschema") == "true" || query.Get("fullschema") == "True"
 	out := make(map[string]any, len(a.names))
 	for _, n := range a.names {
 		res := a.resources[n]
 		var schema any = res.ListURI() + "schema/"
-		if full && res.mayReadSchema(ctx, r, rid) {
+		if full && res.mayReadSchema(ctx, r, query, rid) {
 			schema = res.Schema()
 		}
 		out[n] = map[string]any{"list_endpoint": res.ListURI(), "schema": schema}
@@ -246,12 +259,12 @@ func (a *API) serveListing(ctx context.Context, w http.ResponseWriter, r *http.R
 
 // mayReadSchema reports whether the request may see the resource's schema: the listing inlines only
 // those (fullschema=true), and names the others by URL.
-func (res *Bound) mayReadSchema(ctx context.Context, r *http.Request, rid string) bool {
+func (res *Bound) mayReadSchema(ctx context.Context, r *http.Request, query url.Values, rid string) bool {
 	user, err := res.authn.Authenticate(ctx, r)
 	if err != nil {
 		return false
 	}
-	b := &Bundle{Resource: res, Request: r, Method: http.MethodGet, Kind: KindSchema, Query: r.URL.Query(), User: user, RequestID: rid}
+	b := &Bundle{Resource: res, Request: r, Method: http.MethodGet, Kind: KindSchema, Query: query, User: user, RequestID: rid}
 	_, err = res.authz.ReadList(withBundle(ctx, b), b)
 	return err == nil
 }
