@@ -20,8 +20,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gorilla/mux"
-
 	"github.com/tastygo/tastygo/dialect"
 )
 
@@ -48,6 +46,11 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxBodyBytes caps request bodies (413 beyond); DefaultMaxBodyBytes when zero.
 	MaxBodyBytes int64
+	// MaxBodyObjects caps the objects of one write (413 beyond) for resources whose Meta sets none;
+	// DefaultMaxBodyObjects when zero. MaxBodyValues caps the values and keys of a JSON body;
+	// DefaultMaxBodyValues when zero. See body.go.
+	MaxBodyObjects int
+	MaxBodyValues  int
 	// Authentication and Authorization apply to resources whose Meta sets none.
 	Authentication Authentication
 	Authorization  Authorization
@@ -65,8 +68,11 @@ type API struct {
 	maxBodyBytes int64
 	resources    map[string]*Bound
 	names        []string
-	router       *mux.Router
+	router       http.Handler
 	openapi      *openAPIDoc
+
+	// maxBodyObjects and maxBodyValues are Config's (0: the defaults).
+	maxBodyObjects, maxBodyValues int
 }
 
 var resourceNameRe = regexp.MustCompile(`^[a-z0-9_]+$`)
@@ -81,6 +87,9 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 		logger:       cfg.Logger,
 		maxBodyBytes: cfg.MaxBodyBytes,
 		resources:    map[string]*Bound{},
+
+		maxBodyObjects: cfg.MaxBodyObjects,
+		maxBodyValues:  cfg.MaxBodyValues,
 	}
 	if a.db == nil {
 		return nil, fmt.Errorf("resource: Config.DB is nil")

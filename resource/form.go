@@ -142,15 +142,6 @@ func formValue(res *Bound, name, value string) (any, error) {
 	return value, nil
 }
 
-// readError is the error of a body that could not be read: too large (errBodyTooLarge, a 413) or cut.
-func readError(err error) error {
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		return errBodyTooLarge
-	}
-	return apierror.New(apierror.MalformedBody, "The body could not be read: %v.", err)
-}
-
 // parseMediaType is the body's media type and its parameters; "" when the request has no Content-Type.
 func parseMediaType(ct string) (string, map[string]string, error) {
 	if ct == "" {

@@ -79,6 +79,10 @@ type Meta struct {
 	// turn it on where credentials are not sent by the browser on its own (API keys in a header, not
 	// cookies or remembered Basic credentials) or where the write is harmless.
 	FormBodies bool
+	// MaxBodyObjects caps the objects one write may carry: an array POST, or a bulk PATCH's objects and
+	// deleted_objects together (413 BODY_TOO_LARGE beyond). Zero takes Config.MaxBodyObjects, whose zero
+	// is DefaultMaxBodyObjects (10,000).
+	MaxBodyObjects int
 	// QuietWrites turns Tastypie's always_return_data off: POST answers 201 with an empty body, PUT 204,
 	// PATCH 202 empty. By default writes return the object as a following GET would show it.
 	QuietWrites bool

@@ -15,9 +15,10 @@ import (
 )
 
 // routes mounts the listing and, for every resource, schema/, set/, detail and list; both the
-// trailing-slash and the bare form of each path are served.
-func (a *API) routes() *mux.Router {
-	r := mux.NewRouter()
+// trailing-slash and the bare form of each path are served. Only canonical paths reach the router
+// (paths.go), which matches them as sent, escapes included.
+func (a *API) routes() http.Handler {
+	r := mux.NewRouter().SkipClean(true).UseEncodedPath()
 	p := a.prefix
 	name := "{name:[a-z0-9_]+}"
 	r.Handle(p, a.handler(a.serveListing))
@@ -28,9 +29,9 @@ func (a *API) routes() *mux.Router {
 	r.Handle(p+name+"/{key:[^/]+}{slash:/?}", a.handler(a.resourceHandler(KindDetail)))
 	r.Handle(p+name+"{slash:/?}", a.handler(a.resourceHandler(KindList)))
 	r.NotFoundHandler = a.handler(func(ctx context.Context, w http.ResponseWriter, r *http.Request, rid string) (*Response, error) {
-		return nil, apierror.New(apierror.ResourceNotFound, "Nothing is served at %s.", r.URL.Path).With("path", r.URL.Path)
+		return nil, apierror.New(apierror.ResourceNotFound, "Nothing is served at %s.", clip(r.URL.Path)).With("path", clip(r.URL.Path))
 	})
-	return r
+	return a.canonicalOnly(r)
 }
 
 type handlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, requestID string) (*Response, error)
@@ -134,13 +135,11 @@ func (a *API) serveResource(kind Kind) handlerFunc {
 			}
 			return &Response{Status: http.StatusOK, Body: res.Schema()}, nil
 		case KindDetail:
-			b.Key = vars["key"]
-		case KindSet:
-			for _, k := range strings.Split(vars["keys"], ";") {
-				if k != "" {
-					b.Keys = append(b.Keys, k)
-				}
+			if b.Key, err = res.detailKey(vars["key"]); err != nil {
+				return nil, err
 			}
+		case KindSet:
+			b.Keys = setKeys(vars["keys"])
 			if len(b.Keys) == 0 {
 				return nil, apierror.New(apierror.InvalidValue, "set/ needs at least one key: /set/1;2;3/.").With("parameter", "set")
 			}
@@ -182,7 +181,11 @@ func (a *API) subResourceHandler() handlerFunc {
 		if err != nil {
 			return nil, err
 		}
-		pb := &Bundle{Resource: parent, Request: r, Method: http.MethodGet, Kind: KindDetail, Key: vars["key"], User: user, RequestID: rid, Query: map[string][]string{}}
+		key, err := parent.detailKey(vars["key"])
+		if err != nil {
+			return nil, err
+		}
+		pb := &Bundle{Resource: parent, Request: r, Method: http.MethodGet, Kind: KindDetail, Key: key, User: user, RequestID: rid, Query: map[string][]string{}}
 		if err := target.checkThrottle(ctx, &Bundle{Resource: target, Request: r, Method: r.Method, Kind: KindList, Query: query, User: user, RequestID: rid}); err != nil {
 			return nil, err
 		}
@@ -190,7 +193,7 @@ func (a *API) subResourceHandler() handlerFunc {
 			return nil, err
 		}
 		b := &Bundle{Resource: target, Request: r, Method: r.Method, Kind: KindList, Query: query, User: user, RequestID: rid,
-			Parent: &Parent{Via: sub.Via, Key: vars["key"], URI: parent.URI(vars["key"]) + vars["relation"] + "/"}}
+			Parent: &Parent{Via: sub.Via, Key: key, URI: parent.URI(url.PathEscape(key)) + vars["relation"] + "/"}}
 		return getList(withBundle(ctx, b), b)
 	}
 }
