@@ -51,6 +51,9 @@ type Config struct {
 	// DefaultMaxBodyValues when zero. See body.go.
 	MaxBodyObjects int
 	MaxBodyValues  int
+	// CSVRawText turns off, for every resource, the neutralising of CSV text cells that a spreadsheet
+	// would run as formulas (see Meta.CSVRawText).
+	CSVRawText bool
 	// Authentication and Authorization apply to resources whose Meta sets none.
 	Authentication Authentication
 	Authorization  Authorization
@@ -71,8 +74,9 @@ type API struct {
 	router       http.Handler
 	openapi      *openAPIDoc
 
-	// maxBodyObjects and maxBodyValues are Config's (0: the defaults).
+	// maxBodyObjects and maxBodyValues are Config's (0: the defaults), csvRawText Config's CSVRawText.
 	maxBodyObjects, maxBodyValues int
+	csvRawText                    bool
 }
 
 var resourceNameRe = regexp.MustCompile(`^[a-z0-9_]+$`)
@@ -90,6 +94,7 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 
 		maxBodyObjects: cfg.MaxBodyObjects,
 		maxBodyValues:  cfg.MaxBodyValues,
+		csvRawText:     cfg.CSVRawText,
 	}
 	if a.db == nil {
 		return nil, fmt.Errorf("resource: Config.DB is nil")

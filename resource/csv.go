@@ -37,11 +37,13 @@ import (
 
 const csvContentType = "text/csv; charset=utf-8"
 
-// csvStream is the body of a CSV list: rows calls each for every object in order.
+// csvStream is the body of a CSV list: rows calls each for every object in order. rawText leaves
+// text that a spreadsheet would read as a formula as it is (see neutralise).
 type csvStream struct {
 	b       *Bundle
 	columns []string
 	rows    func(each func(*Object) error) error
+	rawText bool
 }
 
 // wantsCSV reports whether a list request asks for CSV: format=csv, or no format and an Accept header
@@ -108,7 +110,8 @@ func csvList(ctx context.Context, b *Bundle) (*Response, error) {
 	h := http.Header{}
 	h.Set("Content-Type", csvContentType)
 	h.Set("Content-Disposition", `attachment; filename="`+b.Resource.Name+`.csv"`)
-	return &Response{Status: http.StatusOK, Header: h, Body: &csvStream{b: b, columns: csvColumns(b), rows: rows}}, nil
+	raw := b.Resource.Meta.CSVRawText || (b.Resource.API != nil && b.Resource.API.csvRawText)
+	return &Response{Status: http.StatusOK, Header: h, Body: &csvStream{b: b, columns: csvColumns(b), rows: rows, rawText: raw}}, nil
 }
 
 // csvColumns are the header: the resource's fields in order, narrowed by fields=, resource_uri last.
@@ -200,6 +203,9 @@ func (s *csvStream) write(ctx context.Context, cw *csv.Writer, head bool) error 
 				v, _ = o.Get(c)
 			}
 			rec[i] = csvValue(v)
+			if text, ok := v.(string); ok && !s.rawText {
+				rec[i] = neutralise(text)
+			}
 		}
 		return cw.Write(rec)
 	})
@@ -233,6 +239,17 @@ func csvValue(v any) string {
 		return fmt.Sprint(v)
 	}
 	return string(enc)
+}
+
+// neutralise keeps a spreadsheet from reading text as a formula, as OWASP's CSV injection guidance
+// says: text starting with '=', '+', '-', '@', a tab or a carriage return gets a leading single quote,
+// which spreadsheets take as "this cell is text" and do not show. Only text values are changed: a
+// number such as -3.5 in a numeric field is written as it is.
+func neutralise(text string) string {
+	if text != "" && strings.IndexByte("=+-@\t\r", text[0]) >= 0 {
+		return "'" + text
+	}
+	return text
 }
 
 // startWriter sends the status and headers before the first bytes it writes.
