@@ -19,6 +19,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/tastygo/tastygo/dialect"
 )
@@ -51,6 +52,15 @@ type Config struct {
 	// DefaultMaxBodyValues when zero. See body.go.
 	MaxBodyObjects int
 	MaxBodyValues  int
+	// PerWriteTimeout bounds each write of an answer: a client that accepts no bytes for this long is
+	// cut off (and a CSV export it stalls gives its database connection back); one that keeps reading
+	// never is, however long the answer. DefaultPerWriteTimeout (30s) when zero.
+	PerWriteTimeout time.Duration
+	// MaxExports is how many CSV exports may read from the database at once; zero is half of
+	// DB.Stats().MaxOpenConnections when New runs (at least 1), or 4 for an unlimited pool. ExportWait
+	// is how long another waits for its turn before a 503 SERVER_BUSY; DefaultExportWait when zero.
+	MaxExports int
+	ExportWait time.Duration
 	// CSVRawText turns off, for every resource, the neutralising of CSV text cells that a spreadsheet
 	// would run as formulas (see Meta.CSVRawText).
 	CSVRawText bool
@@ -77,6 +87,11 @@ type API struct {
 	// maxBodyObjects and maxBodyValues are Config's (0: the defaults), csvRawText Config's CSVRawText.
 	maxBodyObjects, maxBodyValues int
 	csvRawText                    bool
+	// perWriteTimeout bounds each write of an answer; exports holds a slot per CSV export reading
+	// rows, for at most exportWait of waiting (export.go).
+	perWriteTimeout time.Duration
+	exports         chan struct{}
+	exportWait      time.Duration
 }
 
 var resourceNameRe = regexp.MustCompile(`^[a-z0-9_]+$`)
@@ -111,6 +126,14 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 	if a.maxBodyBytes <= 0 {
 		a.maxBodyBytes = DefaultMaxBodyBytes
 	}
+	a.perWriteTimeout, a.exportWait = cfg.PerWriteTimeout, cfg.ExportWait
+	if a.perWriteTimeout <= 0 {
+		a.perWriteTimeout = DefaultPerWriteTimeout
+	}
+	if a.exportWait <= 0 {
+		a.exportWait = DefaultExportWait
+	}
+	a.exports = exportSlots(cfg.MaxExports, a.db.Stats().MaxOpenConnections)
 	env := &Env{DB: a.db, Dialect: a.dialect, Logger: a.logger, Prefix: a.prefix, Tables: map[string]string{}}
 	for _, r := range resources {
 		m := r.Meta()

@@ -44,7 +44,7 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, rid string, err
 		}
 	}
 	if status == http.StatusServiceUnavailable {
-		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Retry-After", strconv.FormatInt(retryAfterHeader(e), 10))
 	}
 	if status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", strconv.FormatInt(retryAfterHeader(e), 10))

@@ -16,7 +16,8 @@ import (
 
 // routes mounts the listing and, for every resource, schema/, set/, detail and list; both the
 // trailing-slash and the bare form of each path are served. Only canonical paths reach the router
-// (paths.go), which matches them as sent, escapes included.
+// (paths.go), which matches them as sent, escapes included; every write of an answer has its own
+// deadline (deadline.go).
 func (a *API) routes() http.Handler {
 	r := mux.NewRouter().SkipClean(true).UseEncodedPath()
 	p := a.prefix
@@ -31,7 +32,7 @@ func (a *API) routes() http.Handler {
 	r.NotFoundHandler = a.handler(func(ctx context.Context, w http.ResponseWriter, r *http.Request, rid string) (*Response, error) {
 		return nil, apierror.New(apierror.ResourceNotFound, "Nothing is served at %s.", clip(r.URL.Path)).With("path", clip(r.URL.Path))
 	})
-	return a.canonicalOnly(r)
+	return writeDeadlines(a.perWriteTimeout, a.canonicalOnly(r))
 }
 
 type handlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, requestID string) (*Response, error)

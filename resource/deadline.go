@@ -1,0 +1,53 @@
+package resource
+
+import (
+	"net/http"
+	"time"
+)
+
+// DefaultPerWriteTimeout bounds each write of a response unless Config.PerWriteTimeout says otherwise.
+const DefaultPerWriteTimeout = 30 * time.Second
+
+// deadlineWriter gives every write of a response its own deadline (http.ResponseController's
+// SetWriteDeadline, just before the write): a client that accepts no bytes for the timeout is cut
+// off, while one that keeps reading is never cut, however long the whole answer takes (a CSV export of
+// millions of rows). The deadline replaces http.Server.WriteTimeout's for the API's answers.
+//
+// The deadline stays on the connection after the answer (Go resets it for the next request only when
+// http.Server.WriteTimeout is set): a server that serves other handlers besides the API should set
+// WriteTimeout.
+type deadlineWriter struct {
+	http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+}
+
+// Write writes p with a deadline of the timeout from now.
+func (w *deadlineWriter) Write(p []byte) (int, error) {
+	w.arm()
+	return w.ResponseWriter.Write(p)
+}
+
+// FlushError flushes with a deadline of the timeout from now.
+func (w *deadlineWriter) FlushError() error {
+	w.arm()
+	return w.rc.Flush()
+}
+
+// Unwrap returns the ResponseWriter it wraps, for http.ResponseController.
+func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// arm sets the write deadline; a ResponseWriter without deadlines (a test's recorder) is written without.
+func (w *deadlineWriter) arm() {
+	_ = w.rc.SetWriteDeadline(time.Now().Add(w.timeout))
+}
+
+// writeDeadlines serves next with every write of its answers bounded by timeout, and arms the deadline
+// once more when next returns, for what the server writes after the handler (the last buffered bytes).
+func writeDeadlines(timeout time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		dw := &deadlineWriter{ResponseWriter: w, rc: http.NewResponseController(w), timeout: timeout}
+		defer dw.arm()
+		next.ServeHTTP(dw, r)
+	})
+}
