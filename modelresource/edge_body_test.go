@@ -1,7 +1,11 @@
 package modelresource_test
 
 import (
+	"bufio"
 	"database/sql"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -116,5 +120,35 @@ func TestObjectsPerWriteCap(t *testing.T) {
 			t.Errorf("4 publishers: %d %s", r.status, r.raw)
 		}
 		c.counts(6, 6, 5)
+	})
+}
+
+// TestBodyReadErrorShowsNoAddress: a body the server cannot finish reading (here its ReadTimeout
+// fires) is a 400 that names the problem and nothing of the server.
+func TestBodyReadErrorShowsNoAddress(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		c := newFixtureClient(t, db, d, resource.Config{})
+		srv := httptest.NewUnstartedServer(c.h)
+		srv.Config.ReadTimeout = 300 * time.Millisecond
+		srv.Start()
+		defer srv.Close()
+		conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+		fmt.Fprintf(conn, "POST /api/v1/author/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"name\": ")
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body),
+			`"error": "The request body could not be read: the connection failed or the body ended early."`) ||
+			strings.Contains(string(body), "127.0.0.1") || strings.Contains(string(body), "tcp") {
+			t.Errorf("%d %s", resp.StatusCode, body)
+		}
+		c.counts(2, 4, 5)
 	})
 }
