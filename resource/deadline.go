@@ -12,10 +12,6 @@ const DefaultPerWriteTimeout = 30 * time.Second
 // SetWriteDeadline, just before the write): a client that accepts no bytes for the timeout is cut
 // off, while one that keeps reading is never cut, however long the whole answer takes (a CSV export of
 // millions of rows). The deadline replaces http.Server.WriteTimeout's for the API's answers.
-//
-// The deadline stays on the connection after the answer (Go resets it for the next request only when
-// http.Server.WriteTimeout is set): a server that serves other handlers besides the API should set
-// WriteTimeout.
 type deadlineWriter struct {
 	http.ResponseWriter
 	rc      *http.ResponseController
@@ -42,11 +38,20 @@ func (w *deadlineWriter) arm() {
 	_ = w.rc.SetWriteDeadline(time.Now().Add(w.timeout))
 }
 
-// writeDeadlines serves next with every write of its answers bounded by timeout, and arms the deadline
-// once more when next returns, for what the server writes after the handler (the last buffered bytes).
-func writeDeadlines(timeout time.Duration, next http.Handler) http.Handler {
+// WriteDeadlines serves next with a write deadline of timeout armed when the request starts, before
+// every write of its answer, and once more when next returns (for what the server writes after the
+// handler). The API serves its own routes through it (Config.PerWriteTimeout).
+//
+// A deadline set on a connection stays there after the answer: Go resets it for the next request on a
+// kept-alive connection only when http.Server.WriteTimeout is set. A server without WriteTimeout that
+// serves other handlers besides the API (health checks, a site) should therefore wrap its whole
+// handler in WriteDeadlines, so that every answer arms its own deadline:
+//
+//	srv := &http.Server{Handler: resource.WriteDeadlines(30*time.Second, mux), ...}
+func WriteDeadlines(timeout time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		dw := &deadlineWriter{ResponseWriter: w, rc: http.NewResponseController(w), timeout: timeout}
+		dw.arm()
 		defer dw.arm()
 		next.ServeHTTP(dw, r)
 	})

@@ -32,7 +32,7 @@ func (a *API) routes() http.Handler {
 	r.NotFoundHandler = a.handler(func(ctx context.Context, w http.ResponseWriter, r *http.Request, rid string) (*Response, error) {
 		return nil, apierror.New(apierror.ResourceNotFound, "Nothing is served at %s.", clip(r.URL.Path)).With("path", clip(r.URL.Path))
 	})
-	return writeDeadlines(a.perWriteTimeout, a.canonicalOnly(r))
+	return WriteDeadlines(a.perWriteTimeout, a.canonicalOnly(r))
 }
 
 type handlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, requestID string) (*Response, error)
