@@ -1,6 +1,7 @@
 package resource
 
 import (
+	"errors"
 	"net/http"
 	"time"
 )
@@ -14,8 +15,9 @@ const DefaultPerWriteTimeout = 30 * time.Second
 // millions of rows). The deadline replaces http.Server.WriteTimeout's for the API's answers.
 type deadlineWriter struct {
 	http.ResponseWriter
-	rc      *http.ResponseController
-	timeout time.Duration
+	rc          *http.ResponseController
+	timeout     time.Duration
+	unsupported bool // the ResponseWriter has no deadlines (a test's recorder)
 }
 
 // Write writes p with a deadline of the timeout from now.
@@ -35,7 +37,9 @@ func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 
 // arm sets the write deadline; a ResponseWriter without deadlines (a test's recorder) is written without.
 func (w *deadlineWriter) arm() {
-	_ = w.rc.SetWriteDeadline(time.Now().Add(w.timeout))
+	if !w.unsupported && errors.Is(w.rc.SetWriteDeadline(time.Now().Add(w.timeout)), http.ErrNotSupported) {
+		w.unsupported = true
+	}
 }
 
 // WriteDeadlines serves next with a write deadline of timeout armed when the request starts, before
