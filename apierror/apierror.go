@@ -40,6 +40,9 @@ const (
 	Internal              Code = "INTERNAL_ERROR"
 	RequestTimeout        Code = "REQUEST_TIMEOUT"
 	NotImplementedHandler Code = "NOT_IMPLEMENTED"
+	// ServerBusy: the server is at a limit it sets itself (the CSV exports running at once); try again
+	// after Retry-After.
+	ServerBusy Code = "SERVER_BUSY"
 )
 
 var statuses = map[Code]int{
@@ -66,6 +69,7 @@ var statuses = map[Code]int{
 	Internal:              http.StatusInternalServerError,
 	RequestTimeout:        http.StatusGatewayTimeout,
 	NotImplementedHandler: http.StatusNotImplemented,
+	ServerBusy:            http.StatusServiceUnavailable,
 }
 
 // Status is the HTTP status a code is answered with; an unknown code is a 500.

@@ -38,6 +38,7 @@ func TestStatus(t *testing.T) {
 		{Internal, http.StatusInternalServerError},
 		{RequestTimeout, http.StatusGatewayTimeout},
 		{NotImplementedHandler, http.StatusNotImplemented},
+		{ServerBusy, http.StatusServiceUnavailable},
 		{"NO_SUCH_CODE", http.StatusInternalServerError},
 		{"", http.StatusInternalServerError},
 		{"invalid_filter", http.StatusInternalServerError}, // codes are case-sensitive
@@ -53,8 +54,8 @@ func TestStatus(t *testing.T) {
 
 // Every code of the table has a status of its own: a code added without a status would answer 500.
 func TestStatusCoversEveryCode(t *testing.T) {
-	if len(statuses) != 23 {
-		t.Errorf("the status table has %d codes, TestStatus checks 23: add the new code there", len(statuses))
+	if len(statuses) != 24 {
+		t.Errorf("the status table has %d codes, TestStatus checks 24: add the new code there", len(statuses))
 	}
 }
 

@@ -24,7 +24,10 @@ type server struct {
 func newServer(h http.Handler, limits serverLimits, logger *slog.Logger, metrics *observe.Metrics) *server {
 	s := &server{active: map[net.Conn]bool{}}
 	s.Server = &http.Server{
-		Handler:           observe.Handler(h, observe.Options{Logger: logger, Metrics: metrics}),
+		// No WriteTimeout: each write gets a deadline of its own, so that a long export streams to a reader
+		// that keeps reading. WriteDeadlines arms one for every answer, health checks included, since Go
+		// resets a connection's write deadline between requests only when WriteTimeout is set.
+		Handler:           resource.WriteDeadlines(resource.DefaultPerWriteTimeout, observe.Handler(h, observe.Options{Logger: logger, Metrics: metrics})),
 		ReadHeaderTimeout: limits.readHeader,
 		ReadTimeout:       limits.read,
 		IdleTimeout:       limits.idle,

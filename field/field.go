@@ -87,6 +87,22 @@ func ParseText(t Type, s string) (any, error) {
 	}
 }
 
+// ParseKey reads an object's key from a URL (a detail path, set/, a resource_uri) by the type of the
+// primary key, accepting only its canonical form, the one resource_uri shows: an integer key is written
+// in decimal without a '+', leading zeros or spaces ("33" and "-4", not "+33", "033", " 33" or
+// "33.0"); a key of any other type is its text, which must not be empty. One spelling per key means a
+// URL built from untrusted text cannot reach an object it does not name.
+func ParseKey(t Type, s string) (any, bool) {
+	if t == Integer || t == Related {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || strconv.FormatInt(n, 10) != s {
+			return nil, false
+		}
+		return n, true
+	}
+	return s, s != ""
+}
+
 // ParseDate reads an ISO 8601 date (2006-01-02). A full timestamp is accepted and truncated to its date.
 func ParseDate(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)

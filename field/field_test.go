@@ -377,3 +377,38 @@ func toFloat(v any) float64 {
 	f, _ := v.(float64)
 	return f
 }
+
+// TestParseKey: an integer key only in its canonical decimal form; other keys as their non-empty text.
+func TestParseKey(t *testing.T) {
+	tests := []struct {
+		t    Type
+		s    string
+		want any
+		ok   bool
+	}{
+		{Integer, "33", int64(33), true},
+		{Integer, "-4", int64(-4), true},
+		{Integer, "0", int64(0), true},
+		{Related, "7", int64(7), true},
+		{Integer, "9223372036854775807", int64(9223372036854775807), true},
+		{Integer, "9223372036854775808", nil, false},
+		{Integer, "+33", nil, false},
+		{Integer, "033", nil, false},
+		{Integer, " 33", nil, false},
+		{Integer, "33 ", nil, false},
+		{Integer, "33.0", nil, false},
+		{Integer, "-0", nil, false},
+		{Integer, "3e1", nil, false},
+		{Integer, "", nil, false},
+		{String, "a;b", "a;b", true},
+		{String, " a", " a", true},
+		{String, "", "", false},
+		{Date, "2024-01-02", "2024-01-02", true},
+	}
+	for _, tc := range tests {
+		got, ok := ParseKey(tc.t, tc.s)
+		if ok != tc.ok || (ok && got != tc.want) {
+			t.Errorf("ParseKey(%v, %q) = %v, %v; want %v, %v", tc.t, tc.s, got, ok, tc.want, tc.ok)
+		}
+	}
+}

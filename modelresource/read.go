@@ -371,13 +371,10 @@ func (r *Resource) objGetSet(ctx context.Context, b *resource.Bundle) (*resource
 	return &resource.Page{Objects: objs, TotalCount: int64(len(objs))}, r.expand(ctx, b, objs, b.Depth)
 }
 
-// parseKey reads a key from a URL by the primary key's type; false when it cannot be one.
+// parseKey reads a key from a URL by the primary key's type; false when it is not one in its canonical
+// form (field.ParseKey: "033" and "+33" are not the key 33).
 func (r *Resource) parseKey(k string) (any, bool) {
-	if r.pk.Type == field.Integer {
-		n, err := strconv.ParseInt(k, 10, 64)
-		return n, err == nil
-	}
-	return k, k != ""
+	return field.ParseKey(r.pk.Type, k)
 }
 
 func (r *Resource) notFound(key string) error {

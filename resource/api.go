@@ -19,8 +19,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
-
-	"github.com/gorilla/mux"
+	"time"
 
 	"github.com/tastygo/tastygo/dialect"
 )
@@ -48,6 +47,23 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxBodyBytes caps request bodies (413 beyond); DefaultMaxBodyBytes when zero.
 	MaxBodyBytes int64
+	// MaxBodyObjects caps the objects of one write (413 beyond) for resources whose Meta sets none;
+	// DefaultMaxBodyObjects when zero. MaxBodyValues caps the values and keys of a JSON body;
+	// DefaultMaxBodyValues when zero. See body.go.
+	MaxBodyObjects int
+	MaxBodyValues  int
+	// PerWriteTimeout bounds each write of an answer: a client that accepts no bytes for this long is
+	// cut off (and a CSV export it stalls gives its database connection back); one that keeps reading
+	// never is, however long the answer. DefaultPerWriteTimeout (30s) when zero.
+	PerWriteTimeout time.Duration
+	// MaxExports is how many CSV exports may read from the database at once; zero is half of
+	// DB.Stats().MaxOpenConnections when New runs (at least 1), or 4 for an unlimited pool. ExportWait
+	// is how long another waits for its turn before a 503 SERVER_BUSY; DefaultExportWait when zero.
+	MaxExports int
+	ExportWait time.Duration
+	// CSVRawText turns off, for every resource, the neutralising of CSV text cells that a spreadsheet
+	// would run as formulas (see Meta.CSVRawText).
+	CSVRawText bool
 	// Authentication and Authorization apply to resources whose Meta sets none.
 	Authentication Authentication
 	Authorization  Authorization
@@ -68,8 +84,17 @@ type API struct {
 	maxBodyBytes int64
 	resources    map[string]*Bound
 	names        []string
-	router       *mux.Router
+	router       http.Handler
 	openapi      *openAPIDoc
+
+	// maxBodyObjects and maxBodyValues are Config's (0: the defaults), csvRawText Config's CSVRawText.
+	maxBodyObjects, maxBodyValues int
+	csvRawText                    bool
+	// perWriteTimeout bounds each write of an answer; exports holds a slot per CSV export reading
+	// rows, for at most exportWait of waiting (export.go).
+	perWriteTimeout time.Duration
+	exports         chan struct{}
+	exportWait      time.Duration
 }
 
 var resourceNameRe = regexp.MustCompile(`^[a-z0-9_]+$`)
@@ -84,6 +109,10 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 		logger:       cfg.Logger,
 		maxBodyBytes: cfg.MaxBodyBytes,
 		resources:    map[string]*Bound{},
+
+		maxBodyObjects: cfg.MaxBodyObjects,
+		maxBodyValues:  cfg.MaxBodyValues,
+		csvRawText:     cfg.CSVRawText,
 	}
 	if a.db == nil {
 		return nil, fmt.Errorf("resource: Config.DB is nil")
@@ -100,6 +129,14 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 	if a.maxBodyBytes <= 0 {
 		a.maxBodyBytes = DefaultMaxBodyBytes
 	}
+	a.perWriteTimeout, a.exportWait = cfg.PerWriteTimeout, cfg.ExportWait
+	if a.perWriteTimeout <= 0 {
+		a.perWriteTimeout = DefaultPerWriteTimeout
+	}
+	if a.exportWait <= 0 {
+		a.exportWait = DefaultExportWait
+	}
+	a.exports = exportSlots(cfg.MaxExports, a.db.Stats().MaxOpenConnections)
 	env := &Env{DB: a.db, Dialect: a.dialect, Logger: a.logger, Prefix: a.prefix, Tables: map[string]string{}, Observer: cfg.Observer}
 	for _, r := range resources {
 		m := r.Meta()

@@ -3,7 +3,6 @@ package resource
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -51,6 +50,9 @@ func bulkPatch(ctx context.Context, b *Bundle) (*Response, error) {
 	deleted, err := keysOf(res, b.Data["deleted_objects"])
 	if err != nil {
 		return nil, err
+	}
+	if most := b.maxBodyObjects(); len(objects)+len(deleted) > most {
+		return nil, tooManyObjects(most)
 	}
 	if res.Binding.Atomic == nil || s.ObjCreate == nil || s.ObjUpdate == nil || s.ObjDelete == nil {
 		return nil, notOffered(b)
@@ -193,14 +195,16 @@ func itemKey(res *Bound, item map[string]any) (string, error) {
 	return "", apierror.New(apierror.MalformedBody, "The %q of an object must be a number or a string.", res.PrimaryKey())
 }
 
-// KeyOfURI returns the key of one of this resource's resource_uri, or false when uri is not one.
+// KeyOfURI returns the key of one of this resource's resource_uri, or false when uri is not one: the
+// key must be one segment in canonical form, as a detail path's (paths.go).
 func (r *Bound) KeyOfURI(uri string) (string, bool) {
 	rest, ok := strings.CutPrefix(uri, r.ListURI())
 	if !ok {
 		return "", false
 	}
-	key, err := url.PathUnescape(strings.TrimSuffix(rest, "/"))
-	if err != nil || key == "" || strings.Contains(rest[:len(rest)-1], "/") || key == "schema" || key == "set" {
+	seg := strings.TrimSuffix(rest, "/")
+	key, ok := pathKey(seg)
+	if !ok || strings.Contains(seg, "/") || key == "schema" || key == "set" {
 		return "", false
 	}
 	return key, true

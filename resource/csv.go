@@ -1,7 +1,6 @@
 package resource
 
 import (
-	"bufio"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -20,28 +19,34 @@ import (
 
 // CSV output of a list (API.md: format=csv, or Accept: text/csv without a format).
 //
-// The body is written while the rows arrive: one header row of the field names in the resource's
+// The body is one header row of the field names in the resource's
 // field order (query fields included, resource_uri last; fields= narrows it), then one record per
 // object with its values in wire form (dates and timestamps ISO 8601, booleans true/false, null as an
 // empty field, JSON as its text), quoted as RFC 4180 says by encoding/csv; records end in "\n".
 // Dehydrate runs on every object, but the columns are the shape's fields: a field that Dehydrate adds
 // is not written, one it removes is empty. Relations are never expanded (depth= is a 400).
 //
+// Text cells are neutralised against spreadsheet formulas unless Meta or Config.CSVRawText says not to.
+//
 // Pages: a resource whose Meta.CSVExport is set streams every matching row when the request gives no
-// limit (an offset still applies); otherwise CSV is the page JSON would show, without the envelope.
+// limit (an offset still applies), as the rows arrive, within the limits of export.go; otherwise CSV
+// is the page JSON would show, without the envelope, read whole before it is written.
 //
 // Errors: an error before the first bytes of the body are sent (a bad parameter, authorization, the
-// query) is answered in the one JSON error shape. An error after that is logged and the connection is
-// cut without ending the body, so that a client sees an incomplete transfer rather than a shorter file
-// that looks whole.
+// query, anything while reading a page) is answered in the one JSON error shape. An error after that
+// (an export past its first 64 KiB) is logged and the connection is cut without ending the body, so
+// that a client sees an incomplete transfer rather than a shorter file that looks whole.
 
 const csvContentType = "text/csv; charset=utf-8"
 
-// csvStream is the body of a CSV list: rows calls each for every object in order.
+// csvStream is the body of a CSV list: rows calls each for every object in order. rawText leaves
+// text that a spreadsheet would read as a formula as it is (see neutralise).
 type csvStream struct {
 	b       *Bundle
 	columns []string
 	rows    func(each func(*Object) error) error
+	rawText bool
+	paged   bool // a page, read whole before it is written; otherwise an export (export.go)
 }
 
 // wantsCSV reports whether a list request asks for CSV: format=csv, or no format and an Accept header
@@ -108,7 +113,8 @@ func csvList(ctx context.Context, b *Bundle) (*Response, error) {
 	h := http.Header{}
 	h.Set("Content-Type", csvContentType)
 	h.Set("Content-Disposition", `attachment; filename="`+b.Resource.Name+`.csv"`)
-	return &Response{Status: http.StatusOK, Header: h, Body: &csvStream{b: b, columns: csvColumns(b), rows: rows}}, nil
+	raw := b.Resource.Meta.CSVRawText || (b.Resource.API != nil && b.Resource.API.csvRawText)
+	return &Response{Status: http.StatusOK, Header: h, Body: &csvStream{b: b, columns: csvColumns(b), rows: rows, rawText: raw, paged: paged}}, nil
 }
 
 // csvColumns are the header: the resource's fields in order, narrowed by fields=, resource_uri last.
@@ -125,45 +131,6 @@ func csvColumns(b *Bundle) []string {
 
 // errHeadDone stops a HEAD request's stream once it is known to succeed.
 var errHeadDone = errors.New("head: no body")
-
-// writeCSV writes a CSV list. The status and headers are sent with the first bytes of the body, so an
-// error until then is still answered in the JSON error shape.
-func (a *API) writeCSV(w http.ResponseWriter, r *http.Request, resp *Response, s *csvStream) {
-	out := &startWriter{w: w, start: func() {
-		for k, vs := range resp.Header {
-			for _, v := range vs {
-				w.Header().Add(k, v)
-			}
-		}
-		w.WriteHeader(resp.Status)
-	}}
-	buf := bufio.NewWriterSize(out, 64<<10)
-	cw := csv.NewWriter(buf)
-	err := s.write(r.Context(), cw, r.Method == http.MethodHead)
-	if err == nil {
-		cw.Flush()
-		err = cw.Error()
-	}
-	if errors.Is(err, errHeadDone) {
-		err = nil
-	}
-	if err == nil && !out.started {
-		out.begin()
-	}
-	switch {
-	case err == nil:
-	case !out.started:
-		if apierror.CodeOf(err) == apierror.NotAuthenticated {
-			w.Header().Set("WWW-Authenticate", s.b.Resource.challenge())
-		}
-		a.writeError(w, r, s.b.RequestID, err)
-	case r.Context().Err() != nil:
-		// The client went away; nobody reads the rest.
-	default:
-		a.logger.ErrorContext(r.Context(), "CSV export cut short", "request_id", s.b.RequestID, "path", LogText(r.URL.Path, maxLoggedPath), "error", LogText(err.Error(), maxLoggedError))
-		panic(http.ErrAbortHandler)
-	}
-}
 
 // write writes the header row, then a record per object (only the first object's existence is
 // checked for HEAD).
@@ -200,6 +167,9 @@ func (s *csvStream) write(ctx context.Context, cw *csv.Writer, head bool) error 
 				v, _ = o.Get(c)
 			}
 			rec[i] = csvValue(v)
+			if text, ok := v.(string); ok && !s.rawText {
+				rec[i] = neutralise(text)
+			}
 		}
 		return cw.Write(rec)
 	})
@@ -235,23 +205,15 @@ func csvValue(v any) string {
 	return string(enc)
 }
 
-// startWriter sends the status and headers before the first bytes it writes.
-type startWriter struct {
-	w       http.ResponseWriter
-	start   func()
-	started bool
-}
-
-func (s *startWriter) begin() {
-	s.started = true
-	s.start()
-}
-
-func (s *startWriter) Write(p []byte) (int, error) {
-	if !s.started {
-		s.begin()
+// neutralise keeps a spreadsheet from reading text as a formula, as OWASP's CSV injection guidance
+// says: text starting with '=', '+', '-', '@', a tab or a carriage return gets a leading single quote,
+// which spreadsheets take as "this cell is text" and do not show. Only text values are changed: a
+// number such as -3.5 in a numeric field is written as it is.
+func neutralise(text string) string {
+	if text != "" && strings.IndexByte("=+-@\t\r", text[0]) >= 0 {
+		return "'" + text
 	}
-	return s.w.Write(p)
+	return text
 }
 
 // challenge is the resource's WWW-Authenticate challenge for a 401.

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/tastygo/tastygo/apierror"
+	"github.com/tastygo/tastygo/filters"
 )
 
 // Reserved query parameters: they steer the response and are never filters.
@@ -241,7 +242,13 @@ func pageURI(b *Bundle, offset int) string {
 	return list + "?" + q
 }
 
+// getSet answers set/: at most filters.MaxValues keys, as an "in" filter takes, so that one request
+// stays far below the backends' bound-parameter limits (SQLite's 32,766, PostgreSQL's 65,535).
 func getSet(ctx context.Context, b *Bundle) (*Response, error) {
+	if len(b.Keys) > filters.MaxValues {
+		return nil, apierror.New(apierror.InvalidValue, "Invalid value for set/: give at most %d keys, not %d.", filters.MaxValues, len(b.Keys)).
+			With("parameter", "set").Wrap(filters.ErrTooManyValues)
+	}
 	if err := checkReadParams(b); err != nil {
 		return nil, err
 	}

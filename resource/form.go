@@ -7,7 +7,6 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -61,9 +60,9 @@ func decodeForm(body io.Reader, mt string, params map[string]string, b *Bundle) 
 		if err != nil {
 			return readError(err)
 		}
-		values, err := url.ParseQuery(string(raw))
+		values, err := formText.parse(string(raw))
 		if err != nil {
-			return apierror.New(apierror.MalformedBody, "The form body cannot be parsed: %v.", err)
+			return err
 		}
 		for name, vs := range values {
 			if len(vs) > 1 {
@@ -141,15 +140,6 @@ func formValue(res *Bound, name, value string) (any, error) {
 		return nil, nil
 	}
 	return value, nil
-}
-
-// readError is the error of a body that could not be read: too large (errBodyTooLarge, a 413) or cut.
-func readError(err error) error {
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		return errBodyTooLarge
-	}
-	return apierror.New(apierror.MalformedBody, "The body could not be read: %v.", err)
 }
 
 // parseMediaType is the body's media type and its parameters; "" when the request has no Content-Type.

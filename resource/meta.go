@@ -76,6 +76,11 @@ type Meta struct {
 	// CSVExport lets format=csv stream every matching row of the list, beyond MaxLimit, when the
 	// request gives no limit (an offset still applies). Without it, and always for JSON, a list is paged.
 	CSVExport bool
+	// CSVRawText writes text cells of CSV output as they are. By default a text value starting with
+	// '=', '+', '-', '@', a tab or a carriage return gets a leading single quote, so that a spreadsheet
+	// opening the file shows it instead of running it as a formula (OWASP's CSV injection guidance);
+	// numbers are never changed. Config.CSVRawText turns it off for every resource.
+	CSVRawText bool
 	// FormBodies lets writes of one object (POST on the list, PUT and PATCH on an object) send a form,
 	// application/x-www-form-urlencoded or multipart/form-data, besides JSON: each form field sets the
 	// field of its name (as a JSON string would; empty is null for a field that is not text), and a
@@ -84,6 +89,10 @@ type Meta struct {
 	// turn it on where credentials are not sent by the browser on its own (API keys in a header, not
 	// cookies or remembered Basic credentials) or where the write is harmless.
 	FormBodies bool
+	// MaxBodyObjects caps the objects one write may carry: an array POST, or a bulk PATCH's objects and
+	// deleted_objects together (413 BODY_TOO_LARGE beyond). Zero takes Config.MaxBodyObjects, whose zero
+	// is DefaultMaxBodyObjects (10,000).
+	MaxBodyObjects int
 	// QuietWrites turns Tastypie's always_return_data off: POST answers 201 with an empty body, PUT 204,
 	// PATCH 202 empty. By default writes return the object as a following GET would show it.
 	QuietWrites bool

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -145,12 +146,16 @@ func (a *API) serveOpenAPI(ctx context.Context, w http.ResponseWriter, r *http.R
 		return nil, apierror.New(apierror.MethodNotAllowed, "%s is not allowed on the OpenAPI document. Allowed: GET.", r.Method).
 			With("allowed", []string{http.MethodGet})
 	}
+	query, err := requestQuery(r)
+	if err != nil {
+		return nil, err
+	}
 	var readable []string
 	var first error
 	var firstRes *Bound
 	for _, n := range a.names {
 		res := a.resources[n]
-		if err := res.schemaAccess(ctx, r, rid); err != nil {
+		if err := res.schemaAccess(ctx, r, query, rid); err != nil {
 			if first == nil {
 				first, firstRes = err, res
 			}
@@ -169,7 +174,6 @@ func (a *API) serveOpenAPI(ctx context.Context, w http.ResponseWriter, r *http.R
 		}
 		return nil, first
 	default:
-		var err error
 		if body, err = json.Marshal(a.openapi.assemble(a.prefix, readable)); err != nil {
 			return nil, err
 		}
@@ -179,12 +183,12 @@ func (a *API) serveOpenAPI(ctx context.Context, w http.ResponseWriter, r *http.R
 
 // schemaAccess returns nil when the request may read the resource's schema, or the error /schema/
 // would answer.
-func (res *Bound) schemaAccess(ctx context.Context, r *http.Request, rid string) error {
+func (res *Bound) schemaAccess(ctx context.Context, r *http.Request, query url.Values, rid string) error {
 	user, err := res.authn.Authenticate(ctx, r)
 	if err != nil {
 		return err
 	}
-	b := &Bundle{Resource: res, Request: r, Method: http.MethodGet, Kind: KindSchema, Query: r.URL.Query(), User: user, RequestID: rid}
+	b := &Bundle{Resource: res, Request: r, Method: http.MethodGet, Kind: KindSchema, Query: query, User: user, RequestID: rid}
 	_, err = res.authz.ReadList(withBundle(ctx, b), b)
 	return err
 }

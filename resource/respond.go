@@ -1,10 +1,7 @@
 package resource
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -48,7 +45,7 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, rid string, err
 		}
 	}
 	if status == http.StatusServiceUnavailable {
-		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Retry-After", strconv.FormatInt(retryAfterHeader(e), 10))
 	}
 	if status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", strconv.FormatInt(retryAfterHeader(e), 10))
@@ -136,53 +133,5 @@ func (a *API) decodeBody(w http.ResponseWriter, r *http.Request, b *Bundle) erro
 		return apierror.New(apierror.UnsupportedMediaType, "The body must be JSON (Content-Type: application/json), not %q.", ct).
 			With("content_type", ct)
 	}
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxBodyBytes))
-	if err != nil {
-		return readError(err)
-	}
-	return DecodeJSONBody(raw, b)
-}
-
-// DecodeJSONBody parses a JSON body into b.Data (an object) or b.Items (an array of objects, for POST
-// on a list). Anything else is MALFORMED_BODY.
-func DecodeJSONBody(raw []byte, b *Bundle) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		if err == io.EOF {
-			return apierror.New(apierror.MalformedBody, "The body is empty; send a JSON object.")
-		}
-		return apierror.New(apierror.MalformedBody, "The body is not valid JSON: %v.", err)
-	}
-	if dec.More() {
-		return apierror.New(apierror.MalformedBody, "The body holds more than one JSON value.")
-	}
-	// More is false for a stray ']' or '}' too: anything but white space after the value is an error.
-	if rest := bytes.TrimLeft(raw[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
-		return apierror.New(apierror.MalformedBody, "The body is not valid JSON: invalid character %q after top-level value.", rest[0])
-	}
-	switch x := v.(type) {
-	case map[string]any:
-		b.Data = x
-		return nil
-	case []any:
-		if b.Method != http.MethodPost || b.Kind != KindList {
-			return apierror.New(apierror.MalformedBody, "An array body is accepted only by POST on a list; send a JSON object.")
-		}
-		if len(x) == 0 {
-			return apierror.New(apierror.MalformedBody, "The array is empty; send at least one object.")
-		}
-		items := make([]map[string]any, 0, len(x))
-		for i, item := range x {
-			m, ok := item.(map[string]any)
-			if !ok {
-				return apierror.New(apierror.MalformedBody, "Item %d of the array is not a JSON object.", i).With("index", i)
-			}
-			items = append(items, m)
-		}
-		b.Items = items
-		return nil
-	}
-	return apierror.New(apierror.MalformedBody, "The body must be a JSON object (or, for POST on a list, an array of objects).")
+	return decodeJSON(http.MaxBytesReader(w, r.Body, a.maxBodyBytes), b)
 }

@@ -157,9 +157,12 @@ func TestDecodeJSONBody(t *testing.T) {
 }
 
 // FuzzDecodeJSONBody checks that a body is accepted exactly when it is one valid JSON value that is an
-// object, or, on POST to a list, a non-empty array of objects; and that a refusal is MALFORMED_BODY.
+// object, or, on POST to a list, a non-empty array of objects, nested at most MaxBodyDepth deep; and
+// that a refusal is MALFORMED_BODY.
 func FuzzDecodeJSONBody(f *testing.F) {
-	for _, s := range []string{`{}`, `{"a": 1}`, `[{}]`, `[]`, `[1]`, `{}}`, `{} {}`, `{"a":}`, ``, ` `, `null`, `"x"`, "{}\n", `[{}]]`} {
+	deep := func(n int) string { return `{"a": ` + strings.Repeat("[", n-1) + strings.Repeat("]", n-1) + "}" }
+	for _, s := range []string{`{}`, `{"a": 1}`, `[{}]`, `[]`, `[1]`, `{}}`, `{} {}`, `{"a":}`, ``, ` `, `null`, `"x"`, "{}\n", `[{}]]`,
+		deep(MaxBodyDepth), deep(MaxBodyDepth + 1), `{"a": "[[[[\"[[["}`} {
 		f.Add(s, true)
 		f.Add(s, false)
 	}
@@ -187,6 +190,7 @@ func FuzzDecodeJSONBody(f *testing.F) {
 				want = want && isObject
 			}
 		}
+		want = want && jsonDepth(body) <= MaxBodyDepth
 		if (err == nil) != want {
 			t.Fatalf("DecodeJSONBody(%q, post list %v) = %v; want accepted %v", body, postList, err, want)
 		}
@@ -197,4 +201,23 @@ func FuzzDecodeJSONBody(f *testing.F) {
 			t.Fatalf("DecodeJSONBody(%q) refused but filled the bundle: %#v %#v", body, b.Data, b.Items)
 		}
 	})
+}
+
+// jsonDepth is how deeply arrays and objects nest in a JSON text (as far as it is valid).
+func jsonDepth(s string) int {
+	dec := json.NewDecoder(strings.NewReader(s))
+	depth, most := 0, 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return most
+		}
+		switch tok {
+		case json.Delim('['), json.Delim('{'):
+			depth++
+			most = max(most, depth)
+		case json.Delim(']'), json.Delim('}'):
+			depth--
+		}
+	}
 }

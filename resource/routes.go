@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -14,9 +15,11 @@ import (
 )
 
 // routes mounts the listing and, for every resource, schema/, set/, detail and list; both the
-// trailing-slash and the bare form of each path are served.
-func (a *API) routes() *mux.Router {
-	r := mux.NewRouter()
+// trailing-slash and the bare form of each path are served. Only canonical paths reach the router
+// (paths.go), which matches them as sent, escapes included; every write of an answer has its own
+// deadline (deadline.go).
+func (a *API) routes() http.Handler {
+	r := mux.NewRouter().SkipClean(true).UseEncodedPath()
 	p := a.prefix
 	name := "{name:[a-z0-9_]+}"
 	r.Handle(p, a.handler(a.serveListing))
@@ -27,9 +30,9 @@ func (a *API) routes() *mux.Router {
 	r.Handle(p+name+"/{key:[^/]+}{slash:/?}", a.handler(a.resourceHandler(KindDetail)))
 	r.Handle(p+name+"{slash:/?}", a.handler(a.resourceHandler(KindList)))
 	r.NotFoundHandler = a.handler(func(ctx context.Context, w http.ResponseWriter, r *http.Request, rid string) (*Response, error) {
-		return nil, apierror.New(apierror.ResourceNotFound, "Nothing is served at %s.", r.URL.Path).With("path", r.URL.Path)
+		return nil, apierror.New(apierror.ResourceNotFound, "Nothing is served at %s.", clip(r.URL.Path)).With("path", clip(r.URL.Path))
 	})
-	return r
+	return WriteDeadlines(a.perWriteTimeout, a.canonicalOnly(r))
 }
 
 type handlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, requestID string) (*Response, error)
@@ -112,7 +115,11 @@ func (a *API) serveResource(kind Kind) handlerFunc {
 				return nil, err
 			}
 		}
-		b := &Bundle{Resource: res, Request: r, Method: method, Kind: kind, Query: r.URL.Query(), RequestID: rid}
+		query, err := requestQuery(r)
+		if err != nil {
+			return nil, err
+		}
+		b := &Bundle{Resource: res, Request: r, Method: method, Kind: kind, Query: query, RequestID: rid}
 		user, err := res.authn.Authenticate(ctx, r)
 		if err != nil {
 			return nil, err
@@ -140,13 +147,11 @@ func (a *API) serveResource(kind Kind) handlerFunc {
 			}
 			return &Response{Status: http.StatusOK, Body: res.Schema()}, nil
 		case KindDetail:
-			b.Key = vars["key"]
-		case KindSet:
-			for _, k := range strings.Split(vars["keys"], ";") {
-				if k != "" {
-					b.Keys = append(b.Keys, k)
-				}
+			if b.Key, err = res.detailKey(vars["key"]); err != nil {
+				return nil, err
 			}
+		case KindSet:
+			b.Keys = setKeys(vars["keys"])
 			if len(b.Keys) == 0 {
 				return nil, apierror.New(apierror.InvalidValue, "set/ needs at least one key: /set/1;2;3/.").With("parameter", "set")
 			}
@@ -180,19 +185,27 @@ func (a *API) subResourceHandler() handlerFunc {
 			return nil, apierror.New(apierror.MethodNotAllowed, "%s is not allowed on a relation's list. Allowed: GET.", r.Method).
 				With("allowed", []string{http.MethodGet})
 		}
+		query, err := requestQuery(r)
+		if err != nil {
+			return nil, err
+		}
 		user, err := target.authn.Authenticate(ctx, r)
 		if err != nil {
 			return nil, err
 		}
-		pb := &Bundle{Resource: parent, Request: r, Method: http.MethodGet, Kind: KindDetail, Key: vars["key"], User: user, RequestID: rid, Query: map[string][]string{}}
-		if err := target.checkThrottle(ctx, &Bundle{Resource: target, Request: r, Method: r.Method, Kind: KindList, Query: r.URL.Query(), User: user, RequestID: rid}); err != nil {
+		key, err := parent.detailKey(vars["key"])
+		if err != nil {
+			return nil, err
+		}
+		pb := &Bundle{Resource: parent, Request: r, Method: http.MethodGet, Kind: KindDetail, Key: key, User: user, RequestID: rid, Query: map[string][]string{}}
+		if err := target.checkThrottle(ctx, &Bundle{Resource: target, Request: r, Method: r.Method, Kind: KindList, Query: query, User: user, RequestID: rid}); err != nil {
 			return nil, err
 		}
 		if _, err := parent.Steps.ObjGet(withBundle(ctx, pb), pb); err != nil {
 			return nil, err
 		}
-		b := &Bundle{Resource: target, Request: r, Method: r.Method, Kind: KindList, Query: r.URL.Query(), User: user, RequestID: rid,
-			Parent: &Parent{Via: sub.Via, Key: vars["key"], URI: parent.URI(vars["key"]) + vars["relation"] + "/"}}
+		b := &Bundle{Resource: target, Request: r, Method: r.Method, Kind: KindList, Query: query, User: user, RequestID: rid,
+			Parent: &Parent{Via: sub.Via, Key: key, URI: parent.URI(url.PathEscape(key)) + vars["relation"] + "/"}}
 		noteBundle(ctx, b)
 		return getList(withBundle(ctx, b), b)
 	}
@@ -243,12 +256,16 @@ func (a *API) serveListing(ctx context.Context, w http.ResponseWriter, r *http.R
 		return nil, apierror.New(apierror.MethodNotAllowed, "%s is not allowed on the API root. Allowed: GET.", r.Method).
 			With("allowed", []string{http.MethodGet})
 	}
-	full := r.URL.Query().Get("fullschema") == "true" || r.URL.Query().Get("fullschema") == "True"
+	query, err := requestQuery(r)
+	if err != nil {
+		return nil, err
+	}
+	full := query.Get("fullschema") == "true" || query.Get("fullschema") == "True"
 	out := make(map[string]any, len(a.names))
 	for _, n := range a.names {
 		res := a.resources[n]
 		var schema any = res.ListURI() + "schema/"
-		if full && res.mayReadSchema(ctx, r, rid) {
+		if full && res.mayReadSchema(ctx, r, query, rid) {
 			schema = res.Schema()
 		}
 		out[n] = map[string]any{"list_endpoint": res.ListURI(), "schema": schema}
@@ -258,12 +275,12 @@ func (a *API) serveListing(ctx context.Context, w http.ResponseWriter, r *http.R
 
 // mayReadSchema reports whether the request may see the resource's schema: the listing inlines only
 // those (fullschema=true), and names the others by URL.
-func (res *Bound) mayReadSchema(ctx context.Context, r *http.Request, rid string) bool {
+func (res *Bound) mayReadSchema(ctx context.Context, r *http.Request, query url.Values, rid string) bool {
 	user, err := res.authn.Authenticate(ctx, r)
 	if err != nil {
 		return false
 	}
-	b := &Bundle{Resource: res, Request: r, Method: http.MethodGet, Kind: KindSchema, Query: r.URL.Query(), User: user, RequestID: rid}
+	b := &Bundle{Resource: res, Request: r, Method: http.MethodGet, Kind: KindSchema, Query: query, User: user, RequestID: rid}
 	_, err = res.authz.ReadList(withBundle(ctx, b), b)
 	return err == nil
 }
