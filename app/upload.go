@@ -106,10 +106,15 @@ type transformUpload struct {
 	d dialect.Dialect
 }
 
-// PreProcessData runs the pipeline (runPipeline).
+// PreProcessData runs the pipeline (runPipeline) with the campaigns the user may read: the campaign
+// resource's own list authorization decides, as on campaign/ and agg_refresh.
 func (r transformUpload) PreProcessData(ctx context.Context, b *resource.Bundle, next nonmodel.PreProcessDataFunc) error {
 	p, _ := nonmodel.Params[*transformParams](ctx)
-	if err := runPipeline(ctx, r.List(), r.d, p.DocumentID, b.User); err != nil {
+	campaigns, err := readableRows(ctx, b, "campaign")
+	if err != nil {
+		return err
+	}
+	if err := runPipeline(ctx, r.List(), r.d, p.DocumentID, b.User, campaigns); err != nil {
 		return err
 	}
 	return next(ctx, b)
@@ -135,8 +140,11 @@ func (r transformUpload) ApplyFilters(ctx context.Context, b *resource.Bundle, q
 // Running it twice leaves the same rows.
 //
 // A user with a top-level location may run only the documents they uploaded (another's is not there
-// for them), and a row of a location outside their region is an error submission.
-func runPipeline(ctx context.Context, res *modelresource.Resource, d dialect.Dialect, docID int64, user *resource.User) error {
+// for them), and a row of a location outside their region is an error submission. campaigns is the
+// condition on campaign that keeps those the user may read (nil: every one): a row naming another is
+// an error submission, with the message a missing campaign gets, and such a campaign is never written
+// nor aggregated.
+func runPipeline(ctx context.Context, res *modelresource.Resource, d dialect.Dialect, docID int64, user *resource.User, campaigns sq.Sqlizer) error {
 	var fileType, content string
 	var createdBy sql.NullInt64
 	err := res.DB(ctx).QueryRowContext(ctx, d.Rebind(`SELECT file_type, content, created_by_id FROM source_doc WHERE id = ?`), docID).
@@ -149,7 +157,7 @@ func runPipeline(ctx context.Context, res *modelresource.Resource, d dialect.Dia
 		return d.Classify(err)
 	}
 	err = res.Atomic(ctx, func(ctx context.Context) error {
-		p := &pipeline{db: res.DB(ctx), d: d, docID: docID, campaignDoc: fileType == "campaign"}
+		p := &pipeline{db: res.DB(ctx), d: d, docID: docID, campaignDoc: fileType == "campaign", readable: campaigns}
 		if err := d.LockTransaction(ctx, p.db, pipelineLock); err != nil {
 			return err
 		}
@@ -199,9 +207,11 @@ type pipeline struct {
 	d           dialect.Dialect
 	docID       int64
 	campaignDoc bool
-	locations   map[string]int64 // location_code → id
-	indicators  map[string]int64 // short_name → id
-	campaigns   map[string][]campaignRef
+	locations   map[string]int64         // location_code → id
+	indicators  map[string]int64         // short_name → id
+	campaigns   map[string][]campaignRef // name → the campaigns of that name the user may read
+	// readable is the condition on campaign that keeps the campaigns the user may read; nil: every one.
+	readable sq.Sqlizer
 	// region, for a user confined to a top-level location, is that location; inRegion holds it and the
 	// locations under it.
 	region   *int64
@@ -247,7 +257,11 @@ func (p *pipeline) loadLookups(ctx context.Context) error {
 	if !p.campaignDoc {
 		return nil
 	}
-	return eachRow(ctx, p.db, p.d, `SELECT name, id, start_date FROM campaign ORDER BY id`, nil, func(s scanner) error {
+	query, args, err := sq.Select("name", "id", "start_date").From("campaign").Where(p.readable).OrderBy("id").ToSql()
+	if err != nil {
+		return err
+	}
+	return eachRow(ctx, p.db, p.d, query, args, func(s scanner) error {
 		var name string
 		var c campaignRef
 		var start any

@@ -207,6 +207,9 @@ func (p *pipeline) resolveRow(values map[string]string, problems []string) ([]da
 		switch cs := p.campaigns[name]; {
 		case name == "":
 			problems = append(problems, "no campaign")
+		case len(cs) == 0 && p.region != nil:
+			// Missing, or not the user's to read: the same words, so that they tell nothing.
+			problems = append(problems, fmt.Sprintf("there is no campaign named %q in your region", name))
 		case len(cs) == 0:
 			problems = append(problems, fmt.Sprintf("unknown campaign %q", name))
 		case len(cs) > 1:
