@@ -106,18 +106,29 @@ type transformUpload struct {
 	d dialect.Dialect
 }
 
-// PreProcessData runs the pipeline (runPipeline) with the campaigns the user may read: the campaign
-// resource's own list authorization decides, as on campaign/ and agg_refresh.
+// PreProcessData runs the pipeline (runPipeline) with the locations and campaigns the user may read:
+// the location and campaign resources' own list authorizations decide, as on location/, campaign/ and
+// agg_refresh.
 func (r transformUpload) PreProcessData(ctx context.Context, b *resource.Bundle, next nonmodel.PreProcessDataFunc) error {
 	p, _ := nonmodel.Params[*transformParams](ctx)
-	campaigns, err := readableRows(ctx, b, "campaign")
-	if err != nil {
+	var scope readScope
+	var err error
+	if scope.locations, err = readableRows(ctx, b, "location"); err != nil {
 		return err
 	}
-	if err := runPipeline(ctx, r.List(), r.d, p.DocumentID, b.User, campaigns); err != nil {
+	if scope.campaigns, err = readableRows(ctx, b, "campaign"); err != nil {
+		return err
+	}
+	if err := runPipeline(ctx, r.List(), r.d, p.DocumentID, b.User, scope); err != nil {
 		return err
 	}
 	return next(ctx, b)
+}
+
+// readScope is what a run's user may read of the rows a document names: a condition on location and
+// one on campaign (nil: every row).
+type readScope struct {
+	locations, campaigns sq.Sqlizer
 }
 
 // ApplyFilters lists the submissions of the document the run was for.
@@ -140,16 +151,15 @@ func (r transformUpload) ApplyFilters(ctx context.Context, b *resource.Bundle, q
 // Running it twice leaves the same rows.
 //
 // A user with a top-level location may run only the documents they uploaded (another's is not there
-// for them), and a row of a location outside their region is an error submission. campaigns is the
-// condition on campaign that keeps those the user may read (nil: every one): a row naming another is
-// an error submission, with the message a missing campaign gets, and such a campaign is never written
-// nor aggregated.
-func runPipeline(ctx context.Context, res *modelresource.Resource, d dialect.Dialect, docID int64, user *resource.User, campaigns sq.Sqlizer) error {
+// for them). A row naming a location or a campaign the user may not read (scope) is an error
+// submission, with the message a missing one gets, so that it tells nothing; such a location or
+// campaign is never written, nor such a campaign aggregated.
+func runPipeline(ctx context.Context, res *modelresource.Resource, d dialect.Dialect, docID int64, user *resource.User, scope readScope) error {
 	var fileType, content string
 	var createdBy sql.NullInt64
 	err := res.DB(ctx).QueryRowContext(ctx, d.Rebind(`SELECT file_type, content, created_by_id FROM source_doc WHERE id = ?`), docID).
 		Scan(&fileType, &content, &createdBy)
-	top, confined := confinedTo(user)
+	_, confined := confinedTo(user)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && confined && createdBy.Int64 != user.ID) {
 		return apierror.New(apierror.ObjectDoesNotExist, "There is no source_doc %d.", docID).With("parameter", "document_id")
 	}
@@ -157,12 +167,9 @@ func runPipeline(ctx context.Context, res *modelresource.Resource, d dialect.Dia
 		return d.Classify(err)
 	}
 	err = res.Atomic(ctx, func(ctx context.Context) error {
-		p := &pipeline{db: res.DB(ctx), d: d, docID: docID, campaignDoc: fileType == "campaign", readable: campaigns}
+		p := &pipeline{db: res.DB(ctx), d: d, docID: docID, campaignDoc: fileType == "campaign", scope: scope, confined: confined}
 		if err := d.LockTransaction(ctx, p.db, pipelineLock); err != nil {
 			return err
-		}
-		if confined {
-			p.region = &top
 		}
 		if err := p.loadLookups(ctx); err != nil {
 			return err
@@ -207,15 +214,13 @@ type pipeline struct {
 	d           dialect.Dialect
 	docID       int64
 	campaignDoc bool
-	locations   map[string]int64         // location_code → id
+	locations   map[string]int64         // location_code → id, of the locations the user may read
 	indicators  map[string]int64         // short_name → id
 	campaigns   map[string][]campaignRef // name → the campaigns of that name the user may read
-	// readable is the condition on campaign that keeps the campaigns the user may read; nil: every one.
-	readable sq.Sqlizer
-	// region, for a user confined to a top-level location, is that location; inRegion holds it and the
-	// locations under it.
-	region   *int64
-	inRegion map[int64]bool
+	// scope keeps the locations and campaigns the user may read; confined says that the user is
+	// confined to a region (the messages then say "in your region").
+	scope    readScope
+	confined bool
 }
 
 type campaignRef struct {
@@ -223,9 +228,15 @@ type campaignRef struct {
 	start string // start_date, the data_date of the campaign's datapoints
 }
 
+// loadLookups reads the names a document may use: the locations and (for a campaign document) the
+// campaigns the user may read (scope), and every indicator.
 func (p *pipeline) loadLookups(ctx context.Context) error {
 	p.locations, p.indicators, p.campaigns = map[string]int64{}, map[string]int64{}, map[string][]campaignRef{}
-	if err := eachRow(ctx, p.db, p.d, `SELECT location_code, id FROM location`, nil, func(s scanner) error {
+	query, args, err := sq.Select("location_code", "id").From("location").Where(p.scope.locations).ToSql()
+	if err != nil {
+		return err
+	}
+	if err := eachRow(ctx, p.db, p.d, query, args, func(s scanner) error {
 		var code string
 		var id int64
 		err := s.Scan(&code, &id)
@@ -233,17 +244,6 @@ func (p *pipeline) loadLookups(ctx context.Context) error {
 		return err
 	}); err != nil {
 		return err
-	}
-	if p.region != nil {
-		p.inRegion = map[int64]bool{}
-		if err := eachRow(ctx, p.db, p.d, tree.UnderSQL(), []any{*p.region}, func(s scanner) error {
-			var id int64
-			err := s.Scan(&id)
-			p.inRegion[id] = true
-			return err
-		}); err != nil {
-			return err
-		}
 	}
 	if err := eachRow(ctx, p.db, p.d, `SELECT short_name, id FROM indicator`, nil, func(s scanner) error {
 		var name string
@@ -257,7 +257,7 @@ func (p *pipeline) loadLookups(ctx context.Context) error {
 	if !p.campaignDoc {
 		return nil
 	}
-	query, args, err := sq.Select("name", "id", "start_date").From("campaign").Where(p.readable).OrderBy("id").ToSql()
+	query, args, err = sq.Select("name", "id", "start_date").From("campaign").Where(p.scope.campaigns).OrderBy("id").ToSql()
 	if err != nil {
 		return err
 	}

@@ -15,10 +15,11 @@ import (
 )
 
 // The campaign document of the tests below, as a user confined to R2 (the aggregation fixture's region
-// of P3) writes it: one row for each of the region's campaign (two), the country's campaign (one, not
-// the user's to read), a campaign that does not exist, and a name two campaigns share, one in the
-// region and one over the country.
-const confinedCampaignDoc = "location_code,campaign,cases\nP3,two,1\nP3,one,2\nP3,nope,3\nP3,twin,4\n"
+// of P3) writes it: at P3, one row for each of the region's campaign (two), the country's campaign
+// (one, not the user's to read), a campaign that does not exist, and a name two campaigns share, one
+// in the region and one over the country; then rows of the region's campaign at a location outside
+// the region (P1, under R1) and at one that does not exist.
+const confinedCampaignDoc = "location_code,campaign,cases\nP3,two,1\nP3,one,2\nP3,nope,3\nP3,twin,4\nP1,two,5\nZZ,two,6\n"
 
 // confinedUpload is the aggregation fixture with the campaigns and users of the confined upload
 // tests, and the rows as they were before any run.
@@ -68,9 +69,10 @@ func (u *confinedUpload) outsideAggs(t *testing.T) []string {
 }
 
 // check asserts what a confined user's run of confinedCampaignDoc leaves: the rows naming a campaign
-// outside the region and a missing one are error submissions with the same message, the region's
-// campaigns (twin resolving to R2's) get their datapoints and aggregates, and nothing of the campaigns
-// outside the region is written or recomputed.
+// outside the region and a missing one are error submissions with the same message, and so are those
+// of a location outside the region and a missing one; the region's campaigns (twin resolving to R2's)
+// get their datapoints and aggregates, and nothing of the campaigns outside the region is written or
+// recomputed.
 func (u *confinedUpload) check(t *testing.T, doc int64) {
 	t.Helper()
 	want := []string{
@@ -78,6 +80,8 @@ func (u *confinedUpload) check(t *testing.T, doc int64) {
 		`3 P3 error there is no campaign named "one" in your region`,
 		`4 P3 error there is no campaign named "nope" in your region`,
 		"5 P3 processed",
+		`6 P1 error there is no location with the code "P1" in your region`,
+		`7 ZZ error there is no location with the code "ZZ" in your region`,
 	}
 	if got := submissions(t, u.db, u.d, doc); !slices.Equal(got, want) {
 		t.Errorf("submissions:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -98,7 +102,7 @@ func (u *confinedUpload) check(t *testing.T, doc int64) {
 			inside = append(inside, r)
 		}
 	}
-	// R2 sums P3's value; P1's datapoint of campaign two lies outside its tree.
+	// R2 sums P3's value; P1's datapoint of campaign two (7, untouched) lies outside its tree.
 	if wantIn := []string{"2/3/1=1", "2/6/1=1", "4/3/1=4", "4/6/1=4"}; !slices.Equal(inside, wantIn) {
 		t.Errorf("agg_datapoint of the region's campaigns: %q, want %q", inside, wantIn)
 	}
@@ -137,7 +141,8 @@ func (u *confinedUpload) insertDoc(t *testing.T, username string, toProcess bool
 // TestUploadConfinedCampaigns (issue 9, finding 10): in the campaign document of a user confined to a
 // region, a row naming a campaign the user may not read (the campaign resource's own list authorization
 // decides) is an error submission whose message is the one a missing campaign gets, so that it tells
-// nothing; that campaign gets no datapoint and its aggregates are not recomputed. The same whether the
+// nothing; that campaign gets no datapoint and its aggregates are not recomputed. A location outside
+// the region reads as a missing one the same way. The same whether the
 // rows are parsed (doc_transform) or found to_process (refresh_master), over HTTP. Superusers and
 // users without a region write every campaign, as before.
 func TestUploadConfinedCampaigns(t *testing.T) {
@@ -165,14 +170,17 @@ func TestUploadConfinedCampaigns(t *testing.T) {
 					`3 one error there is no campaign named "one" in your region`,
 					`4 nope error there is no campaign named "nope" in your region`,
 					"5 twin processed",
+					`6 two error there is no location with the code "P1" in your region`,
+					`7 two error there is no location with the code "ZZ" in your region`,
 				}
-				if a.status != http.StatusOK || !slices.Equal(listed, want) || fmt.Sprint(a.body["meta"].(map[string]any)["total_count"]) != "4" {
+				if a.status != http.StatusOK || !slices.Equal(listed, want) || fmt.Sprint(a.body["meta"].(map[string]any)["total_count"]) != "6" {
 					t.Errorf("transform_upload: %d\n%s\nwant:\n%s\n%s", a.status, strings.Join(listed, "\n"), strings.Join(want, "\n"), a.raw)
 				}
 				u.check(t, doc)
 			})
 		}
-		// Users without a region: every campaign is theirs, the missing one unknown, twin ambiguous.
+		// Users without a region: every campaign and location is theirs, the missing ones unknown, twin
+		// ambiguous.
 		for _, user := range []string{"plain", superName} {
 			t.Run(user, func(t *testing.T) {
 				doc := uploadDoc(t, h, u.keys[user], "campaign", confinedCampaignDoc)
@@ -184,12 +192,17 @@ func TestUploadConfinedCampaigns(t *testing.T) {
 					"3 P3 processed",
 					`4 P3 error unknown campaign "nope"`,
 					`5 P3 error the campaign name "twin" is ambiguous (2 campaigns)`,
+					"6 P1 processed",
+					`7 ZZ error unknown location code "ZZ"`,
 				}
 				if got := submissions(t, db, d, doc); !slices.Equal(got, want) {
 					t.Errorf("submissions:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 				}
-				if dps := datapoints(t, db, d); !contains(dps, "1/6/1/2024-01-15=2") {
-					t.Errorf("the country's campaign's value at P3 was not written:\n%s", strings.Join(dps, "\n"))
+				dps := datapoints(t, db, d)
+				for _, w := range []string{"1/6/1/2024-01-15=2", "1/4/2/2024-01-15=5"} {
+					if !contains(dps, w) {
+						t.Errorf("no datapoint %s in\n%s", w, strings.Join(dps, "\n"))
+					}
 				}
 			})
 		}
@@ -205,14 +218,14 @@ func nullText(v any) string {
 }
 
 // TestTriggerAsConfinedUpload: `app trigger --as` a confined user runs transform_upload through the
-// same steps as their GET: the rows of campaigns outside the region are error submissions, and those
-// campaigns are neither written nor recomputed.
+// same steps as their GET: the rows of campaigns and locations outside the region are error
+// submissions, and those campaigns are neither written nor recomputed.
 func TestTriggerAsConfinedUpload(t *testing.T) {
 	eachAggAddress(t, func(t *testing.T, addr string, db *sql.DB, d dialect.Dialect) {
 		u := newConfinedUpload(t, db, d)
 		doc := u.insertDoc(t, "r2user", false)
 		code, out, errOut := runApp(context.Background(), nil, "trigger", "--db", addr, "--as", "r2user", "transform_upload", fmt.Sprintf("document_id=%d", doc))
-		if pattern := fmt.Sprintf(`^run 1 of transform_upload \{"document_id":%d\} as r2user: succeeded in \S+\n4 rows\n$`, doc); code != 0 || !regexp.MustCompile(pattern).MatchString(out) || errOut != "" {
+		if pattern := fmt.Sprintf(`^run 1 of transform_upload \{"document_id":%d\} as r2user: succeeded in \S+\n6 rows\n$`, doc); code != 0 || !regexp.MustCompile(pattern).MatchString(out) || errOut != "" {
 			t.Errorf("code %d\nstdout %q\nwant   %s\nstderr %q", code, out, pattern, errOut)
 		}
 		u.check(t, doc)

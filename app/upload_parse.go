@@ -195,10 +195,11 @@ func (p *pipeline) resolveRow(values map[string]string, problems []string) ([]da
 	code := strings.TrimSpace(values[colLocation])
 	if code == "" {
 		problems = append(problems, "no location_code")
-	} else if id, ok := p.locations[code]; ok && p.inRegion != nil && !p.inRegion[id] {
-		problems = append(problems, fmt.Sprintf("the location %q is outside your region", code))
-	} else if ok {
+	} else if id, ok := p.locations[code]; ok {
 		base.loc = id
+	} else if p.confined {
+		// Missing, or not the user's to read: the same words, so that they tell nothing.
+		problems = append(problems, fmt.Sprintf("there is no location with the code %q in your region", code))
 	} else {
 		problems = append(problems, fmt.Sprintf("unknown location code %q", code))
 	}
@@ -207,8 +208,7 @@ func (p *pipeline) resolveRow(values map[string]string, problems []string) ([]da
 		switch cs := p.campaigns[name]; {
 		case name == "":
 			problems = append(problems, "no campaign")
-		case len(cs) == 0 && p.region != nil:
-			// Missing, or not the user's to read: the same words, so that they tell nothing.
+		case len(cs) == 0 && p.confined: // as for a location
 			problems = append(problems, fmt.Sprintf("there is no campaign named %q in your region", name))
 		case len(cs) == 0:
 			problems = append(problems, fmt.Sprintf("unknown campaign %q", name))
