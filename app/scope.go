@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 
 	sq "github.com/Masterminds/squirrel"
 
@@ -169,4 +170,23 @@ func superuserDeletes() resource.Authorization {
 		DeleteListFunc:   func(_ context.Context, b *resource.Bundle) (sq.Sqlizer, error) { return nil, refuse(b) },
 		DeleteDetailFunc: func(_ context.Context, b *resource.Bundle, _ *resource.Object) error { return refuse(b) },
 	}
+}
+
+// readableRows is the condition on the table of the resource named that keeps the rows b's user may
+// read there: that resource's own list authorization, as its list applies it (nil: every row), and a
+// condition no row meets when it refuses the user any list. A step that reads another resource's rows
+// by hand (the upload pipeline's campaigns) narrows them with it, so that the rule is the resource's.
+func readableRows(ctx context.Context, b *resource.Bundle, name string) (sq.Sqlizer, error) {
+	r, ok := b.Resource.API.Resource(name)
+	if !ok {
+		return nil, fmt.Errorf("no resource named %q", name)
+	}
+	cond, err := r.Authorization().ReadList(ctx, &resource.Bundle{
+		Resource: r, Request: b.Request, Method: http.MethodGet, Kind: resource.KindList, User: b.User, RequestID: b.RequestID,
+	})
+	switch apierror.CodeOf(err) {
+	case apierror.Forbidden, apierror.NotAuthenticated:
+		return sq.Expr("1 = 0"), nil
+	}
+	return cond, err
 }

@@ -399,7 +399,7 @@ func TestUploadConfinedToRegion(t *testing.T) {
 			t.Fatal(err)
 		}
 		in, out := f.locationID(t, scopedTop+"-P01"), f.locationID(t, "AF-R02-P01")
-		content := "location_code,data_date," + short + "\n" + scopedTop + "-P01,2031-01-01,7\nAF-R02-P01,2031-01-01,8\n"
+		content := "location_code,data_date," + short + "\n" + scopedTop + "-P01,2031-01-01,7\nAF-R02-P01,2031-01-01,8\nZZ-NONE,2031-01-01,9\n"
 		mine := uploadDoc(t, f.api, f.as(scopedName), "date", content)
 		theirs := uploadDoc(t, f.api, f.as(superName), "date", content)
 
@@ -431,12 +431,17 @@ func TestUploadConfinedToRegion(t *testing.T) {
 			t.Errorf("another's document was processed: %q, %s", got, docStatus(t, db, d, theirs))
 		}
 
-		// Running their own: the row outside the region is an error submission, the other lands.
+		// Running their own: the row outside the region is an error submission, worded as for a location
+		// that does not exist, and the other lands.
 		a = serve(t, f.api, "GET", fmt.Sprintf("/api/v1/transform_upload/?document_id=%d", mine), f.as(scopedName), "")
 		if a.status != 200 {
 			t.Fatalf("transform: status %d: %s", a.status, a.raw)
 		}
-		want := []string{"2 " + scopedTop + "-P01 processed", `3 AF-R02-P01 error the location "AF-R02-P01" is outside your region`}
+		want := []string{
+			"2 " + scopedTop + "-P01 processed",
+			`3 AF-R02-P01 error there is no location with the code "AF-R02-P01" in your region`,
+			`4 ZZ-NONE error there is no location with the code "ZZ-NONE" in your region`,
+		}
 		if got := submissions(t, db, d, mine); !reflect.DeepEqual(got, want) {
 			t.Errorf("submissions %q, want %q", got, want)
 		}
