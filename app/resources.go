@@ -120,7 +120,8 @@ func newHandler(db *sql.DB, d dialect.Dialect, logger *slog.Logger, a access) (h
 	guard := auth.NewGuard(auth.GuardConfig{})
 	authn := auth.Required{
 		Authentication: auth.Chain{
-			auth.APIKey{Store: store, Pepper: pepper, Guard: guard, Logger: logger},
+			// Memo: a read by a key seen before is served while its key's row is read beside it.
+			auth.APIKey{Store: store, Pepper: pepper, Guard: guard, Logger: logger, Memo: auth.NewKeyMemo()},
 			auth.Basic{Store: store, Cache: a.cache, Guard: guard},
 		},
 		AnonymousRead: a.publicRead,

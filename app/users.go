@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tastygo/tastygo/auth"
@@ -35,6 +36,9 @@ type userStore struct {
 	logger *slog.Logger
 	// touching holds the key rows whose last use is being written (int64 → struct{}).
 	touching sync.Map
+	// keyStmt is keyByID prepared, once it could be: every request reads a key, and on SQLite
+	// preparing the statement each time costs a third of the read.
+	keyStmt atomic.Pointer[sql.Stmt]
 }
 
 // newUserStore returns the store over db, its statements written once for the backend.
@@ -76,7 +80,13 @@ func (s *userStore) KeyByID(ctx context.Context, id string) (*auth.StoredKey, er
 	var revoked int
 	var lastUsed any
 	var top sql.NullInt64
-	err := s.db.QueryRowContext(ctx, s.keyByID, id).Scan(append([]any{&k.ID, &k.Hash, &revoked, &lastUsed}, scanUser(&k.User, &top)...)...)
+	var row *sql.Row
+	if st := s.preparedKeyByID(ctx); st != nil {
+		row = st.QueryRowContext(ctx, id)
+	} else {
+		row = s.db.QueryRowContext(ctx, s.keyByID, id)
+	}
+	err := row.Scan(append([]any{&k.ID, &k.Hash, &revoked, &lastUsed}, scanUser(&k.User, &top)...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -89,6 +99,23 @@ func (s *userStore) KeyByID(ctx context.Context, id string) (*auth.StoredKey, er
 	}
 	k.User = withProfile(k.User, top)
 	return &k, nil
+}
+
+// preparedKeyByID returns keyByID prepared, preparing it the first time; nil when it cannot be
+// prepared now (the database is down, say): the caller runs the text, and the next call tries again.
+func (s *userStore) preparedKeyByID(ctx context.Context) *sql.Stmt {
+	if st := s.keyStmt.Load(); st != nil {
+		return st
+	}
+	st, err := s.db.PrepareContext(ctx, s.keyByID)
+	if err != nil {
+		return nil
+	}
+	if !s.keyStmt.CompareAndSwap(nil, st) {
+		st.Close()
+		return s.keyStmt.Load()
+	}
+	return st
 }
 
 // PasswordByUsername implements auth.Store.

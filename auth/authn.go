@@ -34,8 +34,9 @@ func scheme(r *http.Request) (string, string) {
 // (it returns no user and no error).
 //
 // Every request reads its key's row by the key's public id and compares the HMAC of the key under
-// Pepper with the stored hash in constant time; nothing is remembered between requests, so a revoked
-// key fails at the next request whichever process revoked it. A request with a key id that does not
+// Pepper with the stored hash in constant time, so a revoked key fails at the next request whichever
+// process revoked it. With a Memo, a read by a key that authenticated before is served while that
+// check runs beside it, and its answer waits for the check (resource.ProvisionalAuthenticator). A request with a key id that does not
 // exist computes the HMAC all the same, so that it takes as long as a wrong secret for a real id. A
 // row still holding a bcrypt hash (stored before peppers) is checked with bcrypt through Guard, then
 // upgraded to the HMAC. The key's last use is written at most once per TouchEvery.
@@ -46,6 +47,10 @@ type APIKey struct {
 	Pepper Pepper
 	// Guard limits and bounds the bcrypt checks of keys stored before peppers; nil: unguarded.
 	Guard *Guard
+	// Memo remembers the keys that authenticated, so that a read is served at once while its key is
+	// checked again beside it (resource.ProvisionalAuthenticator); nil: every request waits for its
+	// check.
+	Memo *KeyMemo
 	// Logger receives the failures that do not fail a request (recording a key's use, upgrading its
 	// hash); slog.Default() when nil.
 	Logger *slog.Logger
@@ -56,27 +61,69 @@ type APIKey struct {
 
 // Authenticate implements resource.Authentication.
 func (a APIKey) Authenticate(ctx context.Context, r *http.Request) (*resource.User, error) {
-	s, cred := scheme(r)
-	var username, key string
-	switch s {
-	case "apikey":
-		u, k, ok := strings.Cut(cred, ":")
-		if !ok || u == "" || k == "" {
-			return nil, notAuthenticated("Malformed ApiKey header: use 'Authorization: ApiKey <username>:<key>'.")
-		}
-		username, key = u, k
-	case "bearer":
-		if cred == "" {
-			return nil, notAuthenticated("Malformed Bearer header: use 'Authorization: Bearer <key>'.")
-		}
-		key = cred
-	default:
-		return nil, nil
+	username, key, err := keyCredentials(r)
+	if err != nil || key == "" {
+		return nil, err
 	}
 	if a.Pepper.IsZero() {
 		return nil, errNoPepper
 	}
-	mac := a.hash(key) // before the lookup: an unknown id costs what a known one does
+	return a.check(ctx, r, username, key, a.hash(key)) // hashed first: an unknown id costs what a known one does
+}
+
+// AuthenticateProvisionally implements resource.ProvisionalAuthenticator: a key that Memo remembers
+// (the same key, with the same username, authenticated before) gives its user at once, and confirm
+// reads the key's row again, as Authenticate would; any other key is checked completely now.
+func (a APIKey) AuthenticateProvisionally(ctx context.Context, r *http.Request) (*resource.User, resource.ConfirmFunc, error) {
+	username, key, err := keyCredentials(r)
+	if err != nil || key == "" {
+		return nil, nil, err
+	}
+	if a.Pepper.IsZero() {
+		return nil, nil, errNoPepper
+	}
+	mac := a.hash(key)
+	if u, ok := a.Memo.recall(mac, username); ok {
+		confirm := func(ctx context.Context) (*resource.User, error) { return a.check(ctx, r, username, key, mac) }
+		return u, confirm, nil
+	}
+	u, err := a.check(ctx, r, username, key, mac)
+	return u, nil, err
+}
+
+// keyCredentials reads the username (ApiKey only) and key of an ApiKey or Bearer header; key is ""
+// when the request carries neither scheme.
+func keyCredentials(r *http.Request) (username, key string, err error) {
+	s, cred := scheme(r)
+	switch s {
+	case "apikey":
+		u, k, ok := strings.Cut(cred, ":")
+		if !ok || u == "" || k == "" {
+			return "", "", notAuthenticated("Malformed ApiKey header: use 'Authorization: ApiKey <username>:<key>'.")
+		}
+		return u, k, nil
+	case "bearer":
+		if cred == "" {
+			return "", "", notAuthenticated("Malformed Bearer header: use 'Authorization: Bearer <key>'.")
+		}
+		return "", cred, nil
+	}
+	return "", "", nil
+}
+
+// check reads the key's row and compares its stored hash with mac, the key's HMAC; the outcome is
+// recorded in Memo.
+func (a APIKey) check(ctx context.Context, r *http.Request, username, key string, mac []byte) (*resource.User, error) {
+	u, err := a.checkStored(ctx, r, username, key, mac)
+	if err != nil {
+		a.Memo.forget(mac)
+		return nil, err
+	}
+	a.Memo.remember(mac, username, *u)
+	return u, nil
+}
+
+func (a APIKey) checkStored(ctx context.Context, r *http.Request, username, key string, mac []byte) (*resource.User, error) {
 	id, ok := KeyID(key)
 	if !ok {
 		return nil, keyNotValid()
@@ -260,14 +307,41 @@ func (c Chain) Authenticate(ctx context.Context, r *http.Request) (*resource.Use
 			return u, err
 		}
 	}
+	return nil, unrecognised(r)
+}
+
+// AuthenticateProvisionally implements resource.ProvisionalAuthenticator: the member that recognises
+// the credentials answers, provisionally when it can.
+func (c Chain) AuthenticateProvisionally(ctx context.Context, r *http.Request) (*resource.User, resource.ConfirmFunc, error) {
+	for _, a := range c {
+		u, confirm, err := provisionally(ctx, a, r)
+		if err != nil || u != nil {
+			return u, confirm, err
+		}
+	}
+	return nil, nil, unrecognised(r)
+}
+
+// provisionally authenticates r with a, provisionally when a can.
+func provisionally(ctx context.Context, a resource.Authentication, r *http.Request) (*resource.User, resource.ConfirmFunc, error) {
+	if pa, ok := a.(resource.ProvisionalAuthenticator); ok {
+		return pa.AuthenticateProvisionally(ctx, r)
+	}
+	u, err := a.Authenticate(ctx, r)
+	return u, nil, err
+}
+
+// unrecognised is the answer of a chain none of whose members recognised the request's credentials:
+// nil without an Authorization header (anonymous), a 401 naming the scheme otherwise.
+func unrecognised(r *http.Request) error {
 	if s, _ := scheme(r); s != "" {
 		// Name the scheme only when it looks like one: a bare key must not be echoed back.
 		if len(s) <= 20 && strings.IndexFunc(s, func(r rune) bool { return r < 'a' || r > 'z' }) < 0 {
-			return nil, notAuthenticated("The %q authorization scheme is not accepted here.", s)
+			return notAuthenticated("The %q authorization scheme is not accepted here.", s)
 		}
-		return nil, notAuthenticated("The Authorization header's authorization scheme is not accepted here.")
+		return notAuthenticated("The Authorization header's authorization scheme is not accepted here.")
 	}
-	return nil, nil
+	return nil
 }
 
 // Challenge joins the challenges of the chain's members.
@@ -294,10 +368,26 @@ func (a Required) Authenticate(ctx context.Context, r *http.Request) (*resource.
 	if err != nil || u != nil {
 		return u, err
 	}
-	if a.AnonymousRead && (r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions) {
-		return nil, nil
+	return nil, a.anonymous(r)
+}
+
+// AuthenticateProvisionally implements resource.ProvisionalAuthenticator: the wrapped authentication
+// answers, provisionally when it can.
+func (a Required) AuthenticateProvisionally(ctx context.Context, r *http.Request) (*resource.User, resource.ConfirmFunc, error) {
+	u, confirm, err := provisionally(ctx, a.Authentication, r)
+	if err != nil || u != nil {
+		return u, confirm, err
 	}
-	return nil, notAuthenticated("Authentication credentials were not provided.")
+	return nil, nil, a.anonymous(r)
+}
+
+// anonymous is the answer to a request without credentials: nil for a read when AnonymousRead is
+// set, 401 otherwise.
+func (a Required) anonymous(r *http.Request) error {
+	if a.AnonymousRead && (r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions) {
+		return nil
+	}
+	return notAuthenticated("Authentication credentials were not provided.")
 }
 
 // AnonymousReads implements resource.AnonymousReader: reads without credentials are let through when

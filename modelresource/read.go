@@ -636,6 +636,11 @@ func (r *Resource) atomic(ctx context.Context, fn func(ctx context.Context) erro
 	if _, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
 		return fn(ctx)
 	}
+	// A transaction writes: it starts only once the request's credentials are confirmed (a read served
+	// on provisional credentials reaches here only through an override that writes).
+	if err := resource.ConfirmAuthentication(ctx); err != nil {
+		return err
+	}
 	tx, err := r.env.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return r.d.Classify(err)

@@ -224,6 +224,10 @@ func (r *Resource) objGetList(next resource.ObjGetListFunc) resource.ObjGetListF
 // execute takes the lock of the resource and parameters, records the run, does the work on a context
 // detached from the request's cancellation, and records its end.
 func (r *Resource) execute(ctx context.Context, b *resource.Bundle, params string) (*Run, error) {
+	// A run changes things: it starts only once the request's credentials are confirmed.
+	if err := resource.ConfirmAuthentication(ctx); err != nil {
+		return nil, err
+	}
 	busy := apierror.New(apierror.RunInProgress, "A run of %q with these parameters is in progress; try again when it ends.", r.name).
 		With("resource", r.name).With("parameters", params)
 	// Runs of this key that had ended before this trigger: one that ends while it waits is the run it waited for.

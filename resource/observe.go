@@ -36,6 +36,11 @@ type RequestInfo struct {
 	// Rows is how many objects the answer carried (a list, a page of CSV, set/), or the write created,
 	// updated or deleted, as far as the API knows it; negative when it does not (a quiet bulk write).
 	Rows int64
+
+	// pending is the confirmation of a provisional authentication under way (ConfirmAuthentication);
+	// noProvisional makes a read served again authenticate completely.
+	pending       *pendingAuth
+	noProvisional bool
 }
 
 type requestInfoKey struct{}

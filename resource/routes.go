@@ -81,10 +81,12 @@ func (a *API) resourceHandler(kind Kind) handlerFunc {
 	return a.withChallenge(a.serveResource(kind))
 }
 
-// withChallenge adds the resource's WWW-Authenticate challenge to a 401.
+// withChallenge settles a provisional authentication (see ConfirmAuthentication), then adds the
+// resource's WWW-Authenticate challenge to a 401.
 func (a *API) withChallenge(serve handlerFunc) handlerFunc {
 	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, rid string) (*Response, error) {
 		resp, err := serve(ctx, w, r, rid)
+		resp, err = settleAuthentication(ctx, resp, err, func() (*Response, error) { return serve(ctx, w, r, rid) })
 		if apierror.CodeOf(err) == apierror.NotAuthenticated {
 			challenge := `Basic realm="api"`
 			if res, ok := a.resources[mux.Vars(r)["name"]]; ok && res != nil {
@@ -120,7 +122,7 @@ func (a *API) serveResource(kind Kind) handlerFunc {
 			return nil, err
 		}
 		b := &Bundle{Resource: res, Request: r, Method: method, Kind: kind, Query: query, RequestID: rid}
-		user, err := res.authn.Authenticate(ctx, r)
+		user, err := authenticate(ctx, res.authn, r, isRead(method))
 		if err != nil {
 			return nil, err
 		}
@@ -189,7 +191,7 @@ func (a *API) subResourceHandler() handlerFunc {
 		if err != nil {
 			return nil, err
 		}
-		user, err := target.authn.Authenticate(ctx, r)
+		user, err := authenticate(ctx, target.authn, r, true)
 		if err != nil {
 			return nil, err
 		}
