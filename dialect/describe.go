@@ -212,6 +212,9 @@ func sqliteUniqueIndexes(ctx context.Context, conn *sql.Conn, quotedTable string
 		}
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	var out []Constraint
 	for _, idx := range indexes {
 		cols, err := pragmaNames(ctx, conn, "PRAGMA index_info(\""+strings.ReplaceAll(idx, `"`, `""`)+"\")", 2)

@@ -1,13 +1,16 @@
-// Package dialect holds what differs between SQLite and PostgreSQL, and nothing else: opening a
-// database, placeholders, case-insensitive matching, date parts, NULL ordering, how values are bound,
-// how errors are classified, and how a table is described (see [Dialect.DescribeTable]).
+// Package dialect holds what differs between SQLite and PostgreSQL, and nothing else: placeholders,
+// case-insensitive matching, date parts, NULL ordering, how values are bound, how errors are
+// classified (by the backends' error codes), and how a table is described (see [Dialect.DescribeTable]).
+// It is pure Go and links no database driver: a program imports the driver package of each backend it
+// opens, dialect/sqlite or dialect/postgres, which registers itself with [Register] (see [Open]).
 //
-// Every other package writes SQL through a [Dialect] value and never tests which backend it is on.
+// Statements run through a [DB] (or the [Tx], [Conn] and [Stmt] it gives), whose errors come
+// classified; every other package writes SQL through a [Dialect] value and never tests which backend
+// it is on.
 package dialect
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -73,7 +76,7 @@ func (d Dialect) Quote(ident string) string {
 
 // Fold wraps a SQL expression so that it compares case-insensitively, for non-ASCII text too, in the
 // same way on both backends; compare it with a value passed through [Dialect.FoldValue].
-// On SQLite it calls the tg_fold function that [Open] registers on every connection.
+// On SQLite it calls the tg_fold function that dialect/sqlite registers on every connection.
 func (d Dialect) Fold(expr string) string {
 	if d.name == Postgres {
 		return "lower(" + expr + ")"
@@ -153,14 +156,9 @@ func (d Dialect) Bind(t field.Type, v any) any {
 // Now returns the current time as the framework stores it in created_at and updated_at.
 func (d Dialect) Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
-// RowQuerier runs a query that returns one row: a *sql.DB, *sql.Conn or *sql.Tx.
-type RowQuerier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // EstimateRows returns the query planner's estimate of how many rows query returns, without running
 // it (PostgreSQL's EXPLAIN), and false on a backend that keeps no such estimates (SQLite).
-func (d Dialect) EstimateRows(ctx context.Context, db RowQuerier, query string, args ...any) (int64, bool, error) {
+func (d Dialect) EstimateRows(ctx context.Context, db Querier, query string, args ...any) (int64, bool, error) {
 	if d.name != Postgres {
 		return 0, false, nil
 	}
@@ -179,20 +177,15 @@ func (d Dialect) EstimateRows(ctx context.Context, db RowQuerier, query string, 
 	return int64(out[0].Plan.Rows), true, nil
 }
 
-// Execer runs a statement: a *sql.DB, *sql.Conn or *sql.Tx.
-type Execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
 // LockTransaction makes the transactions that lock the same name run their rest one after the other:
 // it waits until no other transaction holds name, and holds it until tx ends. On PostgreSQL it is a
 // transaction-scoped advisory lock, keyed by the current schema and the name (so that every app
 // process on the database takes the same one); on SQLite, where a database has one writer at a time
 // (transactions begin immediate), it does nothing.
-func (d Dialect) LockTransaction(ctx context.Context, tx Execer, name string) error {
+func (d Dialect) LockTransaction(ctx context.Context, tx Querier, name string) error {
 	if d.name != Postgres {
 		return nil
 	}
 	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('tastygo'), hashtext(current_schema() || '.' || $1))`, name)
-	return d.Classify(err)
+	return err
 }

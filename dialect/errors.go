@@ -8,17 +8,15 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/mattn/go-sqlite3"
-
 	"github.com/tastygo/tastygo/apierror"
 )
 
-// Classify turns a database error into the client-facing error it stands for: a unique or foreign-key
-// violation is a CONFLICT, a NOT NULL or CHECK violation a VALIDATION_ERROR, an unreachable or
-// overloaded database DATABASE_UNAVAILABLE. Anything else (a bug) is returned unchanged, to be answered
-// as INTERNAL_ERROR and logged. The SQL text and driver message never reach the client message.
-func (d Dialect) Classify(err error) error {
+// classify turns a database error into the client-facing error it stands for: a unique or foreign-key
+// violation is a CONFLICT, a NOT NULL or CHECK violation a VALIDATION_ERROR, a value the column cannot
+// hold an INVALID_VALUE, an unreachable or overloaded database DATABASE_UNAVAILABLE. Anything else (a
+// bug) is returned unchanged, to be answered as INTERNAL_ERROR and logged. The SQL text and driver
+// message never reach the client message. An error classified already is returned as it is.
+func (c *classifier) classify(err error) error {
 	if err == nil || apierror.As(err) != nil || errors.Is(err, context.Canceled) {
 		return err
 	}
@@ -28,16 +26,12 @@ func (d Dialect) Classify(err error) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return apierror.New(apierror.DatabaseUnavailable, "The database did not answer in time.").Wrap(err)
 	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		return classifyPostgres(pgErr, err)
-	}
-	var liteErr sqlite3.Error
-	if errors.As(err, &liteErr) {
-		return classifySQLite(liteErr, err)
-	}
-	if isOutOfRange(err) {
-		return apierror.New(apierror.InvalidValue, "A value is not valid for its column.").Wrap(err)
+	if c.drv != nil {
+		if de, ok := c.drv.Inspect(err); ok {
+			if out := classifyDriverError(de, err); out != nil {
+				return out
+			}
+		}
 	}
 	if isConnectionError(err) {
 		return unavailable(err)
@@ -45,17 +39,27 @@ func (d Dialect) Classify(err error) error {
 	return err
 }
 
-// isOutOfRange reports pgx refusing to encode a parameter because the number does not fit the column
-// (3000000000 for an INTEGER): the client's value, not a bug. pgx gives it no type of its own.
-func isOutOfRange(err error) bool {
-	msg := err.Error()
-	return strings.Contains(msg, "failed to encode args[") &&
-		(strings.Contains(msg, "is greater than maximum value for") || strings.Contains(msg, "is less than minimum value for"))
+// classifyDriverError classifies what a driver package read of its driver's error, by the backend's
+// codes; nil when they say nothing the client should hear of.
+func classifyDriverError(de DriverError, err error) error {
+	switch {
+	case de.Unavailable:
+		return unavailable(err)
+	case de.SQLState != "":
+		return classifySQLState(de, err)
+	case de.ResultCode != 0:
+		return classifyResultCode(de, err)
+	}
+	return nil
 }
 
 func unavailable(err error) error {
 	return apierror.New(apierror.DatabaseUnavailable, "The database is unavailable; try again shortly.").Wrap(err)
 }
+
+// ErrWriteWait is the cause of the DATABASE_UNAVAILABLE error of a SQLite writer that waited for the
+// write gate (dialect/sqlite) longer than the database's write wait.
+var ErrWriteWait = errors.New("dialect: waited too long for the database's other writes to finish")
 
 // ViolationKind is the kind of constraint a [Violation] broke.
 type ViolationKind int
@@ -69,7 +73,7 @@ const (
 )
 
 // Violation is a unique or foreign-key violation as the database reported it: the cause of the
-// CONFLICT error [Dialect.Classify] returns, for the code that wrote the row to name the fields
+// CONFLICT error a statement answers (see [DB]), for the code that wrote the row to name the fields
 // involved (through [Table.UniqueNamed] and [Table.ForeignKeyNamed]) without showing the database's
 // own names. What each backend says differs: PostgreSQL names the table and the constraint (or
 // index); SQLite names the table and columns of a unique violation, and nothing of a foreign-key one.
@@ -108,42 +112,63 @@ func conflict(v *Violation) error {
 	return apierror.New(apierror.Conflict, "%s", msg).Wrap(v)
 }
 
-func classifyPostgres(pgErr *pgconn.PgError, err error) error {
+// classifySQLState classifies PostgreSQL's SQLSTATE codes (the same whichever driver reports them).
+func classifySQLState(de DriverError, err error) error {
+	code := de.SQLState
 	switch {
-	case pgErr.Code == "23505":
-		return conflict(&Violation{Kind: UniqueViolation, Table: pgErr.TableName, Constraint: pgErr.ConstraintName, Err: err})
-	case pgErr.Code == "23503":
-		return conflict(&Violation{Kind: ForeignKeyViolation, Table: pgErr.TableName, Constraint: pgErr.ConstraintName, Err: err})
-	case pgErr.Code == "23502":
-		return apierror.New(apierror.ValidationError, "The %q field may not be null.", pgErr.ColumnName).Wrap(err).With("field", pgErr.ColumnName)
-	case pgErr.Code == "23514":
+	case code == "23505":
+		return conflict(&Violation{Kind: UniqueViolation, Table: de.Table, Constraint: de.Constraint, Err: err})
+	case code == "23503":
+		return conflict(&Violation{Kind: ForeignKeyViolation, Table: de.Table, Constraint: de.Constraint, Err: err})
+	case code == "23502":
+		return apierror.New(apierror.ValidationError, "The %q field may not be null.", de.Column).Wrap(err).With("field", de.Column)
+	case code == "23514":
 		return apierror.New(apierror.ValidationError, "A value is outside what the database allows (a CHECK constraint).").Wrap(err)
-	case strings.HasPrefix(pgErr.Code, "22"):
+	case strings.HasPrefix(code, "22"):
 		return apierror.New(apierror.InvalidValue, "A value is not valid for its column.").Wrap(err)
-	case strings.HasPrefix(pgErr.Code, "08"), strings.HasPrefix(pgErr.Code, "53"), strings.HasPrefix(pgErr.Code, "57P"):
+	case strings.HasPrefix(code, "08"), strings.HasPrefix(code, "53"), strings.HasPrefix(code, "57P"):
 		return unavailable(err)
 	}
-	return err
+	return nil
 }
 
-func classifySQLite(liteErr sqlite3.Error, err error) error {
-	switch liteErr.Code {
-	case sqlite3.ErrConstraint:
-		switch liteErr.ExtendedCode {
-		case sqlite3.ErrConstraintUnique, sqlite3.ErrConstraintPrimaryKey:
-			table, cols := parseSQLiteUnique(liteErr.Error())
-			return conflict(&Violation{Kind: UniqueViolation, Table: table, Columns: cols, Err: err})
-		case sqlite3.ErrConstraintForeignKey:
-			return conflict(&Violation{Kind: ForeignKeyViolation, Err: err})
-		case sqlite3.ErrConstraintNotNull:
-			return apierror.New(apierror.ValidationError, "A required field is null.").Wrap(err)
-		case sqlite3.ErrConstraintCheck:
-			return apierror.New(apierror.ValidationError, "A value is outside what the database allows (a CHECK constraint).").Wrap(err)
-		}
-	case sqlite3.ErrBusy, sqlite3.ErrLocked, sqlite3.ErrCantOpen, sqlite3.ErrIoErr, sqlite3.ErrFull, sqlite3.ErrNotADB, sqlite3.ErrCorrupt, sqlite3.ErrReadonly:
+// SQLite's result codes (https://www.sqlite.org/rescode.html): the primary code is the low byte of an
+// extended one.
+const (
+	sqliteBusy                 = 5
+	sqliteLocked               = 6
+	sqliteReadOnly             = 8
+	sqliteIOErr                = 10
+	sqliteCorrupt              = 11
+	sqliteFull                 = 13
+	sqliteCantOpen             = 14
+	sqliteConstraint           = 19
+	sqliteNotADB               = 26
+	sqliteConstraintCheck      = sqliteConstraint | 1<<8
+	sqliteConstraintForeignKey = sqliteConstraint | 3<<8
+	sqliteConstraintNotNull    = sqliteConstraint | 5<<8
+	sqliteConstraintPrimaryKey = sqliteConstraint | 6<<8
+	sqliteConstraintUnique     = sqliteConstraint | 8<<8
+)
+
+// classifyResultCode classifies SQLite's extended result codes (the same whichever driver reports them).
+func classifyResultCode(de DriverError, err error) error {
+	switch de.ResultCode {
+	case sqliteConstraintUnique, sqliteConstraintPrimaryKey:
+		table, cols := parseSQLiteUnique(de.Message)
+		return conflict(&Violation{Kind: UniqueViolation, Table: table, Columns: cols, Err: err})
+	case sqliteConstraintForeignKey:
+		return conflict(&Violation{Kind: ForeignKeyViolation, Err: err})
+	case sqliteConstraintNotNull:
+		return apierror.New(apierror.ValidationError, "A required field is null.").Wrap(err)
+	case sqliteConstraintCheck:
+		return apierror.New(apierror.ValidationError, "A value is outside what the database allows (a CHECK constraint).").Wrap(err)
+	}
+	switch de.ResultCode & 0xff {
+	case sqliteBusy, sqliteLocked, sqliteCantOpen, sqliteIOErr, sqliteFull, sqliteNotADB, sqliteCorrupt, sqliteReadOnly:
 		return unavailable(err)
 	}
-	return err
+	return nil
 }
 
 // parseSQLiteUnique reads the table and columns of SQLite's "UNIQUE constraint failed: t.a, t.b";
@@ -172,9 +197,5 @@ func isConnectionError(err error) bool {
 	if errors.As(err, &netErr) {
 		return true
 	}
-	var connectErr *pgconn.ConnectError
-	if errors.As(err, &connectErr) {
-		return true
-	}
-	return pgconn.SafeToRetry(err) || strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "unexpected EOF")
+	return strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "unexpected EOF")
 }

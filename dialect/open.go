@@ -5,41 +5,77 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
-	"net/url"
 	"strings"
 	"sync"
-	"time"
-
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	"github.com/mattn/go-sqlite3"
 )
 
-// sqliteDriverName is go-sqlite3 with tg_fold registered on every connection.
-const sqliteDriverName = "tastygo_sqlite3"
-
-var registerSQLite sync.Once
-
-func registerSQLiteDriver() {
-	registerSQLite.Do(func() {
-		sql.Register(sqliteDriverName, &sqlite3.SQLiteDriver{
-			ConnectHook: func(c *sqlite3.SQLiteConn) error {
-				// tg_fold is deterministic and pure, so SQLite may use it in indexes and constant-fold it.
-				return c.RegisterFunc("tg_fold", foldSQLite, true)
-			},
-		})
-	})
+// Driver is what a driver package gives the dialect for its backend: how to open a database, and how
+// to read the driver's errors. The packages github.com/tastygo/tastygo/dialect/sqlite (go-sqlite3, which
+// needs cgo) and github.com/tastygo/tastygo/dialect/postgres (pgx) register theirs when a program
+// imports them; the dialect itself links no driver.
+type Driver interface {
+	// Open opens the database at addr, passing each new connection through wrap when wrap is not nil.
+	// It does not wait for the database: a server that is down now is reported by the first statement.
+	Open(addr string, wrap func(driver.Conn) driver.Conn) (*sql.DB, error)
+	// Inspect reads err when it is, or wraps, an error of the driver (a refused statement, a lost
+	// connection), in the terms [DB] classifies by; ok is false for any other error.
+	Inspect(err error) (e DriverError, ok bool)
 }
 
-// foldSQLite is tg_fold: lower-case folding of text, for non-ASCII letters too (SQLite's lower() and
-// LIKE fold ASCII only). NULL and non-text values pass through as SQLite gives them.
-func foldSQLite(v any) any {
-	switch x := v.(type) {
-	case string:
-		return strings.ToLower(x)
-	case []byte:
-		return strings.ToLower(string(x))
+// DriverError is a driver's error as its driver package reads it: the backend's own code and names,
+// which the dialect turns into the client-facing error (CONFLICT, VALIDATION_ERROR,
+// DATABASE_UNAVAILABLE, ...).
+type DriverError struct {
+	// SQLState is PostgreSQL's error code ("23505" for a unique violation); "" on SQLite.
+	SQLState string
+	// ResultCode is SQLite's extended result code (2067, SQLITE_CONSTRAINT_UNIQUE); 0 on PostgreSQL.
+	ResultCode int
+	// Table, Constraint and Column are what PostgreSQL names of a refused statement; "" on SQLite.
+	Table, Constraint, Column string
+	// Message is the driver's message; SQLite's names the table and columns of a unique violation.
+	Message string
+	// Unavailable reports an error of reaching the database (a connection refused or lost) that the
+	// driver tells by a type of its own.
+	Unavailable bool
+}
+
+// The driver packages' import paths, named in the error of opening a backend whose driver is missing.
+const (
+	sqlitePackage   = "github.com/tastygo/tastygo/dialect/sqlite"
+	postgresPackage = "github.com/tastygo/tastygo/dialect/postgres"
+)
+
+// drivers holds the registered drivers by backend. It is written only by Register, which driver
+// packages call from their init functions (as database/sql's drivers do), so it is complete before
+// main starts and only read afterwards.
+var drivers = struct {
+	sync.RWMutex
+	m map[Name]Driver
+}{m: map[Name]Driver{}}
+
+// Register makes a backend's driver available to [Open]; a driver package calls it from its init
+// function, so that importing the package is what lets a program open that backend. It panics when the
+// backend is unknown or already has a driver, as sql.Register does.
+func Register(n Name, drv Driver) {
+	if n != SQLite && n != Postgres {
+		panic(fmt.Sprintf("dialect: Register of unknown backend %q", n))
 	}
-	return v
+	if drv == nil {
+		panic("dialect: Register of a nil driver for " + string(n))
+	}
+	drivers.Lock()
+	defer drivers.Unlock()
+	if _, dup := drivers.m[n]; dup {
+		panic("dialect: Register called twice for " + string(n))
+	}
+	drivers.m[n] = drv
+}
+
+// driverFor returns the registered driver of a backend, nil when the program imports none.
+func driverFor(n Name) Driver {
+	drivers.RLock()
+	defer drivers.RUnlock()
+	return drivers.m[n]
 }
 
 // IsPostgresURL reports whether a database address names PostgreSQL (postgres:// or postgresql://).
@@ -47,12 +83,13 @@ func IsPostgresURL(addr string) bool {
 	return strings.HasPrefix(addr, "postgres://") || strings.HasPrefix(addr, "postgresql://")
 }
 
-// Open opens a database by address: a postgres:// or postgresql:// URL opens PostgreSQL through pgx;
-// anything else is a SQLite file path (or "file:" URI), opened with WAL journaling, a busy timeout,
-// foreign keys enforced, case-sensitive LIKE and immediate write transactions, whose writers queue at a
-// write gate (see [DefaultWriteWait]; the address's _write_wait parameter sets the wait).
+// Open opens a database by address: a postgres:// or postgresql:// URL opens PostgreSQL, anything else
+// is a SQLite file path (or "file:" URI). The program must import the backend's driver package
+// (dialect/sqlite, dialect/postgres), whose documentation says how it opens the database; without it
+// Open fails with an error naming the import to add.
 // Open does not wait for the database: a server that is down now is reported by [Ping] and by the first
-// query, and the pool reconnects when it is back.
+// statement, and the pool reconnects when it is back. Run statements through [NewDB] to have their
+// errors classified.
 func Open(addr string) (*sql.DB, Dialect, error) {
 	return OpenWrapped(addr, nil)
 }
@@ -60,111 +97,19 @@ func Open(addr string) (*sql.DB, Dialect, error) {
 // OpenWrapped is Open with every new connection passed through wrap (nil wraps nothing); tests count
 // the statements a request runs this way.
 func OpenWrapped(addr string, wrap func(driver.Conn) driver.Conn) (*sql.DB, Dialect, error) {
-	name, dsn, d := sqliteDriverName, "", Dialect{name: SQLite}
-	wait := DefaultWriteWait
+	d, pkg, what := Dialect{name: SQLite}, sqlitePackage, "a SQLite file"
 	if IsPostgresURL(addr) {
-		name, dsn, d = "pgx", postgresDSN(addr), Dialect{name: Postgres}
-	} else {
-		registerSQLiteDriver()
-		var err error
-		if dsn, wait, err = sqliteDSN(addr); err != nil {
-			return nil, Dialect{}, err
-		}
+		d, pkg, what = Dialect{name: Postgres}, postgresPackage, "a PostgreSQL URL"
 	}
-	probe, err := sql.Open(name, dsn)
+	drv := driverFor(d.name)
+	if drv == nil {
+		return nil, Dialect{}, fmt.Errorf("dialect: the database address is %s, but this program has no %s driver: add import _ %q", what, d.name, pkg)
+	}
+	db, err := drv.Open(addr, wrap)
 	if err != nil {
 		return nil, Dialect{}, fmt.Errorf("dialect: open %s: %w", d.name, err)
 	}
-	db := probe
-	switch {
-	case d.name == SQLite:
-		// Writers queue at the database's write gate (writegate.go).
-		db = sql.OpenDB(gateConnector{drv: probe.Driver(), dsn: dsn, gate: newWriteGate(wait), wrap: wrap})
-		probe.Close()
-	case wrap != nil:
-		db = sql.OpenDB(wrappedConnector{drv: probe.Driver(), dsn: dsn, wrap: wrap})
-		probe.Close()
-	}
-	if d.name == Postgres {
-		db.SetMaxOpenConns(20)
-		db.SetMaxIdleConns(20)
-		db.SetConnMaxIdleTime(5 * time.Minute)
-	} else {
-		// WAL lets readers run beside the one writer; the pool is small since SQLite writes serialize.
-		db.SetMaxOpenConns(8)
-		db.SetMaxIdleConns(8)
-	}
 	return db, d, nil
-}
-
-// wrappedConnector opens connections with a driver and passes each through wrap.
-type wrappedConnector struct {
-	drv  driver.Driver
-	dsn  string
-	wrap func(driver.Conn) driver.Conn
-}
-
-func (c wrappedConnector) Connect(context.Context) (driver.Conn, error) {
-	conn, err := c.drv.Open(c.dsn)
-	if err != nil {
-		return nil, err
-	}
-	return c.wrap(conn), nil
-}
-
-func (c wrappedConnector) Driver() driver.Driver { return c.drv }
-
-// postgresDSN pins the session time zone to UTC (unless the address sets one), so that date parts
-// of timestamps and the text of dates mean the same on PostgreSQL as on SQLite, which stores UTC.
-func postgresDSN(addr string) string {
-	u, err := url.Parse(addr)
-	if err != nil {
-		return addr
-	}
-	q := u.Query()
-	if q.Get("timezone") == "" {
-		q.Set("timezone", "UTC")
-	}
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
-// writeWaitParam is the SQLite address parameter that sets how long a writer waits for the others
-// (DefaultWriteWait); the framework reads it, SQLite never sees it.
-const writeWaitParam = "_write_wait"
-
-// sqliteDSN adds the framework's connection settings to a SQLite path or file: URI, keeping any the
-// caller gave, and takes out the write wait.
-func sqliteDSN(addr string) (string, time.Duration, error) {
-	path, rawQuery, _ := strings.Cut(addr, "?")
-	q, err := url.ParseQuery(rawQuery)
-	if err != nil {
-		q = url.Values{}
-	}
-	wait := DefaultWriteWait
-	if v := q.Get(writeWaitParam); v != "" {
-		if wait, err = time.ParseDuration(v); err != nil || wait <= 0 {
-			return "", 0, fmt.Errorf("dialect: %s=%q is not a positive duration such as 60s", writeWaitParam, v)
-		}
-		q.Del(writeWaitParam)
-	}
-	defaults := map[string]string{
-		"_journal_mode": "WAL",
-		"_busy_timeout": "10000",
-		"_foreign_keys": "on",
-		"_cslike":       "1",
-		"_txlock":       "immediate",
-		"_synchronous":  "NORMAL",
-	}
-	for k, v := range defaults {
-		if q.Get(k) == "" {
-			q.Set(k, v)
-		}
-	}
-	if !strings.HasPrefix(path, "file:") {
-		path = "file:" + path
-	}
-	return path + "?" + q.Encode(), wait, nil
 }
 
 // Ping checks that the database answers within the context's deadline.

@@ -1,19 +1,20 @@
-package dialect
+package sqlite
 
 import (
 	"context"
 	"database/sql/driver"
-	"errors"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
+
+	"github.com/tastygo/tastygo/dialect"
 )
 
 // SQLite has one writer at a time. Left to itself, a second writer retries inside SQLite until the busy
 // timeout and then fails with "database is locked": a long write transaction (an upload pipeline) made
-// every write beside it fail. Instead, writers of one database opened by [Open] queue in Go, at a write
+// every write beside it fail. Instead, writers of one database opened by [dialect.Open] queue in Go, at a write
 // gate each write takes: a transaction (every SQLite transaction is opened IMMEDIATE, a write) holds it
 // from BEGIN to COMMIT or ROLLBACK, a statement outside a transaction that may write holds it while it
 // runs. Reads outside a transaction never wait (WAL lets them run beside the writer). A writer waits at
@@ -25,10 +26,6 @@ import (
 // DefaultWriteWait is how long a SQLite writer waits for the one before it, unless the database address
 // says otherwise with _write_wait (a Go duration: "dashboard.db?_write_wait=2m").
 const DefaultWriteWait = 60 * time.Second
-
-// ErrWriteWait is the cause of the DATABASE_UNAVAILABLE error of a SQLite writer that waited for the
-// write gate longer than the database's write wait.
-var ErrWriteWait = errors.New("dialect: waited too long for the database's other writes to finish")
 
 // writeGate lets one writer of a database at a time through, the others waiting in the order they came.
 type writeGate struct {
@@ -55,7 +52,7 @@ func (g *writeGate) acquire(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-timer.C:
-		return ErrWriteWait
+		return dialect.ErrWriteWait
 	}
 }
 
