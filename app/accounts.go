@@ -44,12 +44,6 @@ type createdUser struct {
 // validUsername is what a username may be: the ApiKey and Basic headers end a username at ':'.
 var validUsername = regexp.MustCompile(`^[\p{L}\p{N}._@+-]{1,150}$`)
 
-// execer runs statements on a database or in a transaction.
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 func now(d dialect.Dialect) any { return d.Bind(field.DateTime, time.Now().UTC()) }
 
 // createUser inserts the user and a first API key in one transaction.
@@ -72,7 +66,7 @@ func createUser(ctx context.Context, db *sql.DB, d dialect.Dialect, u newUser) (
 		}
 		hash = string(h)
 	}
-	tx, err := db.BeginTx(ctx, nil)
+	tx, err := dialect.NewDB(db, d).BeginTx(ctx, nil)
 	if err != nil {
 		return createdUser{}, err
 	}
@@ -92,7 +86,7 @@ func createUser(ctx context.Context, db *sql.DB, d dialect.Dialect, u newUser) (
 	var out createdUser
 	err = tx.QueryRowContext(ctx, d.Rebind(`INSERT INTO app_user (username, email, is_superuser, top_level_location_id, password_hash, created_at)
 		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`), u.Username, u.Email, u.Superuser, top, hash, now(d)).Scan(&out.ID)
-	if apierror.CodeOf(d.Classify(err)) == apierror.Conflict {
+	if apierror.CodeOf(err) == apierror.Conflict {
 		return createdUser{}, fmt.Errorf("a user named %q already exists", u.Username)
 	}
 	if err != nil {
@@ -105,7 +99,7 @@ func createUser(ctx context.Context, db *sql.DB, d dialect.Dialect, u newUser) (
 }
 
 // issueKey stores a new API key of a user and returns it.
-func issueKey(ctx context.Context, q execer, d dialect.Dialect, pepper auth.Pepper, userID int64) (string, error) {
+func issueKey(ctx context.Context, q dialect.Querier, d dialect.Dialect, pepper auth.Pepper, userID int64) (string, error) {
 	key, id, hash, err := auth.NewKey(pepper)
 	if err != nil {
 		return "", err
@@ -116,7 +110,7 @@ func issueKey(ctx context.Context, q execer, d dialect.Dialect, pepper auth.Pepp
 }
 
 // userID returns the id of the user named username.
-func userID(ctx context.Context, q execer, d dialect.Dialect, username string) (int64, error) {
+func userID(ctx context.Context, q dialect.Querier, d dialect.Dialect, username string) (int64, error) {
 	var id int64
 	err := q.QueryRowContext(ctx, d.Rebind(`SELECT id FROM app_user WHERE username = ?`), username).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -132,11 +126,12 @@ func createKey(ctx context.Context, db *sql.DB, d dialect.Dialect, pepper auth.P
 	if err != nil {
 		return "", err
 	}
-	id, err := userID(ctx, db, d, username)
+	q := dialect.NewDB(db, d)
+	id, err := userID(ctx, q, d, username)
 	if err != nil {
 		return "", err
 	}
-	return issueKey(ctx, db, d, pepper, id)
+	return issueKey(ctx, q, d, pepper, id)
 }
 
 // revokedKey reports a revocation.
@@ -175,7 +170,7 @@ func revokeKey(ctx context.Context, db *sql.DB, d dialect.Dialect, keyOrID strin
 
 // revokeUserKeys revokes every key of a user that is not revoked yet and returns their public ids.
 func revokeUserKeys(ctx context.Context, db *sql.DB, d dialect.Dialect, username string) ([]string, error) {
-	tx, err := db.BeginTx(ctx, nil)
+	tx, err := dialect.NewDB(db, d).BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}

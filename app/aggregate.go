@@ -9,7 +9,6 @@ import (
 
 	"github.com/tastygo/tastygo/apierror"
 	"github.com/tastygo/tastygo/dialect"
-	"github.com/tastygo/tastygo/modelresource"
 )
 
 // pipelineLock is the name (dialect.LockTransaction) that the transactions writing datapoints and
@@ -33,14 +32,14 @@ const pipelineLock = "datapoint.pipeline"
 //
 // The rows are written so that a second run with the same data changes nothing: a row keeps its id
 // while its value holds, changed values are updated, and rows no longer computed are deleted.
-func aggregateCampaign(ctx context.Context, db modelresource.Querier, d dialect.Dialect, campaignID int64) error {
+func aggregateCampaign(ctx context.Context, db dialect.Querier, d dialect.Dialect, campaignID int64) error {
 	var top int64
 	err := db.QueryRowContext(ctx, d.Rebind(`SELECT top_lvl_location_id FROM campaign WHERE id = ?`), campaignID).Scan(&top)
 	if errors.Is(err, sql.ErrNoRows) {
 		return apierror.New(apierror.ObjectDoesNotExist, "There is no campaign %d.", campaignID).With("parameter", "campaign_id")
 	}
 	if err != nil {
-		return d.Classify(err)
+		return err
 	}
 	// The subtree: each location with its parent (the top's parent is outside).
 	parent := map[int64]int64{}
@@ -50,7 +49,7 @@ func aggregateCampaign(ctx context.Context, db modelresource.Querier, d dialect.
 		SELECT l.id, l.parent_location_id FROM location l JOIN sub ON l.parent_location_id = sub.id
 	) SELECT id, coalesce(parent, 0) FROM sub`), top)
 	if err != nil {
-		return d.Classify(err)
+		return err
 	}
 	for rows.Next() {
 		var id, p int64
@@ -61,7 +60,7 @@ func aggregateCampaign(ctx context.Context, db modelresource.Querier, d dialect.
 		parent[id] = p
 	}
 	if err := closeRows(rows); err != nil {
-		return d.Classify(err)
+		return err
 	}
 	format := map[int64]string{}
 	if err := eachRow(ctx, db, d, `SELECT id, data_format FROM indicator`, nil, func(s scanner) error {
@@ -239,10 +238,10 @@ const aggChunk = 250
 
 // writeAggregates deletes, inserts and updates agg_datapoint rows a chunk a statement: a DELETE ... IN,
 // a multi-row INSERT, and an UPDATE ... CASE for the changed values.
-func writeAggregates(ctx context.Context, db modelresource.Querier, d dialect.Dialect, stale []int64, inserts, updates [][]any) error {
+func writeAggregates(ctx context.Context, db dialect.Querier, d dialect.Dialect, stale []int64, inserts, updates [][]any) error {
 	exec := func(query string, args []any) error {
 		if _, err := db.ExecContext(ctx, d.Rebind(query), args...); err != nil {
-			return d.Classify(err)
+			return err
 		}
 		return nil
 	}
@@ -294,10 +293,10 @@ func placeholders(n, width int) string {
 
 type scanner interface{ Scan(dest ...any) error }
 
-func eachRow(ctx context.Context, db modelresource.Querier, d dialect.Dialect, query string, args []any, fn func(scanner) error) error {
+func eachRow(ctx context.Context, db dialect.Querier, d dialect.Dialect, query string, args []any, fn func(scanner) error) error {
 	rows, err := db.QueryContext(ctx, d.Rebind(query), args...)
 	if err != nil {
-		return d.Classify(err)
+		return err
 	}
 	for rows.Next() {
 		if err := fn(rows); err != nil {
@@ -308,7 +307,7 @@ func eachRow(ctx context.Context, db modelresource.Querier, d dialect.Dialect, q
 	return closeRows(rows)
 }
 
-func closeRows(rows *sql.Rows) error {
+func closeRows(rows *dialect.Rows) error {
 	err := rows.Err()
 	if cerr := rows.Close(); err == nil {
 		err = cerr

@@ -81,7 +81,7 @@ func benchAggregates(b *testing.B, db *sql.DB, d dialect.Dialect) []int64 {
 			continue
 		}
 		start := time.Now()
-		tx, err := db.BeginTx(ctx, nil)
+		tx, err := dialect.NewDB(db, d).BeginTx(ctx, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

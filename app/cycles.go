@@ -56,7 +56,7 @@ func (r locationTree) onCycle(ctx context.Context, id int64) (bool, sql.NullInt6
 	var n int
 	var parent sql.NullInt64
 	if err := r.DB(ctx).QueryRowContext(ctx, r.d.Rebind(cycleSQL), id, id, id).Scan(&n, &parent); err != nil {
-		return false, parent, r.d.Classify(err)
+		return false, parent, err
 	}
 	return n > 0, parent, nil
 }

@@ -82,7 +82,7 @@ func (r dashboards) setOwner(ctx context.Context, b *resource.Bundle, obj *resou
 	}
 	id, _ := obj.Get("id")
 	if _, err := r.DB(ctx).ExecContext(ctx, r.d.Rebind(`UPDATE custom_dashboard SET owner_id = ? WHERE id = ?`), owner, id); err != nil {
-		return r.d.Classify(err)
+		return err
 	}
 	obj.Set("owner_id", owner)
 	return nil
@@ -144,7 +144,7 @@ func chartsOfOwnDashboards(d dialect.Dialect, db querySource) resource.Authoriza
 			return true, nil
 		}
 		if err != nil {
-			return false, d.Classify(err)
+			return false, err
 		}
 		return ownerID.Valid && ownerID.Int64 == b.User.ID, nil
 	}

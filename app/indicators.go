@@ -38,7 +38,7 @@ func (r indicators) ObjDelete(ctx context.Context, b *resource.Bundle, next reso
 				args = append(args, id)
 			}
 			if _, err := r.DB(ctx).ExecContext(ctx, r.d.Rebind(stmt), args...); err != nil {
-				return r.d.Classify(err)
+				return err
 			}
 		}
 		return next(ctx, b)

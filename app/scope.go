@@ -11,7 +11,6 @@ import (
 	"github.com/tastygo/tastygo/auth"
 	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/field"
-	"github.com/tastygo/tastygo/modelresource"
 	"github.com/tastygo/tastygo/resource"
 )
 
@@ -34,7 +33,7 @@ func confinedTo(u *resource.User) (int64, bool) {
 
 // querySource gives the statement runner of a request: its transaction when it is inside one.
 type querySource interface {
-	DB(ctx context.Context) modelresource.Querier
+	DB(ctx context.Context) dialect.Querier
 }
 
 // locationScope confines one resource to the users' top locations.
@@ -144,7 +143,7 @@ func (s locationScope) checkPlace(ctx context.Context, b *resource.Bundle, top i
 	if isID {
 		var n int
 		if err := s.db.DB(ctx).QueryRowContext(ctx, s.within, id, top).Scan(&n); err != nil {
-			return s.d.Classify(err)
+			return err
 		}
 		if n > 0 {
 			return nil

@@ -164,7 +164,7 @@ func runPipeline(ctx context.Context, res *modelresource.Resource, d dialect.Dia
 		return apierror.New(apierror.ObjectDoesNotExist, "There is no source_doc %d.", docID).With("parameter", "document_id")
 	}
 	if err != nil {
-		return d.Classify(err)
+		return err
 	}
 	err = res.Atomic(ctx, func(ctx context.Context) error {
 		p := &pipeline{db: res.DB(ctx), d: d, docID: docID, campaignDoc: fileType == "campaign", scope: scope, confined: confined}
@@ -176,7 +176,7 @@ func runPipeline(ctx context.Context, res *modelresource.Resource, d dialect.Dia
 		}
 		var n int64
 		if err := p.db.QueryRowContext(ctx, d.Rebind(`SELECT count(*) FROM source_submission WHERE document_id = ?`), docID).Scan(&n); err != nil {
-			return d.Classify(err)
+			return err
 		}
 		var touched []int64
 		var err error
@@ -194,7 +194,7 @@ func runPipeline(ctx context.Context, res *modelresource.Resource, d dialect.Dia
 			}
 		}
 		_, err = p.db.ExecContext(ctx, d.Rebind(`UPDATE source_doc SET status = 'processed' WHERE id = ?`), docID)
-		return d.Classify(err)
+		return err
 	})
 	if err != nil {
 		if _, ferr := res.DB(ctx).ExecContext(ctx, d.Rebind(`UPDATE source_doc SET status = 'failed' WHERE id = ?`), docID); ferr != nil {
@@ -210,7 +210,7 @@ func runPipeline(ctx context.Context, res *modelresource.Resource, d dialect.Dia
 
 // pipeline is one run's state: the database (in the run's transaction) and the lookups by name.
 type pipeline struct {
-	db          modelresource.Querier
+	db          dialect.Querier
 	d           dialect.Dialect
 	docID       int64
 	campaignDoc bool

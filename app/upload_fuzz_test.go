@@ -41,7 +41,7 @@ func FuzzDocTransform(f *testing.F) {
 	db, d := testdb.Open(f, dialect.SQLite)
 	newAggFixture(f, db, d)
 	ctx := context.Background()
-	lookups := &pipeline{db: db, d: d, campaignDoc: true}
+	lookups := &pipeline{db: dialect.NewDB(db, d), d: d, campaignDoc: true}
 	if err := lookups.loadLookups(ctx); err != nil {
 		f.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func FuzzDocTransform(f *testing.F) {
 		f.Add(s, false)
 	}
 	f.Fuzz(func(t *testing.T, content string, campaignDoc bool) {
-		tx, err := db.BeginTx(ctx, nil)
+		tx, err := dialect.NewDB(db, d).BeginTx(ctx, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/field"
-	"github.com/tastygo/tastygo/modelresource"
 )
 
 // dpKey is datapoint's unique key; for a campaign document without the date: a campaign's value at a
@@ -79,7 +78,7 @@ func (p *pipeline) refreshMaster(ctx context.Context) ([]int64, error) {
 		}
 		for _, f := range failed {
 			if _, err := p.db.ExecContext(ctx, p.d.Rebind(`UPDATE source_submission SET process_status = 'error', error = ? WHERE id = ?`), f.msg, f.id); err != nil {
-				return nil, p.d.Classify(err)
+				return nil, err
 			}
 		}
 		if err := w.write(ctx, [][]subData{page}); err != nil {
@@ -96,7 +95,7 @@ func (p *pipeline) refreshMaster(ctx context.Context) ([]int64, error) {
 				return nil, err
 			}
 			if _, err := p.db.ExecContext(ctx, query, args...); err != nil {
-				return nil, p.d.Classify(err)
+				return nil, err
 			}
 		}
 	}
@@ -311,7 +310,7 @@ func (w *datapointWriter) lookUp(ctx context.Context, pages [][]subData) (map[dp
 	}
 	rows, err := p.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, p.d.Classify(err)
+		return nil, err
 	}
 	existing := map[dpKey]existingDatapoint{}
 	for rows.Next() {
@@ -335,7 +334,7 @@ func (w *datapointWriter) lookUp(ctx context.Context, pages [][]subData) (map[dp
 		existing[k] = e
 	}
 	if err := closeRows(rows); err != nil {
-		return nil, p.d.Classify(err)
+		return nil, err
 	}
 	return existing, nil
 }
@@ -374,7 +373,7 @@ func (p *pipeline) updateDatapoints(ctx context.Context, changed []dpUpdate) err
 			`) UPDATE datapoint SET value = v.value, source_submission_id = v.sid FROM v
 			WHERE datapoint.id = v.id AND datapoint.id IN (SELECT id FROM v)`
 		if _, err := p.db.ExecContext(ctx, p.d.Rebind(query), args...); err != nil {
-			return p.d.Classify(err)
+			return err
 		}
 	}
 	return nil
@@ -393,7 +392,7 @@ func keys[K int64 | string](set map[K]bool) []K {
 // bulkInsert writes rows in multi-row INSERTs of up to per rows. With returning set, each INSERT
 // returns those columns of its rows, passed to each.
 type bulkInsert struct {
-	db        modelresource.Querier
+	db        dialect.Querier
 	d         dialect.Dialect
 	head      string
 	row       string
@@ -406,7 +405,7 @@ type bulkInsert struct {
 	each      func(scanner) error
 }
 
-func newBulkInsert(db modelresource.Querier, d dialect.Dialect, table string, cols []string, per int) *bulkInsert {
+func newBulkInsert(db dialect.Querier, d dialect.Dialect, table string, cols []string, per int) *bulkInsert {
 	quoted := make([]string, len(cols))
 	for i, c := range cols {
 		quoted[i] = d.Quote(c)
@@ -456,7 +455,7 @@ func (b *bulkInsert) flush(ctx context.Context) error {
 	if b.returning != "" {
 		rows, err := b.db.QueryContext(ctx, query, b.args...)
 		if err != nil {
-			return b.d.Classify(err)
+			return err
 		}
 		for rows.Next() {
 			if err := b.each(rows); err != nil {
@@ -465,10 +464,10 @@ func (b *bulkInsert) flush(ctx context.Context) error {
 			}
 		}
 		if err := closeRows(rows); err != nil {
-			return b.d.Classify(err)
+			return err
 		}
 	} else if _, err := b.db.ExecContext(ctx, query, b.args...); err != nil {
-		return b.d.Classify(err)
+		return err
 	}
 	b.n, b.args = 0, b.args[:0]
 	return nil

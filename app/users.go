@@ -28,7 +28,7 @@ const touchTimeout = 10 * time.Second
 
 // userStore is the dashboard's auth.Store: users in app_user, API keys in api_key.
 type userStore struct {
-	db                                 *sql.DB
+	db                                 *dialect.DB
 	d                                  dialect.Dialect
 	keyByID, passwordByUsername, touch string
 	upgrade, userByUsername            string
@@ -38,13 +38,13 @@ type userStore struct {
 	touching sync.Map
 	// keyStmt is keyByID prepared, once it could be: every request reads a key, and on SQLite
 	// preparing the statement each time costs a third of the read.
-	keyStmt atomic.Pointer[sql.Stmt]
+	keyStmt atomic.Pointer[dialect.Stmt]
 }
 
 // newUserStore returns the store over db, its statements written once for the backend.
 func newUserStore(db *sql.DB, d dialect.Dialect) *userStore {
 	return &userStore{
-		db: db,
+		db: dialect.NewDB(db, d),
 		d:  d,
 		keyByID: d.Rebind(`SELECT k.id, k.key_hash, CASE WHEN k.revoked_at IS NULL THEN 0 ELSE 1 END, k.last_used_at,
 			u.id, u.username, u.is_superuser, u.top_level_location_id
@@ -80,7 +80,7 @@ func (s *userStore) KeyByID(ctx context.Context, id string) (*auth.StoredKey, er
 	var revoked int
 	var lastUsed any
 	var top sql.NullInt64
-	var row *sql.Row
+	var row *dialect.Row
 	if st := s.preparedKeyByID(ctx); st != nil {
 		row = st.QueryRowContext(ctx, id)
 	} else {
@@ -91,7 +91,7 @@ func (s *userStore) KeyByID(ctx context.Context, id string) (*auth.StoredKey, er
 		return nil, nil
 	}
 	if err != nil {
-		return nil, s.d.Classify(err)
+		return nil, err
 	}
 	k.Revoked = revoked != 0
 	if k.LastUsed, err = timestamp(lastUsed); err != nil {
@@ -103,7 +103,7 @@ func (s *userStore) KeyByID(ctx context.Context, id string) (*auth.StoredKey, er
 
 // preparedKeyByID returns keyByID prepared, preparing it the first time; nil when it cannot be
 // prepared now (the database is down, say): the caller runs the text, and the next call tries again.
-func (s *userStore) preparedKeyByID(ctx context.Context) *sql.Stmt {
+func (s *userStore) preparedKeyByID(ctx context.Context) *dialect.Stmt {
 	if st := s.keyStmt.Load(); st != nil {
 		return st
 	}
@@ -127,7 +127,7 @@ func (s *userStore) PasswordByUsername(ctx context.Context, username string) (*a
 		return nil, nil
 	}
 	if err != nil {
-		return nil, s.d.Classify(err)
+		return nil, err
 	}
 	p.User = withProfile(p.User, top)
 	return &p, nil
@@ -144,7 +144,7 @@ func (s *userStore) UserByUsername(ctx context.Context, username string) (*resou
 		return nil, nil
 	}
 	if err != nil {
-		return nil, s.d.Classify(err)
+		return nil, err
 	}
 	u = withProfile(u, top)
 	return &u, nil
@@ -186,10 +186,8 @@ func (s *userStore) TouchKey(ctx context.Context, keyID int64, at time.Time) err
 
 // UpgradeKeyHash implements auth.Store.
 func (s *userStore) UpgradeKeyHash(ctx context.Context, keyID int64, old, new []byte) error {
-	if _, err := s.db.ExecContext(ctx, s.upgrade, string(new), keyID, string(old)); err != nil {
-		return s.d.Classify(err)
-	}
-	return nil
+	_, err := s.db.ExecContext(ctx, s.upgrade, string(new), keyID, string(old))
+	return err
 }
 
 func (s *userStore) log() *slog.Logger {

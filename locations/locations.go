@@ -316,10 +316,10 @@ func missing(param, requires, format string, args ...any) *apierror.Error {
 	return apierror.New(apierror.MissingParameter, format, args...).With("parameter", param).With("requires", requires)
 }
 
-// Querier runs the look-ups of a type or an indicator by name: a *sql.DB, a *sql.Tx, or what a
-// resource's DB method returns.
+// Querier runs the look-ups of a type or an indicator by name: a dialect.DB or dialect.Tx, or what a
+// resource's DB method returns; its errors come classified.
 type Querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryRowContext(ctx context.Context, query string, args ...any) *dialect.Row
 }
 
 // Params declares that a resource takes the location parameters on one of its columns.
@@ -354,8 +354,8 @@ func (p Params) Declare(m *resource.Meta) *resource.Meta {
 // Resolve looks up q's type and indicator (by id when the value is an integer, otherwise by name,
 // case-insensitively, an exact match first);
 // one that does not exist is a 400 INVALID_VALUE naming its parameter, on every backend alike (a
-// name that is not UTF-8 text or holds a NUL included). A database error is classified
-// (dialect.Classify): 503 DATABASE_UNAVAILABLE when the database cannot be reached.
+// name that is not UTF-8 text or holds a NUL included). A database error comes as db classified it:
+// 503 DATABASE_UNAVAILABLE when the database cannot be reached.
 func (p Params) Resolve(ctx context.Context, db Querier, d dialect.Dialect, q *Query) error {
 	t := p.Tree.withDefaults()
 	lookup := func(param, table, idCol, nameCol, given string) (int64, error) {
@@ -373,7 +373,7 @@ func (p Params) Resolve(ctx context.Context, db Querier, d dialect.Dialect, q *Q
 		if errors.Is(err, sql.ErrNoRows) {
 			return 0, notFound
 		}
-		return id, d.Classify(err)
+		return id, err
 	}
 	var err error
 	if q.Type != "" {

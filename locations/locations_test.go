@@ -118,7 +118,7 @@ func TestSets(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: %v", c.query, err)
 				}
-				if err := p.Resolve(ctx, db, d, &q); err != nil {
+				if err := p.Resolve(ctx, dialect.NewDB(db, d), d, &q); err != nil {
 					t.Fatalf("%s: %v", c.query, err)
 				}
 				set, err := p.Set(q)
@@ -149,7 +149,7 @@ func TestSets(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = locations.Params{Column: "id"}.Resolve(ctx, db, d, &q)
+			err = locations.Params{Column: "id"}.Resolve(ctx, dialect.NewDB(db, d), d, &q)
 			if e := apierror.As(err); e == nil || e.Code != apierror.InvalidValue || e.Details["parameter"] != param {
 				t.Errorf("%s: got %v, want INVALID_VALUE naming %s", query, err, param)
 			}

@@ -282,8 +282,9 @@ func TestConstraints(t *testing.T) {
 			}
 			return d.Bind(field.Date, v)
 		}
+		classifying := dialect.NewDB(db, d)
 		exec := func(query string, args ...any) error {
-			_, err := db.ExecContext(ctx, d.Rebind(query), args...)
+			_, err := classifying.ExecContext(ctx, d.Rebind(query), args...)
 			return err
 		}
 		// Rows the cases below refer to.
@@ -307,7 +308,7 @@ func TestConstraints(t *testing.T) {
 			name  string
 			query string
 			args  []any
-			code  apierror.Code // the class dialect.Classify gives the database's refusal
+			code  apierror.Code // the class a dialect.DB gives the database's refusal
 		}{
 			{"duplicate location_type name", `INSERT INTO location_type (name, admin_level) VALUES ('country', 1)`, nil, apierror.Conflict},
 			{"duplicate location_code", `INSERT INTO location (name, location_code, location_type_id, created_at) VALUES ('Other', 'AF', 1, ?)`, []any{now}, apierror.Conflict},
@@ -334,7 +335,7 @@ func TestConstraints(t *testing.T) {
 				if err == nil {
 					t.Fatal("the database accepted it")
 				}
-				e := apierror.As(d.Classify(err))
+				e := apierror.As(err)
 				if e == nil || e.Code != tc.code {
 					t.Fatalf("error %v classified as %v, want %s", err, e, tc.code)
 				}

@@ -21,10 +21,9 @@ import (
 // violation's columns itself. SQLite does not say which foreign key failed: the written values are
 // looked up instead, in the write's transaction, which a failed statement leaves usable on SQLite.
 
-// writeConflict classifies an error of an INSERT or UPDATE that wrote values, naming the fields of a
-// unique or foreign-key violation on this resource's table when it can tell them.
+// writeConflict names the fields of a unique or foreign-key violation on this resource's table, when
+// it can tell them, in the (classified) error of an INSERT or UPDATE that wrote values.
 func (r *Resource) writeConflict(ctx context.Context, err error, values []assignment) error {
-	err = r.d.Classify(err)
 	v, ok := dialect.ViolationOf(err)
 	if !ok || apierror.CodeOf(err) != apierror.Conflict || (v.Table != "" && v.Table != r.meta.Table) {
 		return err
@@ -65,10 +64,9 @@ func (r *Resource) writeConflict(ctx context.Context, err error, values []assign
 	return err
 }
 
-// deleteConflict classifies an error of a DELETE: a foreign-key violation there means that other rows
-// still refer to a row being deleted.
+// deleteConflict explains the (classified) error of a DELETE: a foreign-key violation there means
+// that other rows still refer to a row being deleted.
 func (r *Resource) deleteConflict(err error) error {
-	err = r.d.Classify(err)
 	v, ok := dialect.ViolationOf(err)
 	if !ok || v.Kind != dialect.ForeignKeyViolation || apierror.CodeOf(err) != apierror.Conflict {
 		return err

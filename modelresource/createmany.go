@@ -79,18 +79,18 @@ func (r *Resource) createMany(ctx context.Context, items []*resource.Bundle) ([]
 func (r *Resource) insertChunk(ctx context.Context, rows [][]assignment, chunk []int, now any) ([]any, error) {
 	db := r.querier(ctx)
 	if _, err := db.ExecContext(ctx, "SAVEPOINT tg_chunk"); err != nil {
-		return nil, r.d.Classify(err)
+		return nil, err
 	}
 	keys, err := r.insertRows(ctx, rows, chunk, now)
 	if err == nil {
 		_, err = db.ExecContext(ctx, "RELEASE SAVEPOINT tg_chunk")
-		return keys, r.d.Classify(err)
+		return keys, err
 	}
 	if apierror.As(err) == nil {
 		return nil, err
 	}
 	if _, rerr := db.ExecContext(ctx, "ROLLBACK TO SAVEPOINT tg_chunk"); rerr != nil {
-		return nil, r.d.Classify(rerr)
+		return nil, rerr
 	}
 	for _, i := range chunk {
 		if _, ierr := r.insertRows(ctx, rows, []int{i}, now); ierr != nil {
@@ -141,7 +141,8 @@ func (r *Resource) insertRows(ctx context.Context, rows [][]assignment, chunk []
 	if err != nil {
 		return nil, err
 	}
-	classify := r.d.Classify // a chunk that fails is replayed row by row (insertChunk): a row's error names its fields
+	// A chunk that fails is replayed row by row (insertChunk): a row's error names its fields.
+	classify := func(err error) error { return err }
 	if len(chunk) == 1 {
 		classify = func(err error) error { return r.writeConflict(ctx, err, rows[chunk[0]]) }
 	}

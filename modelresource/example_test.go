@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/tastygo/tastygo/dialect"
+	_ "github.com/tastygo/tastygo/dialect/sqlite" // the SQLite driver: a program imports the drivers it opens
 	"github.com/tastygo/tastygo/modelresource"
 	"github.com/tastygo/tastygo/resource"
 )

@@ -120,7 +120,7 @@ func (r *Resource) Bind(ctx context.Context, env *resource.Env) (*resource.Bindi
 		return nil, errors.New("Meta.Table is empty: a model resource needs a table")
 	}
 	r.env, r.d = env, env.Dialect
-	t, err := env.Dialect.DescribeTable(ctx, env.DB, m.Table)
+	t, err := env.Dialect.DescribeTable(ctx, env.DB.SQL(), m.Table)
 	if errors.Is(err, dialect.ErrNoTable) {
 		return nil, fmt.Errorf("Meta.Table: there is no table %q in the database (are the migrations applied?)", m.Table)
 	}

@@ -207,7 +207,7 @@ func (r *Resource) insert(ctx context.Context, values []assignment, key any) (an
 		_, err := r.querier(ctx).ExecContext(ctx, `SELECT setval(s, $3) FROM (SELECT pg_get_serial_sequence($1, $2) AS s) AS q`+
 			` WHERE s IS NOT NULL AND nextval(s) <= $3`, r.meta.Table, r.pk.Name, key)
 		if err != nil {
-			return nil, r.d.Classify(err)
+			return nil, err
 		}
 	}
 	return newKey.v, nil
@@ -299,7 +299,7 @@ func (r *Resource) keyTaken(ctx context.Context, key any) (bool, error) {
 	}
 	rows, err := r.querier(ctx).QueryContext(ctx, query, args...)
 	if err != nil {
-		return false, r.d.Classify(err)
+		return false, err
 	}
 	defer rows.Close()
 	return rows.Next(), rows.Err()
@@ -483,18 +483,18 @@ func (r *Resource) keys(ctx context.Context, q sq.SelectBuilder) ([]any, error) 
 	}
 	rows, err := r.querier(ctx).QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, r.d.Classify(err)
+		return nil, err
 	}
 	defer rows.Close()
 	var keys []any
 	for rows.Next() {
 		k := cell{t: r.pk.Type}
 		if err := rows.Scan(&k); err != nil {
-			return nil, r.d.Classify(err)
+			return nil, err
 		}
 		keys = append(keys, k.v)
 	}
-	return keys, r.d.Classify(rows.Err())
+	return keys, rows.Err()
 }
 
 // stillReadable refuses a change that moved rows out of what the user may read.
@@ -505,7 +505,7 @@ func (r *Resource) stillReadable(ctx context.Context, keys []any, readable sq.Sq
 	}
 	var n int
 	if err := r.querier(ctx).QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
-		return r.d.Classify(err)
+		return err
 	}
 	if n != len(keys) {
 		return apierror.New(apierror.Forbidden, "The change would move %d %s object(s) out of what you may see.", len(keys)-n, r.meta.ResourceName)

@@ -41,7 +41,6 @@ package nonmodel
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -90,7 +89,7 @@ type Resource struct {
 	params *paramSpec
 	// Set by Bind and Link, only read afterwards.
 	name   string
-	db     *sql.DB
+	db     *dialect.DB
 	d      dialect.Dialect
 	logger *slog.Logger
 	runs   *runStore
@@ -142,12 +141,12 @@ func (r *Resource) Bind(ctx context.Context, env *resource.Env) (*resource.Bindi
 		return nil, err
 	}
 	r.name, r.db, r.d, r.logger = r.list.Meta().ResourceName, env.DB, env.Dialect, env.Logger
-	if _, err := env.Dialect.DescribeTable(ctx, env.DB, r.opts.RunTable); err != nil {
+	if _, err := env.Dialect.DescribeTable(ctx, env.DB.SQL(), r.opts.RunTable); err != nil {
 		return nil, fmt.Errorf("the run table %q: %w (are the migrations applied?)", r.opts.RunTable, err)
 	}
 	r.runs = &runStore{db: env.DB, d: env.Dialect, table: env.Dialect.Quote(r.opts.RunTable)}
 	r.runs.observer, _ = env.Observer.(RunObserver)
-	r.keyNS = fmt.Sprintf("%p %s ", env.DB, r.opts.RunTable)
+	r.keyNS = fmt.Sprintf("%p %s ", env.DB.SQL(), r.opts.RunTable)
 	if env.Dialect.Name() == dialect.Postgres {
 		if err := env.DB.QueryRowContext(ctx, "SELECT current_schema()").Scan(&r.lockNS); err != nil {
 			return nil, fmt.Errorf("reading the current schema: %w", err)
@@ -289,9 +288,6 @@ func (r *Resource) lock(ctx context.Context, params string, wait bool) (release 
 	unlock, pgWaited, err := pgLock(ctx, r.db, lockID(r.lockNS+" "+key), wait)
 	if err != nil {
 		local()
-		if !errors.Is(err, errBusy) {
-			err = r.d.Classify(err)
-		}
 		return nil, waited || pgWaited, err
 	}
 	return func() { unlock(); local() }, waited || pgWaited, nil

@@ -81,7 +81,7 @@ func Trigger(ctx context.Context, api *resource.API, name string, q url.Values) 
 
 // runStore writes and reads the run table, and reports outcomes to the observer (nil: none).
 type runStore struct {
-	db       *sql.DB
+	db       *dialect.DB
 	d        dialect.Dialect
 	table    string // quoted
 	observer RunObserver
@@ -105,7 +105,7 @@ func (s *runStore) start(ctx context.Context, name, params string, u *resource.U
 	}
 	q := s.d.Rebind("INSERT INTO " + s.table + " (resource, parameters, user_id, username, started_at, status) VALUES (?, ?, ?, ?, ?, ?) RETURNING id")
 	if err := s.db.QueryRowContext(ctx, q, name, params, userID, username, s.d.Bind(field.DateTime, run.StartedAt), StatusRunning).Scan(&run.ID); err != nil {
-		return nil, fmt.Errorf("recording the start of a run: %w", s.d.Classify(err))
+		return nil, fmt.Errorf("recording the start of a run: %w", err)
 	}
 	return run, nil
 }
@@ -129,7 +129,7 @@ func (s *runStore) lastEnded(ctx context.Context, name, params string) (int64, e
 	var id sql.NullInt64
 	q := s.d.Rebind("SELECT max(id) FROM " + s.table + " WHERE resource = ? AND parameters = ? AND status <> ?")
 	if err := s.db.QueryRowContext(ctx, q, name, params, StatusRunning).Scan(&id); err != nil {
-		return 0, s.d.Classify(err)
+		return 0, err
 	}
 	return id.Int64, nil
 }
@@ -146,7 +146,7 @@ func (s *runStore) endedAfter(ctx context.Context, name, params string, after in
 		return nil, nil
 	}
 	if err != nil {
-		return nil, s.d.Classify(err)
+		return nil, err
 	}
 	return run, nil
 }
@@ -158,19 +158,19 @@ func (s *runStore) abandon(ctx context.Context, name, params string) ([]int64, e
 	q := s.d.Rebind("UPDATE " + s.table + " SET status = ?, ended_at = ?, error = ? WHERE resource = ? AND parameters = ? AND status = ? RETURNING id")
 	rows, err := s.db.QueryContext(ctx, q, StatusFailed, s.d.Bind(field.DateTime, s.d.Now()), AbandonedError, name, params, StatusRunning)
 	if err != nil {
-		return nil, s.d.Classify(err)
+		return nil, err
 	}
 	defer rows.Close()
 	var ids []int64
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			return nil, s.d.Classify(err)
+			return nil, err
 		}
 		ids = append(ids, id)
 		s.report(name, OutcomeAbandoned)
 	}
-	return ids, s.d.Classify(rows.Err())
+	return ids, rows.Err()
 }
 
 // runningParams returns the parameters of the resource's runs recorded as running, each once.
@@ -178,18 +178,18 @@ func (s *runStore) runningParams(ctx context.Context, name string) ([]string, er
 	q := s.d.Rebind("SELECT DISTINCT parameters FROM " + s.table + " WHERE resource = ? AND status = ? ORDER BY parameters")
 	rows, err := s.db.QueryContext(ctx, q, name, StatusRunning)
 	if err != nil {
-		return nil, s.d.Classify(err)
+		return nil, err
 	}
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
 		var p string
 		if err := rows.Scan(&p); err != nil {
-			return nil, s.d.Classify(err)
+			return nil, err
 		}
 		out = append(out, p)
 	}
-	return out, s.d.Classify(rows.Err())
+	return out, rows.Err()
 }
 
 var errBusy = errors.New("a run with these parameters is in progress")
@@ -247,7 +247,7 @@ func lockID(key string) int64 {
 // pgLock takes a session advisory lock on a connection of its own, held until release: so that two
 // processes on one database run a key once. A connection whose unlock fails is closed, which ends its
 // session and so its locks.
-func pgLock(ctx context.Context, db *sql.DB, id int64, wait bool) (release func(), waited bool, err error) {
+func pgLock(ctx context.Context, db *dialect.DB, id int64, wait bool) (release func(), waited bool, err error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, false, err

@@ -77,7 +77,7 @@ type Config struct {
 // API serves a set of resources. It is an http.Handler; two APIs live side by side without sharing
 // anything.
 type API struct {
-	db           *sql.DB
+	db           *dialect.DB
 	dialect      dialect.Dialect
 	prefix       string
 	logger       *slog.Logger
@@ -103,7 +103,6 @@ var resourceNameRe = regexp.MustCompile(`^[a-z0-9_]+$`)
 // field, relation or table is an error naming it), and mounts the routes.
 func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 	a := &API{
-		db:           cfg.DB,
 		dialect:      cfg.Dialect,
 		prefix:       cfg.Prefix,
 		logger:       cfg.Logger,
@@ -114,9 +113,10 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 		maxBodyValues:  cfg.MaxBodyValues,
 		csvRawText:     cfg.CSVRawText,
 	}
-	if a.db == nil {
+	if cfg.DB == nil {
 		return nil, fmt.Errorf("resource: Config.DB is nil")
 	}
+	a.db = dialect.NewDB(cfg.DB, cfg.Dialect)
 	if a.prefix == "" {
 		a.prefix = DefaultPrefix
 	}
@@ -136,7 +136,7 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 	if a.exportWait <= 0 {
 		a.exportWait = DefaultExportWait
 	}
-	a.exports = exportSlots(cfg.MaxExports, a.db.Stats().MaxOpenConnections)
+	a.exports = exportSlots(cfg.MaxExports, cfg.DB.Stats().MaxOpenConnections)
 	env := &Env{DB: a.db, Dialect: a.dialect, Logger: a.logger, Prefix: a.prefix, Tables: map[string]string{}, Observer: cfg.Observer}
 	for _, r := range resources {
 		m := r.Meta()
@@ -293,8 +293,8 @@ func (a *API) Names() []string { return slices.Clone(a.names) }
 // Dialect returns the API's SQL dialect.
 func (a *API) Dialect() dialect.Dialect { return a.dialect }
 
-// DB returns the API's database.
-func (a *API) DB() *sql.DB { return a.db }
+// DB returns the API's database, whose statements answer classified errors.
+func (a *API) DB() *dialect.DB { return a.db }
 
 // Logger returns the API's logger.
 func (a *API) Logger() *slog.Logger { return a.logger }

@@ -2,7 +2,6 @@ package resource
 
 import (
 	"context"
-	"database/sql"
 	"log/slog"
 
 	"github.com/tastygo/tastygo/dialect"
@@ -26,7 +25,9 @@ type Resource interface {
 
 // Env is what a resource is given when the API is built.
 type Env struct {
-	DB      *sql.DB
+	// DB is the API's database: its statements, and those of the transactions it begins, answer
+	// classified errors (a unique violation is already a CONFLICT).
+	DB      *dialect.DB
 	Dialect dialect.Dialect
 	Logger  *slog.Logger
 	// Prefix is the API's URL prefix, "/api/v1/".
