@@ -42,6 +42,24 @@ func TestClassify(t *testing.T) {
 				if got := apierror.CodeOf(err); got != tt.want {
 					t.Errorf("%v classified as %s, want %s", err, got, tt.want)
 				}
+				// The same statement as a query with RETURNING: the error comes from the query, a
+				// scan or the rows' end, classified wherever it does.
+				rows, err := db.QueryContext(ctx, tt.stmt+" RETURNING id")
+				if err == nil {
+					for rows.Next() {
+						var id int
+						if err = rows.Scan(&id); err != nil {
+							break
+						}
+					}
+					if err == nil {
+						err = rows.Err()
+					}
+					rows.Close()
+				}
+				if got := apierror.CodeOf(err); got != tt.want {
+					t.Errorf("as a query: %v classified as %s, want %s", err, got, tt.want)
+				}
 			})
 		}
 		// A bug (bad SQL) stays unclassified: it is answered as an internal error and logged.
