@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tastygo/tastygo/dialect"
+	_ "github.com/tastygo/tastygo/dialect/postgres"
 	"github.com/tastygo/tastygo/internal/pgserver"
 )
 
