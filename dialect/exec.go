@@ -20,9 +20,8 @@ type Querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *Row
 }
 
-// classifier classifies the errors of one database: its dialect's, with its driver's help.
+// classifier classifies the errors of one database, with its driver's help.
 type classifier struct {
-	d   Dialect
 	drv Driver // nil when the program registered none (then only the driver-independent classes)
 }
 
@@ -34,15 +33,12 @@ type DB struct {
 
 // NewDB returns the executor of db, a database of dialect d (as [Open] returned them).
 func NewDB(db *sql.DB, d Dialect) *DB {
-	return &DB{db: db, c: &classifier{d: d, drv: driverFor(d.name)}}
+	return &DB{db: db, c: &classifier{drv: driverFor(d.name)}}
 }
 
 // SQL returns the pool itself, for what is not a request's statement: pool statistics, migrations,
 // describing tables when an API is built. Statements run on it answer unclassified errors.
 func (db *DB) SQL() *sql.DB { return db.db }
-
-// Dialect returns the database's dialect.
-func (db *DB) Dialect() Dialect { return db.c.d }
 
 // ExecContext runs a statement that returns no rows.
 func (db *DB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
