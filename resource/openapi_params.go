@@ -13,7 +13,7 @@ import (
 
 // fieldsParam is fields=, on every read.
 func fieldsParam() *oaParameter {
-	return &oaParameter{Name: "fields", In: "query", Description: "Only these fields (comma-separated), and resource_uri.",
+	return &oaParameter{Name: filters.FieldsParam, In: "query", Description: "Only these fields (comma-separated), and resource_uri.",
 		Schema: typeSchema("string")}
 }
 
@@ -21,33 +21,33 @@ func fieldsParam() *oaParameter {
 func (r *Bound) depthParam() *oaParameter {
 	s := typeSchema("integer")
 	s.Minimum = minZero()
-	return &oaParameter{Name: "depth", In: "query",
+	return &oaParameter{Name: filters.DepthParam, In: "query",
 		Description: fmt.Sprintf("Expand relations into the related objects, this many levels (capped at %d).", r.MaxDepth()),
 		Schema:      s}
 }
 
-// listParams are the parameters of a list GET: pages, ordering, fields, depth, format, the filters
-// and the resource's own parameters; GET_params_required are marked required (only on the
+// listParams are the parameters of a list GET: the reserved ones (filters.ReservedParams, but for the
+// cache buster), the filters and the resource's own parameters; GET_params_required are marked required (only on the
 // resource's own list when own is set).
 func (r *Bound) listParams(own bool) []*oaParameter {
 	def, max := r.Limits()
 	count := func() *oaSchema { s := typeSchema("integer"); s.Minimum = minZero(); return s }
 	out := []*oaParameter{
-		{Name: "limit", In: "query", Description: fmt.Sprintf("The page size (default %d); 0 or more than %d means %d.", def, max, max),
+		{Name: filters.LimitParam, In: "query", Description: fmt.Sprintf("The page size (default %d); 0 or more than %d means %d.", def, max, max),
 			Schema: count()},
-		{Name: "offset", In: "query", Description: "Rows skipped.", Schema: count()},
+		{Name: filters.OffsetParam, In: "query", Description: "Rows skipped.", Schema: count()},
 	}
 	if len(r.Binding.Ordering) > 0 {
 		enum := []any{}
 		for _, o := range r.Binding.Ordering {
 			enum = append(enum, o, "-"+o)
 		}
-		out = append(out, &oaParameter{Name: "order_by", In: "query", Style: "form", Explode: true,
+		out = append(out, &oaParameter{Name: filters.OrderParam, In: "query", Style: "form", Explode: true,
 			Description: "Order by these fields ('-' descending), repeatable; the primary key breaks ties.",
 			Schema:      arrayOf(&oaSchema{Type: oaTypes{"string"}, Enum: enum})})
 	}
 	out = append(out, fieldsParam(), r.depthParam(),
-		&oaParameter{Name: "format", In: "query", Description: "json (the default) or csv (also by Accept: text/csv).",
+		&oaParameter{Name: filters.FormatParam, In: "query", Description: "json (the default) or csv (also by Accept: text/csv).",
 			Schema: &oaSchema{Type: oaTypes{"string"}, Enum: []any{"json", "csv"}}})
 	out = append(out, r.filterParams()...)
 	// The resource's own parameters (a non-model resource's, Meta.ExtraParams), as its schema
