@@ -255,15 +255,15 @@ func writeAggregates(ctx context.Context, db dialect.Querier, d dialect.Dialect,
 			return err
 		}
 	}
-	for start := 0; start < len(inserts); start += aggChunk {
-		chunk := inserts[start:min(start+aggChunk, len(inserts))]
-		var args []any
-		for _, row := range chunk {
-			args = append(args, row...)
-		}
-		if err := exec(`INSERT INTO agg_datapoint (campaign_id, location_id, indicator_id, value) VALUES `+placeholders(len(chunk), 4), args); err != nil {
+	ins := d.BulkInsert("agg_datapoint", "campaign_id", "location_id", "indicator_id", "value").MaxRows(aggChunk).
+		Batch(execRun(db))
+	for _, row := range inserts {
+		if err := ins.Add(ctx, row...); err != nil {
 			return err
 		}
+	}
+	if err := ins.Flush(ctx); err != nil {
+		return err
 	}
 	for start := 0; start < len(updates); start += aggChunk {
 		chunk := updates[start:min(start+aggChunk, len(updates))]

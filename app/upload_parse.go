@@ -79,8 +79,6 @@ func (p *pipeline) docTransform(ctx context.Context, content string) ([]int64, e
 				c, kind, colLocation, second).With("column", c)
 		}
 	}
-	b := newBulkInsert(p.db, p.d, "source_submission", []string{"document_id", "row_number", "location_code", "campaign_name",
-		"data_date", "submission_json", "process_status", "error"}, submissionsPerStatement)
 	// The pages of processed submissions not yet turned into datapoints (a look-up window of them; the
 	// last one being filled), in order, and the place of each by row_number, which the INSERT returns
 	// with the id.
@@ -89,8 +87,7 @@ func (p *pipeline) docTransform(ctx context.Context, content string) ([]int64, e
 	var pages [][]subData
 	var page []subData
 	pending := map[int][2]int{}
-	b.returning = "id, row_number"
-	b.each = func(s scanner) error {
+	idOf := func(s scanner) error {
 		var id int64
 		var row int
 		if err := s.Scan(&id, &row); err != nil {
@@ -103,6 +100,9 @@ func (p *pipeline) docTransform(ctx context.Context, content string) ([]int64, e
 		}
 		return nil
 	}
+	b := p.d.BulkInsert("source_submission", "document_id", "row_number", "location_code", "campaign_name",
+		"data_date", "submission_json", "process_status", "error").
+		Returning("id", "row_number").MaxRows(submissionsPerStatement).Batch(queryRun(p.db, idOf))
 	endPage := func(last bool) error {
 		if len(page) > 0 {
 			pages, page = append(pages, page), nil
@@ -110,7 +110,7 @@ func (p *pipeline) docTransform(ctx context.Context, content string) ([]int64, e
 		if len(pages) < window && !last {
 			return nil
 		}
-		if err := b.flush(ctx); err != nil {
+		if err := b.Flush(ctx); err != nil {
 			return err
 		}
 		for _, pg := range pages {
@@ -166,7 +166,7 @@ func (p *pipeline) docTransform(ctx context.Context, content string) ([]int64, e
 			pending[line] = [2]int{len(pages), len(page)}
 			page = append(page, subData{data: data})
 		}
-		if err := b.add(ctx, p.docID, line, loc, campaign, date, string(js), status, msg); err != nil {
+		if err := b.Add(ctx, p.docID, line, loc, campaign, date, string(js), status, msg); err != nil {
 			return nil, err
 		}
 		if len(page) == submissionsPerPage {

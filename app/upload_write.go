@@ -105,13 +105,14 @@ func (p *pipeline) refreshMaster(ctx context.Context) ([]int64, error) {
 // datapointWriter turns pages of submissions into datapoints, and remembers the campaigns touched.
 type datapointWriter struct {
 	p       *pipeline
-	ins     *bulkInsert
+	ins     *dialect.InsertBatch
 	touched map[int64]bool
 }
 
 func (p *pipeline) newDatapointWriter() *datapointWriter {
-	return &datapointWriter{p: p, touched: map[int64]bool{}, ins: newBulkInsert(p.db, p.d, "datapoint", []string{"indicator_id",
-		"location_id", "campaign_id", "data_date", "value", "source_submission_id", "created_at"}, 500)}
+	ins := p.d.BulkInsert("datapoint", "indicator_id", "location_id", "campaign_id", "data_date", "value",
+		"source_submission_id", "created_at").MaxRows(500)
+	return &datapointWriter{p: p, touched: map[int64]bool{}, ins: ins.Batch(execRun(p.db))}
 }
 
 // touchedCampaigns returns the campaigns of the datapoints written, in order.
@@ -176,12 +177,12 @@ func (w *datapointWriter) write(ctx context.Context, pages [][]subData) error {
 			if k.campaign != 0 {
 				campaign = k.campaign
 			}
-			if err := w.ins.add(ctx, k.ind, k.loc, campaign, wv.date, wv.value, wv.sid, now); err != nil {
+			if err := w.ins.Add(ctx, k.ind, k.loc, campaign, wv.date, wv.value, wv.sid, now); err != nil {
 				return err
 			}
 			inserted[k] = true
 		}
-		if err := w.ins.flush(ctx); err != nil {
+		if err := w.ins.Flush(ctx); err != nil {
 			return err
 		}
 		if err := p.updateDatapoints(ctx, changed); err != nil {
@@ -389,86 +390,27 @@ func keys[K int64 | string](set map[K]bool) []K {
 	return out
 }
 
-// bulkInsert writes rows in multi-row INSERTs of up to per rows. With returning set, each INSERT
-// returns those columns of its rows, passed to each.
-type bulkInsert struct {
-	db        dialect.Querier
-	d         dialect.Dialect
-	head      string
-	row       string
-	cols      int
-	per       int
-	n         int
-	args      []any
-	full      string
-	returning string
-	each      func(scanner) error
+// execRun runs a dialect.InsertBatch's statements on db.
+func execRun(db dialect.Querier) dialect.RunFunc {
+	return func(ctx context.Context, query string, args []any) error {
+		_, err := db.ExecContext(ctx, query, args...)
+		return err
+	}
 }
 
-func newBulkInsert(db dialect.Querier, d dialect.Dialect, table string, cols []string, per int) *bulkInsert {
-	quoted := make([]string, len(cols))
-	for i, c := range cols {
-		quoted[i] = d.Quote(c)
-	}
-	return &bulkInsert{db: db, d: d, cols: len(cols), per: per,
-		head: "INSERT INTO " + d.Quote(table) + " (" + strings.Join(quoted, ", ") + ") VALUES ",
-		row:  "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"}
-}
-
-func (b *bulkInsert) statement(n int) string {
-	var s strings.Builder
-	s.WriteString(b.head)
-	for i := range n {
-		if i > 0 {
-			s.WriteString(", ")
-		}
-		s.WriteString(b.row)
-	}
-	if b.returning != "" {
-		s.WriteString(" RETURNING " + b.returning)
-	}
-	return b.d.Rebind(s.String())
-}
-
-func (b *bulkInsert) add(ctx context.Context, values ...any) error {
-	b.args = append(b.args, values...)
-	b.n++
-	if b.n == b.per {
-		return b.flush(ctx)
-	}
-	return nil
-}
-
-func (b *bulkInsert) flush(ctx context.Context) error {
-	if b.n == 0 {
-		return nil
-	}
-	query := ""
-	if b.n == b.per {
-		if b.full == "" {
-			b.full = b.statement(b.per)
-		}
-		query = b.full
-	} else {
-		query = b.statement(b.n)
-	}
-	if b.returning != "" {
-		rows, err := b.db.QueryContext(ctx, query, b.args...)
+// queryRun runs a dialect.InsertBatch's statements on db, passing each row they return to each.
+func queryRun(db dialect.Querier, each func(scanner) error) dialect.RunFunc {
+	return func(ctx context.Context, query string, args []any) error {
+		rows, err := db.QueryContext(ctx, query, args...)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
-			if err := b.each(rows); err != nil {
+			if err := each(rows); err != nil {
 				rows.Close()
 				return err
 			}
 		}
-		if err := closeRows(rows); err != nil {
-			return err
-		}
-	} else if _, err := b.db.ExecContext(ctx, query, b.args...); err != nil {
-		return err
+		return closeRows(rows)
 	}
-	b.n, b.args = 0, b.args[:0]
-	return nil
 }

@@ -82,23 +82,6 @@ type Filter struct {
 	Values []any
 }
 
-// reservedNames are the parameters API.md reserves on every list.
-var reservedNames = [...]string{"limit", "offset", "order_by", "fields", "depth", "format", "_"}
-
-// Reserved returns a predicate for [Parse]: true for the parameters every list reserves (limit,
-// offset, order_by, fields, depth, format and the cache buster "_") and for extra, the parameters a
-// resource declares for its own hooks.
-func Reserved(extra ...string) func(string) bool {
-	names := make(map[string]bool, len(reservedNames)+len(extra))
-	for _, n := range reservedNames {
-		names[n] = true
-	}
-	for _, n := range extra {
-		names[n] = true
-	}
-	return func(name string) bool { return names[name] }
-}
-
 // Parse reads every query parameter for which reserved returns false (nil reserves nothing) as a
 // filter, and returns the filters sorted by key.
 //

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -428,5 +429,23 @@ func TestReserved(t *testing.T) {
 				t.Errorf("Reserved(%q)(%q) = %v, want %v", tt.giveExtra, tt.giveName, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestReservedParams: the one list of reserved parameters answers IsReserved and Reserved alike, and
+// ReservedParams hands out a copy of it.
+func TestReservedParams(t *testing.T) {
+	names := filters.ReservedParams()
+	if want := []string{"limit", "offset", "order_by", "fields", "depth", "format", "_"}; !reflect.DeepEqual(names, want) {
+		t.Fatalf("ReservedParams() = %q, want %q", names, want)
+	}
+	for _, n := range append(names, "name", "LIMIT", "order") {
+		if filters.IsReserved(n) != filters.Reserved()(n) || filters.IsReserved(n) != slices.Contains(names, n) {
+			t.Errorf("%q: IsReserved %v, Reserved() %v", n, filters.IsReserved(n), filters.Reserved()(n))
+		}
+	}
+	names[0] = "changed"
+	if !filters.IsReserved("limit") || filters.ReservedParams()[0] != "limit" {
+		t.Error("changing ReservedParams' answer changed the list")
 	}
 }

@@ -8,11 +8,12 @@ import (
 	sq "github.com/Masterminds/squirrel"
 
 	"github.com/tastygo/tastygo/apierror"
+	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/resource"
 )
 
-// insertChunk bounds the rows of one multi-row INSERT (and of one re-read): PostgreSQL allows 65,535
-// parameters a statement.
+// insertChunk bounds the rows of one multi-row INSERT (fewer for wide rows: the backend's limit of
+// bound parameters, dialect.BulkInsert) and the keys of one re-read.
 const insertChunk = 500
 
 // createMany is the array POST without an ObjCreate override: every item is authorized and validated
@@ -54,8 +55,12 @@ func (r *Resource) createMany(ctx context.Context, items []*resource.Bundle) ([]
 		now := r.d.Now()
 		for _, sig := range order {
 			idx := groups[sig]
-			for start := 0; start < len(idx); start += insertChunk {
-				chunk := idx[start:min(start+insertChunk, len(idx))]
+			per := insertChunk
+			if ins, _ := r.bulkInsert(rows[idx[0]]); ins != nil {
+				per = ins.RowsPerStatement()
+			}
+			for start := 0; start < len(idx); start += per {
+				chunk := idx[start:min(start+per, len(idx))]
 				got, err := r.insertChunk(ctx, rows, chunk, now)
 				if err != nil {
 					return err
@@ -103,18 +108,8 @@ func (r *Resource) insertChunk(ctx context.Context, rows [][]assignment, chunk [
 // insertRows writes the rows of chunk (items with the same columns) in one statement and returns their
 // keys in the chunk's order.
 func (r *Resource) insertRows(ctx context.Context, rows [][]assignment, chunk []int, now any) ([]any, error) {
-	first := rows[chunk[0]]
-	cols := make([]string, 0, len(first)+2)
-	for _, a := range first {
-		cols = append(cols, r.d.Quote(a.col.Name))
-	}
-	stamps := []*column{}
-	for _, c := range []*column{r.createdAt, r.updatedAt} {
-		if c != nil {
-			cols, stamps = append(cols, r.d.Quote(c.Name)), append(stamps, c)
-		}
-	}
-	if len(cols) == 0 {
+	ins, stamps := r.bulkInsert(rows[chunk[0]])
+	if ins == nil {
 		// Nothing to give: one DEFAULT VALUES row each, as a single POST does.
 		keys := make([]any, len(chunk))
 		for j := range chunk {
@@ -126,23 +121,17 @@ func (r *Resource) insertRows(ctx context.Context, rows [][]assignment, chunk []
 		}
 		return keys, nil
 	}
-	q := r.d.Builder().Insert(r.alias).Columns(cols...).Suffix("RETURNING " + r.d.Quote(r.pk.Name))
+	args := make([]any, 0, len(chunk)*ins.Width())
 	for _, i := range chunk {
-		args := make([]any, 0, len(cols))
 		for _, a := range rows[i] {
 			args = append(args, a.value)
 		}
 		for _, c := range stamps {
 			args = append(args, r.d.Bind(c.Type, now))
 		}
-		q = q.Values(args...)
 	}
-	query, args, err := q.ToSql()
-	if err != nil {
-		return nil, err
-	}
-	// A chunk that fails is replayed row by row (insertChunk): a row's error names its fields.
-	classify := func(err error) error { return err }
+	query := ins.SQL(len(chunk))
+	classify := func(err error) error { return err } // a chunk that fails is replayed row by row (insertChunk): a row's error names its fields
 	if len(chunk) == 1 {
 		classify = func(err error) error { return r.writeConflict(ctx, err, rows[chunk[0]]) }
 	}
@@ -179,6 +168,25 @@ func (r *Resource) insertRows(ctx context.Context, rows [][]assignment, chunk []
 		}
 	}
 	return keys, nil
+}
+
+// bulkInsert is the multi-row INSERT of rows that give the fields of values, with the timestamps,
+// returning the key; nil when there is no column to give.
+func (r *Resource) bulkInsert(values []assignment) (*dialect.BulkInsert, []*column) {
+	cols := make([]string, 0, len(values)+2)
+	for _, a := range values {
+		cols = append(cols, a.col.Name)
+	}
+	var stamps []*column
+	for _, c := range []*column{r.createdAt, r.updatedAt} {
+		if c != nil {
+			cols, stamps = append(cols, c.Name), append(stamps, c)
+		}
+	}
+	if len(cols) == 0 {
+		return nil, nil
+	}
+	return r.d.BulkInsert(r.meta.Table, cols...).Returning(r.pk.Name).MaxRows(insertChunk), stamps
 }
 
 func compareKeys(a, b any) int {

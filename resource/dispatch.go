@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,23 +13,11 @@ import (
 	"github.com/tastygo/tastygo/filters"
 )
 
-// Reserved query parameters: they steer the response and are never filters.
-var reservedParams = map[string]bool{
-	"limit": true, "offset": true, "order_by": true, "fields": true, "depth": true, "format": true, "_": true,
-}
-
 // IsReserved reports whether a query parameter is not a filter for the resource: one of the framework's
-// (limit, offset, order_by, fields, depth, format, _) or one the resource declares in Meta.ExtraParams.
+// (filters.ReservedParams: limit, offset, order_by, fields, depth, format, _) or one the resource
+// declares in Meta.ExtraParams.
 func (r *Bound) IsReserved(name string) bool {
-	if reservedParams[name] {
-		return true
-	}
-	for _, p := range r.Meta.ExtraParams {
-		if p == name {
-			return true
-		}
-	}
-	return false
+	return filters.IsReserved(name) || slices.Contains(r.Meta.ExtraParams, name)
 }
 
 // defaultDispatch chooses the handler for the method and kind, as Tastypie's dispatch does.

@@ -5,15 +5,14 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/field"
 )
 
-// rowsPerStatement bounds a multi-row INSERT; with at most 8 columns it stays far below SQLite's
-// 32,766 and PostgreSQL's 65,535 bound parameters.
+// rowsPerStatement caps the rows of one multi-row INSERT (dialect.BulkInsert also keeps a statement
+// within the backend's bound parameters; with at most 9 columns, 500 rows are far below).
 const rowsPerStatement = 500
 
 // progressFrom is the row count from which a table reports every tenth of its progress, not only its
@@ -142,88 +141,48 @@ func (w *writer) insertAll(ctx context.Context, g *dataset) (Counts, error) {
 	return c, nil
 }
 
-// batch inserts the rows of one table with multi-row INSERT statements and bound parameters. The
-// first error sticks: later adds do nothing and close returns it, so that callers may check once.
+// batch inserts the rows of one table with multi-row INSERT statements and bound parameters
+// (dialect.BulkInsert), and reports its progress. The first error sticks: later adds do nothing and
+// close returns it, so that callers may check once.
 type batch struct {
-	w           *writer
-	label       string
-	table       string
-	cols        []string
-	args        []any
-	rows        int       // rows in args
-	full        *sql.Stmt // the statement of a full chunk, prepared on first use
-	done, total int
-	reported    int // the last tenth reported
-	err         error
+	w        *writer
+	label    string
+	table    string
+	ins      *dialect.BulkInsert
+	q        *dialect.InsertBatch
+	full     *sql.Stmt // the statement of a full chunk (always the same), prepared on first use
+	done     int
+	total    int
+	reported int // the last tenth reported
 }
 
 func (w *writer) batch(label, table string, cols []string, total int) *batch {
-	return &batch{w: w, label: label, table: table, cols: cols, total: total,
-		args: make([]any, 0, rowsPerStatement*len(cols))}
+	b := &batch{w: w, label: label, table: table, total: total,
+		ins: w.d.BulkInsert(table, cols...).MaxRows(rowsPerStatement)}
+	b.q = b.ins.Batch(b.run)
+	return b
 }
 
 // add queues one row, its values in column order, and sends a full chunk.
-func (b *batch) add(ctx context.Context, values ...any) error {
-	if b.err != nil {
-		return b.err
-	}
-	if len(values) != len(b.cols) {
-		b.err = fmt.Errorf("seed: %s: %d values for %d columns", b.table, len(values), len(b.cols))
-		return b.err
-	}
-	b.args = append(b.args, values...)
-	b.rows++
-	if b.rows == rowsPerStatement {
-		return b.flush(ctx)
-	}
-	return nil
-}
+func (b *batch) add(ctx context.Context, values ...any) error { return b.q.Add(ctx, values...) }
 
-// statement returns the INSERT of n rows.
-func (b *batch) statement(n int) string {
-	var s strings.Builder
-	s.WriteString("INSERT INTO ")
-	s.WriteString(b.w.d.Quote(b.table))
-	s.WriteString(" (")
-	for i, c := range b.cols {
-		if i > 0 {
-			s.WriteString(", ")
-		}
-		s.WriteString(b.w.d.Quote(c))
-	}
-	s.WriteString(") VALUES ")
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(b.cols)), ", ") + ")"
-	for i := range n {
-		if i > 0 {
-			s.WriteString(", ")
-		}
-		s.WriteString(row)
-	}
-	return b.w.d.Rebind(s.String())
-}
-
-func (b *batch) flush(ctx context.Context) error {
-	if b.err != nil || b.rows == 0 {
-		return b.err
-	}
+// run sends one statement: a full chunk's through the statement prepared once.
+func (b *batch) run(ctx context.Context, query string, args []any) error {
 	var err error
-	if b.rows == rowsPerStatement {
+	if len(args) == b.ins.RowsPerStatement()*b.ins.Width() {
 		if b.full == nil {
-			b.full, err = b.w.tx.PrepareContext(ctx, b.statement(b.rows))
+			b.full, err = b.w.tx.PrepareContext(ctx, query)
 		}
 		if err == nil {
-			_, err = b.full.ExecContext(ctx, b.args...)
+			_, err = b.full.ExecContext(ctx, args...)
 		}
 	} else {
-		_, err = b.w.tx.ExecContext(ctx, b.statement(b.rows), b.args...)
+		_, err = b.w.tx.ExecContext(ctx, query, args...)
 	}
 	if err != nil {
-		b.err = fmt.Errorf("seed: insert into %s: %w", b.table, err)
-		return b.err
+		return fmt.Errorf("seed: insert into %s: %w", b.table, err)
 	}
-	b.done += b.rows
-	b.rows = 0
-	b.args = b.args[:0]
+	b.done += len(args) / b.ins.Width()
 	if b.total >= progressFrom && b.done < b.total {
 		if tenth := b.done * 10 / b.total; tenth > b.reported {
 			b.reported = tenth
@@ -243,7 +202,7 @@ func (b *batch) report() {
 
 // close sends the last rows and returns how many rows the table got.
 func (b *batch) close(ctx context.Context) (int, error) {
-	err := b.flush(ctx)
+	err := b.q.Flush(ctx)
 	if b.full != nil {
 		b.full.Close()
 	}

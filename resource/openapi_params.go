@@ -1,0 +1,226 @@
+package resource
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/tastygo/tastygo/field"
+	"github.com/tastygo/tastygo/filters"
+)
+
+// fieldsParam is fields=, on every read.
+func fieldsParam() *oaParameter {
+	return &oaParameter{Name: filters.FieldsParam, In: "query", Description: "Only these fields (comma-separated), and resource_uri.",
+		Schema: typeSchema("string")}
+}
+
+// depthParam is depth=, on every read.
+func (r *Bound) depthParam() *oaParameter {
+	s := typeSchema("integer")
+	s.Minimum = minZero()
+	return &oaParameter{Name: filters.DepthParam, In: "query",
+		Description: fmt.Sprintf("Expand relations into the related objects, this many levels (capped at %d).", r.MaxDepth()),
+		Schema:      s}
+}
+
+// listParams are the parameters of a list GET: the reserved ones (filters.ReservedParams, but for the
+// cache buster), the filters and the resource's own parameters; GET_params_required are marked required (only on the
+// resource's own list when own is set).
+func (r *Bound) listParams(own bool) []*oaParameter {
+	def, max := r.Limits()
+	count := func() *oaSchema { s := typeSchema("integer"); s.Minimum = minZero(); return s }
+	out := []*oaParameter{
+		{Name: filters.LimitParam, In: "query", Description: fmt.Sprintf("The page size (default %d); 0 or more than %d means %d.", def, max, max),
+			Schema: count()},
+		{Name: filters.OffsetParam, In: "query", Description: "Rows skipped.", Schema: count()},
+	}
+	if len(r.Binding.Ordering) > 0 {
+		enum := []any{}
+		for _, o := range r.Binding.Ordering {
+			enum = append(enum, o, "-"+o)
+		}
+		out = append(out, &oaParameter{Name: filters.OrderParam, In: "query", Style: "form", Explode: true,
+			Description: "Order by these fields ('-' descending), repeatable; the primary key breaks ties.",
+			Schema:      arrayOf(&oaSchema{Type: oaTypes{"string"}, Enum: enum})})
+	}
+	out = append(out, fieldsParam(), r.depthParam(),
+		&oaParameter{Name: filters.FormatParam, In: "query", Description: "json (the default) or csv (also by Accept: text/csv).",
+			Schema: &oaSchema{Type: oaTypes{"string"}, Enum: []any{"json", "csv"}}})
+	out = append(out, r.filterParams()...)
+	// The resource's own parameters (a non-model resource's, Meta.ExtraParams), as its schema
+	// declares them under "params".
+	declared := map[string]map[string]any{}
+	if ps, ok := r.Binding.SchemaExtra["params"].(map[string]any); ok {
+		for name, v := range ps {
+			if m, ok := v.(map[string]any); ok {
+				declared[name] = m
+			}
+		}
+	}
+	have := map[string]bool{}
+	for _, p := range out {
+		have[p.Name] = true
+	}
+	extra := slices.Clone(r.Meta.ExtraParams)
+	extra = append(extra, r.Meta.GETParamsRequired...)
+	sort.Strings(extra)
+	for _, name := range slices.Compact(extra) {
+		if have[name] {
+			continue
+		}
+		have[name] = true
+		p := &oaParameter{Name: name, In: "query", Schema: typeSchema("string")}
+		if m := declared[name]; m != nil {
+			p.Schema = paramTypeSchema(fmt.Sprint(m["type"]))
+			p.Required, _ = m["required"].(bool)
+			p.Description, _ = m["help_text"].(string)
+		}
+		out = append(out, p)
+	}
+	if own {
+		for _, p := range out {
+			if slices.Contains(r.Meta.GETParamsRequired, p.Name) {
+				p.Required = true
+			}
+		}
+	}
+	return out
+}
+
+// paramTypeSchema is the schema of a declared parameter's type (a non-model resource's).
+func paramTypeSchema(t string) *oaSchema {
+	switch t {
+	case "integer":
+		return typeSchema("integer")
+	case "float":
+		return typeSchema("number")
+	case "boolean":
+		return typeSchema("boolean")
+	}
+	s := typeSchema("string")
+	s.Description = t
+	return s
+}
+
+// filterParams lists each allowed filter: the field (exact) and field__lookup for each of its
+// lookups. A relation that allows every filter of its resource (ALL_WITH_RELATIONS) is not expanded
+// across paths: its rel__<filter> form is described on the relation's parameter.
+func (r *Bound) filterParams() []*oaParameter {
+	types := map[string]field.Type{}
+	for _, f := range r.Binding.Fields {
+		types[f.Name] = f.Type
+	}
+	var out []*oaParameter
+	for _, name := range sortedKeys(r.Binding.Filtering) {
+		t, isField := types[name]
+		if !isField {
+			t = field.Related
+		}
+		var lookups []string
+		desc := ""
+		switch v := r.Binding.Filtering[name].(type) {
+		case []string:
+			lookups = v
+		case int64, int:
+			// ALL_WITH_RELATIONS on a relation: the key's own lookups, and every filter of the related resource.
+			lookups = lookupsForType(t)
+			to := r.Binding.Relations[name]
+			desc = fmt.Sprintf(" Also %s__<filter>=v for every filter of %s (see the parameters of %s), e.g. %s__id__in=1,2.", name, to, r.API.prefix+to+"/", name)
+		}
+		if slices.Contains(lookups, "exact") {
+			out = append(out, &oaParameter{Name: name, In: "query", Description: "Filter: " + name + " equals." + desc,
+				Schema: filterValueSchema(t, "exact")})
+			desc = ""
+		}
+		for _, l := range lookups {
+			out = append(out, &oaParameter{Name: name + "__" + l, In: "query", Description: "Filter: " + name + " " + l + "." + desc,
+				Schema: filterValueSchema(t, l)})
+			desc = ""
+		}
+	}
+	return out
+}
+
+// lookupsForType is every lookup a type allows, by name (the filters package's table).
+func lookupsForType(t field.Type) []string {
+	var out []string
+	for _, l := range filters.LookupsFor(t) {
+		out = append(out, string(l))
+	}
+	return out
+}
+
+// filterValueSchema is the query value of a lookup on a field type.
+func filterValueSchema(t field.Type, lookup string) *oaSchema {
+	described := func(desc string) *oaSchema {
+		s := typeSchema("string")
+		s.Description = desc
+		return s
+	}
+	switch lookup {
+	case "in":
+		return described("Comma-separated values, or the parameter repeated.")
+	case "range":
+		return described("Two comma-separated values: a,b.")
+	case "isnull":
+		return typeSchema("boolean")
+	case "year", "month", "day":
+		return typeSchema("integer")
+	case "contains", "icontains", "startswith", "istartswith", "endswith", "iendswith", "iexact":
+		return typeSchema("string")
+	}
+	if t == field.JSON {
+		return typeSchema("string")
+	}
+	s := fieldJSONSchema(FieldSchema{Type: t})
+	s.Description = ""
+	return s
+}
+
+// securityRequirements declares, in schemes, the schemes the resource's authentication names in its
+// WWW-Authenticate challenge (ApiKey, Bearer, Basic), and returns the operations' security: any one
+// of them, or, for a read (read) when the authentication lets reads through without credentials
+// (AnonymousReader), none at all too. A resource without authentication (Anonymous), or whose
+// authentication names no scheme, declares none and returns nil.
+func (r *Bound) securityRequirements(schemes map[string]*oaSecurityScheme, read bool) []oaSecurityRequirement {
+	ch, ok := r.authn.(Challenger)
+	if !ok {
+		return nil
+	}
+	var out []oaSecurityRequirement
+	for _, part := range strings.Split(ch.Challenge(), ",") {
+		word, _, _ := strings.Cut(strings.TrimSpace(part), " ")
+		if word == "" || strings.Contains(word, "=") {
+			continue
+		}
+		var name string
+		var scheme *oaSecurityScheme
+		switch strings.ToLower(word) {
+		case "apikey":
+			name, scheme = "ApiKey", &oaSecurityScheme{Type: "apiKey", In: "header", Name: "Authorization",
+				Description: "Tastypie's API key: Authorization: ApiKey <username>:<key>."}
+		case "bearer":
+			name, scheme = "Bearer", &oaSecurityScheme{Type: "http", Scheme: "bearer", Description: "An API key: Authorization: Bearer <key>."}
+		case "basic":
+			name, scheme = "Basic", &oaSecurityScheme{Type: "http", Scheme: "basic", Description: "A username and password."}
+		default:
+			continue
+		}
+		if _, dup := schemes[name]; !dup {
+			schemes[name] = scheme
+		}
+		if !slices.ContainsFunc(out, func(x oaSecurityRequirement) bool { _, ok := x[name]; return ok }) {
+			out = append(out, oaSecurityRequirement{name: []string{}})
+		}
+	}
+	if ar, ok := r.authn.(AnonymousReader); ok && read && len(out) > 0 && ar.AnonymousReads() {
+		out = append(out, oaSecurityRequirement{}) // the empty requirement: no credentials
+	}
+	return out
+}
+
+// sortedKeys is the map's keys in order.
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

@@ -1,0 +1,211 @@
+package resource
+
+import (
+	"slices"
+	"strings"
+)
+
+// openAPIPart describes the resource: its paths and schemas.
+func (r *Bound) openAPIPart() openAPIPart {
+	p := openAPIPart{paths: map[string]*oaPathItem{}, subPaths: map[string]subPath{},
+		schemas: map[string]*oaSchema{}, security: map[string]*oaSecurityScheme{}}
+	n := r.Name
+	p.schemas[n] = r.objectSchema()
+	p.schemas[n+"_list"] = r.listSchema()
+	security := r.securityRequirements(p.security, false)
+	readSecurity := r.securityRequirements(p.security, true)
+	list := r.ListURI()
+	op := func(id, summary string, params []*oaParameter, body *oaRequestBody, responses map[string]*oaResponse) *oaOperation {
+		o := &oaOperation{OperationID: id + "_" + n, Summary: summary, Description: r.Meta.Description,
+			Tags: []string{n}, Parameters: params, RequestBody: body, Responses: responses, Security: security}
+		if readOperations[id] && readSecurity != nil {
+			o.Security = readSecurity
+		}
+		return o
+	}
+	obj := schemaRef(n)
+	keyParam := &oaParameter{Name: "key", In: "path", Required: true, Description: "The object's " + r.PrimaryKey() + ".",
+		Schema: r.keySchema()}
+	objs := arrayOf(obj)
+
+	// The list.
+	listItem := &oaPathItem{}
+	for _, m := range r.listMethods {
+		switch m {
+		case "get":
+			resp := r.errors("400")
+			resp["200"] = &oaResponse{Description: "A page of the list (or, with format=csv, the rows as CSV).", Content: map[string]*oaMediaType{
+				"application/json": {Schema: schemaRef(n + "_list")},
+				"text/csv":         {Schema: typeSchema("string")},
+			}}
+			listItem.Get = op("list", "List "+n+" objects, filtered, ordered and paged", r.listParams(true), nil, resp)
+		case "post":
+			resp := r.errors("400", "409", "413", "415", "422")
+			resp["201"] = r.writeResponse("Created: the object (with a Location header), or {objects} for an array body.",
+				&oaSchema{OneOf: []*oaSchema{obj, objectsEnvelope(objs)}})
+			one := &oaSchema{AllOf: []*oaSchema{obj}, Required: r.Meta.RequiredFieldsForPost}
+			several := arrayOf(one)
+			several.MinItems = 1
+			listItem.Post = op("create", "Create one "+n+" (an object) or several, all or nothing (an array)", nil,
+				r.requestBody(&oaSchema{OneOf: []*oaSchema{one, several}}, r.Meta.RequiredFieldsForPost), resp)
+		case "patch":
+			resp := r.errors("400", "409", "413", "415", "422")
+			answer := typeSchema("object")
+			answer.Properties = map[string]*oaSchema{"objects": objs, "updated": typeSchema("integer")}
+			resp["202"] = jsonResponse("Bulk PATCH: {objects}; a partial object with filters: {updated: n}.", answer)
+			bulk := typeSchema("object")
+			bulk.Required = []string{"objects"}
+			bulk.Properties = map[string]*oaSchema{"objects": objs, "deleted_objects": arrayOf(typeSchema("string"))}
+			listItem.Patch = op("bulk_update", "Tastypie's bulk PATCH {objects, deleted_objects}, or one partial object applied to what the filters match (refused without a filter)",
+				r.filterParams(), jsonBody(&oaSchema{OneOf: []*oaSchema{bulk, obj}}), resp)
+		case "delete":
+			resp := r.errors("400", "409")
+			answer := typeSchema("object")
+			answer.Required = []string{"deleted"}
+			answer.Properties = map[string]*oaSchema{"deleted": typeSchema("integer")}
+			resp["200"] = jsonResponse("What the filters matched, deleted.", answer)
+			listItem.Delete = op("delete_list", "Delete what the filters match (refused without a filter)", r.filterParams(), nil, resp)
+		}
+	}
+	if !listItem.empty() {
+		p.paths[list] = listItem
+	}
+
+	// One object.
+	detailItem := &oaPathItem{Parameters: []*oaParameter{keyParam}}
+	for _, m := range r.detailMethods {
+		switch m {
+		case "get":
+			resp := r.errors("400", "404")
+			resp["200"] = jsonResponse("The object.", obj)
+			detailItem.Get = op("read", "Read one "+n, []*oaParameter{fieldsParam(), r.depthParam()}, nil, resp)
+		case "put":
+			resp := r.errors("400", "404", "409", "413", "415", "422")
+			if r.Meta.QuietWrites {
+				resp["204"] = &oaResponse{Description: "Replaced."}
+				resp["201"] = &oaResponse{Description: "Created (the key did not exist)."}
+			} else {
+				resp["200"] = jsonResponse("Replaced: the object.", obj)
+				resp["201"] = jsonResponse("Created (the key did not exist): the object.", obj)
+			}
+			detailItem.Put = op("replace", "Replace one "+n+" (or create it with this key)", nil, r.requestBody(obj, nil), resp)
+		case "patch":
+			resp := r.errors("400", "404", "409", "413", "415", "422")
+			resp["202"] = r.writeResponse("Updated: the object.", obj)
+			detailItem.Patch = op("update", "Update some fields of one "+n, nil, r.requestBody(obj, nil), resp)
+		case "delete":
+			resp := r.errors("404", "409")
+			resp["204"] = &oaResponse{Description: "Deleted."}
+			detailItem.Delete = op("delete", "Delete one "+n, nil, nil, resp)
+		}
+	}
+	if !detailItem.empty() {
+		p.paths[list+"{key}/"] = detailItem
+	}
+
+	// set/ and schema/.
+	if slices.Contains(r.detailMethods, "get") {
+		resp := r.errors("400")
+		found := typeSchema("object")
+		found.Required = []string{"objects", "not_found"}
+		found.Properties = map[string]*oaSchema{"objects": objs, "not_found": arrayOf(typeSchema("string"))}
+		resp["200"] = jsonResponse("The objects found, and the keys not found.", found)
+		p.paths[list+"set/{keys}/"] = &oaPathItem{Get: op("read_set", "Read several "+n+" objects by key", []*oaParameter{
+			{Name: "keys", In: "path", Required: true, Description: "Keys separated by ';': 1;2;3.", Schema: typeSchema("string")},
+			fieldsParam(), r.depthParam(),
+		}, nil, resp)}
+	}
+	resp := r.errors()
+	resp["200"] = jsonResponse("Tastypie's schema of the resource.", typeSchema("object"))
+	p.paths[list+"schema/"] = &oaPathItem{Get: op("schema", "The schema of "+n+" (Tastypie's /schema/)", nil, nil, resp)}
+
+	// To-many relations, listed under an object: read with the listed resource's parameters, errors
+	// and credentials.
+	for _, rel := range sortedKeys(r.Binding.SubLists) {
+		target := r.API.resources[r.Binding.SubLists[rel].Resource]
+		if target == nil {
+			continue
+		}
+		resp := target.errors("400", "404")
+		resp["200"] = jsonResponse("A page of the related "+target.Name+" objects.", schemaRef(target.Name+"_list"))
+		o := op("list_"+rel+"_of", "List the "+rel+" of one "+n+" ("+target.Name+" objects, with their filters, ordering and pages)",
+			target.listParams(false), nil, resp)
+		o.Security = target.securityRequirements(p.security, true)
+		p.subPaths[list+"{key}/"+rel+"/"] = subPath{target.Name, &oaPathItem{Parameters: []*oaParameter{keyParam}, Get: o}}
+	}
+	return p
+}
+
+// readOperations are the operation ids (before the resource's name) of reads: GET requests.
+var readOperations = map[string]bool{"list": true, "read": true, "read_set": true, "schema": true}
+
+// writeResponse is a write's answer: the object, or nothing with Meta.QuietWrites.
+func (r *Bound) writeResponse(desc string, schema *oaSchema) *oaResponse {
+	if r.Meta.QuietWrites {
+		return &oaResponse{Description: strings.SplitN(desc, ":", 2)[0] + "."}
+	}
+	return jsonResponse(desc, schema)
+}
+
+// requestBody is a write's body: JSON, and the form media types with Meta.FormBodies.
+func (r *Bound) requestBody(schema *oaSchema, required []string) *oaRequestBody {
+	body := jsonBody(schema)
+	if r.Meta.FormBodies {
+		form := typeSchema("object")
+		form.Description = "Each form field sets the field of its name (empty is null for a field that is not text); in multipart, a file part sets its field to the file's content as text."
+		form.Required = required
+		form.Properties = map[string]*oaSchema{}
+		for _, f := range r.Binding.Fields {
+			if f.ReadOnly {
+				continue
+			}
+			s := typeSchema("string")
+			s.Description = f.HelpText
+			form.Properties[f.Name] = s
+		}
+		body.Content[formURLEncoded] = &oaMediaType{Schema: form}
+		body.Content[formMultipart] = &oaMediaType{Schema: form}
+	}
+	return body
+}
+
+// jsonBody is a required JSON body of the schema.
+func jsonBody(schema *oaSchema) *oaRequestBody {
+	return &oaRequestBody{Required: true, Content: map[string]*oaMediaType{"application/json": {Schema: schema}}}
+}
+
+// jsonResponse is an answer with a JSON body of the schema.
+func jsonResponse(desc string, schema *oaSchema) *oaResponse {
+	return &oaResponse{Description: desc, Content: map[string]*oaMediaType{"application/json": {Schema: schema}}}
+}
+
+// objectsEnvelope is {objects: [...]}, the answer to an array body.
+func objectsEnvelope(objs *oaSchema) *oaSchema {
+	s := typeSchema("object")
+	s.Required = []string{"objects"}
+	s.Properties = map[string]*oaSchema{"objects": objs}
+	return s
+}
+
+// errors are the error responses of an operation: the statuses given, 401 and 403 when the resource
+// has an authentication and an authorization that can refuse, 429 when it is throttled, 503 always,
+// and any other error (500...) as the default.
+func (r *Bound) errors(statuses ...string) map[string]*oaResponse {
+	out := map[string]*oaResponse{
+		"503":     responseRef("DatabaseUnavailable"),
+		"default": responseRef("Error"),
+	}
+	if _, anon := r.authn.(Anonymous); !anon {
+		out["401"] = responseRef("NotAuthenticated")
+	}
+	if _, all := r.authz.(AllowAll); !all {
+		out["403"] = responseRef("Forbidden")
+	}
+	if r.throttle != nil {
+		out["429"] = responseRef("Throttled")
+	}
+	for _, s := range statuses {
+		out[s] = responseRef(errorResponseNames[s])
+	}
+	return out
+}

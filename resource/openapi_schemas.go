@@ -1,0 +1,178 @@
+package resource
+
+import (
+	"fmt"
+
+	"github.com/tastygo/tastygo/field"
+)
+
+// errorResponseNames are the components.responses of the error statuses an operation documents.
+var errorResponseNames = map[string]string{
+	"400": "BadRequest", "401": "NotAuthenticated", "403": "Forbidden", "404": "NotFound", "405": "MethodNotAllowed",
+	"409": "Conflict", "413": "BodyTooLarge", "415": "UnsupportedMediaType", "422": "ContradictoryRequest",
+	"429": "Throttled", "503": "DatabaseUnavailable",
+}
+
+// errorResponses are components.responses: each error status's answer, in the one error shape, and
+// Error for any other.
+func errorResponses() map[string]*oaResponse {
+	desc := map[string]string{
+		"BadRequest":           "The request is wrong: INVALID_FILTER, INVALID_VALUE, MISSING_PARAMETER, INVALID_ORDERING, VALIDATION_ERROR, MALFORMED_BODY, BAD_REQUEST.",
+		"NotAuthenticated":     "NOT_AUTHENTICATED: no or bad credentials (with a WWW-Authenticate challenge).",
+		"Forbidden":            "FORBIDDEN: authenticated but not allowed.",
+		"NotFound":             "OBJECT_DOES_NOT_EXIST (details: resource, key) or RESOURCE_NOT_FOUND.",
+		"MethodNotAllowed":     "METHOD_NOT_ALLOWED, with an Allow header.",
+		"Conflict":             "CONFLICT: a unique or foreign-key constraint; RUN_IN_PROGRESS.",
+		"BodyTooLarge":         "BODY_TOO_LARGE: over the configured size.",
+		"UnsupportedMediaType": "UNSUPPORTED_MEDIA_TYPE: a body that is not JSON (or a form, where the resource accepts one).",
+		"ContradictoryRequest": "CONTRADICTORY_REQUEST: a nested object contradicting its parent.",
+		"DatabaseUnavailable":  "DATABASE_UNAVAILABLE: the database cannot be reached (Retry-After).",
+		"Throttled":            "THROTTLED: too many requests; Retry-After (and details.retry_after_seconds) says when to try again.",
+		"Error":                "Any other error in the one shape: INTERNAL_ERROR (500, naming the request id)...",
+	}
+	out := map[string]*oaResponse{}
+	for name, d := range desc {
+		out[name] = jsonResponse(d, schemaRef("Error"))
+	}
+	return out
+}
+
+// errorSchema is the one error shape of API.md.
+func errorSchema() *oaSchema {
+	described := func(t, desc string) *oaSchema {
+		s := typeSchema(t)
+		s.Description = desc
+		return s
+	}
+	s := typeSchema("object")
+	s.Required = []string{"success", "error", "code", "details"}
+	s.Properties = map[string]*oaSchema{
+		"success": {Const: false},
+		"error":   described("string", "A message for people."),
+		"code":    described("string", "A stable code: INVALID_FILTER, NOT_AUTHENTICATED, OBJECT_DOES_NOT_EXIST..."),
+		"details": described("object", "What the error concerns: the parameter, field, resource, key..."),
+	}
+	return s
+}
+
+// objectSchema is one object of the resource, as GET shows it and writes send it.
+func (r *Bound) objectSchema() *oaSchema {
+	uri := typeSchema("string")
+	uri.ReadOnly, uri.Description = true, "The object's URI."
+	props := map[string]*oaSchema{"resource_uri": uri}
+	for _, f := range r.Binding.Fields {
+		props[f.Name] = fieldJSONSchema(f)
+	}
+	for _, name := range sortedKeys(r.Binding.Relations) {
+		if _, taken := props[name]; !taken {
+			to := r.Binding.Relations[name]
+			s := typeSchema("object", "null")
+			s.ReadOnly = true
+			s.Description = "The related " + to + " object (#/components/schemas/" + to + "), when depth= (or Meta.Full) expands it; null when the key is."
+			props[name] = s
+		}
+	}
+	for _, name := range sortedKeys(r.Binding.ToMany) {
+		if _, taken := props[name]; !taken {
+			to := r.Binding.ToMany[name]
+			s := arrayOf(typeSchema("object"))
+			s.Description = "The related " + to + " objects (#/components/schemas/" + to + "), when depth= (or Meta.Full) expands them; listed at " + r.ListURI() + "{key}/" + name + "/."
+			props[name] = s
+		}
+	}
+	s := typeSchema("object")
+	s.Properties = props
+	s.Description = r.Meta.Description
+	return s
+}
+
+// fieldJSONSchema maps a field to JSON Schema: integer, number, string, boolean, date and datetime
+// as strings with a format, json as anything, related as the key (an integer); nullable as a type
+// union with "null".
+func fieldJSONSchema(f FieldSchema) *oaSchema {
+	s := &oaSchema{}
+	switch f.Type {
+	case field.Integer, field.Related:
+		s.Type = oaTypes{"integer"}
+	case field.Float:
+		s.Type = oaTypes{"number"}
+	case field.Boolean:
+		s.Type = oaTypes{"boolean"}
+	case field.Date:
+		s.Type, s.Format = oaTypes{"string"}, "date"
+	case field.DateTime:
+		s.Type, s.Format = oaTypes{"string"}, "date-time"
+	case field.JSON:
+		// Any JSON value: the empty schema.
+	default:
+		s.Type = oaTypes{"string"}
+	}
+	if len(s.Type) == 1 && f.Nullable {
+		s.Type = append(s.Type, "null")
+	}
+	s.MaxLength = f.MaxLength
+	if len(f.Choices) > 0 {
+		s.Enum = make([]any, 0, len(f.Choices)+1)
+		for _, c := range f.Choices {
+			s.Enum = append(s.Enum, c)
+		}
+		if f.Nullable {
+			s.Enum = append(s.Enum, nil)
+		}
+	}
+	s.ReadOnly = f.ReadOnly
+	s.Description = f.HelpText
+	if s.Description == "" {
+		s.Description = defaultHelpText[f.Type]
+	}
+	if f.RelatedResource != "" {
+		s.Description += " The key of a " + f.RelatedResource + "."
+	}
+	s.Title = f.VerboseName
+	return s
+}
+
+// listSchema is the list envelope {meta, objects}.
+func (r *Bound) listSchema() *oaSchema {
+	def, max := r.Limits()
+	described := func(desc string, types ...string) *oaSchema {
+		s := typeSchema(types...)
+		s.Description = desc
+		return s
+	}
+	total := described("Every row the filters match (an exact count(*)).", "integer")
+	meta := typeSchema("object")
+	meta.Required = []string{"limit", "offset", "total_count", "next", "previous"}
+	meta.Properties = map[string]*oaSchema{
+		"limit":       described(fmt.Sprintf("The page size (default %d, at most %d).", def, max), "integer"),
+		"offset":      typeSchema("integer"),
+		"total_count": total,
+		"next":        described("The next page's URL.", "string", "null"),
+		"previous":    described("The previous page's URL.", "string", "null"),
+	}
+	switch r.countMode() {
+	case CountNone:
+		total.Type = oaTypes{"integer", "null"}
+		total.Description = "Not counted (Meta.TotalCount is none): null."
+	case CountEstimate:
+		total.Description = "The planner's estimate on large lists (then total_count_estimated is true), exact otherwise."
+		meta.Properties["total_count_estimated"] = typeSchema("boolean")
+	}
+	s := typeSchema("object")
+	s.Required = []string{"meta", "objects"}
+	s.Properties = map[string]*oaSchema{"meta": meta, "objects": arrayOf(schemaRef(r.Name))}
+	return s
+}
+
+// keySchema is the type of the primary key, for {key}.
+func (r *Bound) keySchema() *oaSchema {
+	for _, f := range r.Binding.Fields {
+		if f.PrimaryKey {
+			switch f.Type {
+			case field.Integer, field.Related:
+				return typeSchema("integer")
+			}
+		}
+	}
+	return typeSchema("string")
+}
