@@ -28,12 +28,15 @@ func (r *Resource) defaultSteps() resource.Steps {
 		ApplyFilters:    r.applyFilters,
 		GetObjectList:   r.getObjectList,
 		ObjGetList:      r.objGetList,
+		ObjStreamList:   r.objStreamList,
 		ObjGet:          r.objGet,
 		ObjCreate:       r.objCreate,
+		ObjCreateList:   r.createMany,
 		ObjUpdate:       r.objUpdate,
+		ObjUpdateList:   r.objUpdateList,
 		ObjDelete:       r.objDelete,
 		ObjDeleteList:   r.objDeleteList,
-		ObjUpdateList:   r.objUpdateList,
+		ObjDeleteKeys:   r.deleteMany,
 	}
 }
 
@@ -150,8 +153,10 @@ func refused(err error) bool {
 	return false
 }
 
-// readQuery is the query every read starts from: the base query, the filters (for lists and set/),
-// and the condition authorization adds.
+// readQuery is the query every read starts from: the base query, the request's filters (for lists and
+// set/; a detail or a relation's objects have none) through ApplyFilters, which every read goes
+// through so that an override of it narrows details and relations as it narrows lists, and the
+// condition authorization adds.
 func (r *Resource) readQuery(ctx context.Context, b *resource.Bundle, withFilters bool) (sq.SelectBuilder, error) {
 	s := b.Resource.Steps
 	if withFilters {
@@ -168,10 +173,12 @@ func (r *Resource) readQuery(ctx context.Context, b *resource.Bundle, withFilter
 	if err != nil {
 		return q, err
 	}
+	var fs []filters.Filter
 	if withFilters {
-		if q, err = s.ApplyFilters(ctx, b, q, b.Filters); err != nil {
-			return q, err
-		}
+		fs = b.Filters
+	}
+	if q, err = s.ApplyFilters(ctx, b, q, fs); err != nil {
+		return q, err
 	}
 	cond, err := b.Resource.Authorization().ReadList(ctx, b)
 	if err != nil {
@@ -273,10 +280,10 @@ func (r *Resource) count(ctx context.Context, q sq.SelectBuilder) (*resource.Pag
 	return page, nil
 }
 
-// objStreamList is the list as a stream (Binding.StreamList): the query of objGetList without the
-// count and without expanding relations, each object handed to each as its row arrives. paged applies
-// b.Limit and b.Offset; otherwise every row from b.Offset is read.
-func (r *Resource) objStreamList(ctx context.Context, b *resource.Bundle, paged bool, each func(*resource.Object) error) error {
+// objStreamList is the list as a stream (the ObjStreamList step): the query of objGetList without the
+// count and without expanding relations, each object handed to each as its row arrives. A b.Limit above
+// zero is the page of b.Limit and b.Offset; zero reads every row from b.Offset on.
+func (r *Resource) objStreamList(ctx context.Context, b *resource.Bundle, each func(*resource.Object) error) error {
 	orders, err := filters.ParseOrder(b.Query["order_by"], orderResolver{r})
 	if err != nil {
 		return err
@@ -288,7 +295,7 @@ func (r *Resource) objStreamList(ctx context.Context, b *resource.Bundle, paged 
 	}
 	q = q.OrderBy(r.orderTerms(orders)...)
 	switch {
-	case paged:
+	case b.Limit > 0:
 		q = q.Limit(uint64(b.Limit)).Offset(uint64(b.Offset))
 	case b.Offset > 0:
 		// SQLite takes an OFFSET only after a LIMIT.

@@ -45,6 +45,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"runtime/debug"
 
 	"github.com/tastygo/tastygo/apierror"
@@ -63,9 +64,10 @@ const AbandonedError = "abandoned: the process running it stopped before recordi
 // PreProcessDataFunc does a non-model resource's work before its list is read.
 type PreProcessDataFunc func(ctx context.Context, b *resource.Bundle) error
 
-// DataPreProcessor overrides PreProcessData, as resource's one-method interfaces override the other
-// steps: next is the default (which does nothing).
-type DataPreProcessor interface {
+// PreProcessDataOverrider overrides PreProcessData, as resource's one-method interfaces override the
+// other steps: next is the default (which does nothing). resource.New refuses a PreProcessData method
+// that cannot override it (a wrong signature, a pointer receiver on a value).
+type PreProcessDataOverrider interface {
 	PreProcessData(ctx context.Context, b *resource.Bundle, next PreProcessDataFunc) error
 }
 
@@ -154,8 +156,8 @@ func (r *Resource) Bind(ctx context.Context, env *resource.Env) (*resource.Bindi
 		}
 	}
 	def := inner.Steps
-	// A binding of its own, so that nothing of the model resource's that bypasses ObjGetList (writes,
-	// streamed lists) is offered.
+	// A binding of its own: the model resource's reads, a list's (or a CSV list's) after the run, and
+	// none of its writes.
 	out := &resource.Binding{
 		Steps: resource.Steps{
 			ValidateFilters: def.ValidateFilters,
@@ -163,9 +165,11 @@ func (r *Resource) Bind(ctx context.Context, env *resource.Env) (*resource.Bindi
 			ApplyFilters:    def.ApplyFilters,
 			GetObjectList:   def.GetObjectList,
 			ObjGetList:      r.objGetList(def.ObjGetList),
+			ObjStreamList:   r.objStreamList(def.ObjStreamList),
 			ObjGet:          def.ObjGet,
 			Dehydrate:       def.Dehydrate,
 		},
+		OwnSteps:    []reflect.Type{reflect.TypeFor[PreProcessDataOverrider]()},
 		Relations:   inner.Relations,
 		Impl:        inner.Impl,
 		SchemaExtra: map[string]any{"params": r.params.schema()},
@@ -180,7 +184,7 @@ func (r *Resource) Bind(ctx context.Context, env *resource.Env) (*resource.Bindi
 		out.Relations, out.ToMany, out.SubLists = inner.Relations, inner.ToMany, inner.SubLists
 		r.pre = func(context.Context, *resource.Bundle) error { return nil }
 		if self, ok := lookup(r.name); ok {
-			if o, ok := self.Self.(DataPreProcessor); ok {
+			if o, ok := self.Self.(PreProcessDataOverrider); ok {
 				def := r.pre
 				r.pre = func(ctx context.Context, b *resource.Bundle) error { return o.PreProcessData(ctx, b, def) }
 			}
@@ -190,35 +194,53 @@ func (r *Resource) Bind(ctx context.Context, env *resource.Env) (*resource.Bindi
 	return out, nil
 }
 
-// objGetList runs the work before a list GET reads the list: the parameters are decoded and the
-// filters checked first, so that a bad request runs nothing.
+// objGetList runs the work before a list GET reads the list.
 func (r *Resource) objGetList(next resource.ObjGetListFunc) resource.ObjGetListFunc {
 	return func(ctx context.Context, b *resource.Bundle) (*resource.Page, error) {
 		if b.Kind != resource.KindList {
 			return next(ctx, b)
 		}
-		p, canon, err := r.params.decode(b.Query)
-		if err != nil {
-			return nil, err
-		}
-		if err := b.Resource.Steps.ValidateFilters(ctx, b); err != nil {
-			return nil, err
-		}
-		if err := r.list.CheckOrdering(b.Query); err != nil {
-			return nil, err
-		}
-		if p != nil {
-			ctx = context.WithValue(ctx, paramsKey{}, p)
-		}
-		run, err := r.execute(ctx, b, canon)
-		if sink, ok := ctx.Value(sinkKey{}).(func(*Run)); ok && run != nil {
-			sink(run)
-		}
+		ctx, err := r.run(ctx, b)
 		if err != nil {
 			return nil, err
 		}
 		return next(ctx, b)
 	}
+}
+
+// objStreamList runs the work before a CSV list streams the list.
+func (r *Resource) objStreamList(next resource.ObjStreamListFunc) resource.ObjStreamListFunc {
+	return func(ctx context.Context, b *resource.Bundle, each func(*resource.Object) error) error {
+		ctx, err := r.run(ctx, b)
+		if err != nil {
+			return err
+		}
+		return next(ctx, b, each)
+	}
+}
+
+// run runs the work of a list request and returns the context the list is read with (carrying the
+// parameters): the parameters are decoded and the filters checked first, so that a bad request runs
+// nothing.
+func (r *Resource) run(ctx context.Context, b *resource.Bundle) (context.Context, error) {
+	p, canon, err := r.params.decode(b.Query)
+	if err != nil {
+		return ctx, err
+	}
+	if err := b.Resource.Steps.ValidateFilters(ctx, b); err != nil {
+		return ctx, err
+	}
+	if err := r.list.CheckOrdering(b.Query); err != nil {
+		return ctx, err
+	}
+	if p != nil {
+		ctx = context.WithValue(ctx, paramsKey{}, p)
+	}
+	run, err := r.execute(ctx, b, canon)
+	if sink, ok := ctx.Value(sinkKey{}).(func(*Run)); ok && run != nil {
+		sink(run)
+	}
+	return ctx, err
 }
 
 // execute takes the lock of the resource and parameters, records the run, does the work on a context
