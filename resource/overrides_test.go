@@ -22,7 +22,9 @@ func bookResource() *modelresource.Resource {
 
 type noNext struct{ *modelresource.Resource }
 
-func (noNext) ObjGet(ctx context.Context, b *resource.Bundle) (*resource.Object, error) { return nil, nil }
+func (noNext) ObjGet(ctx context.Context, b *resource.Bundle) (*resource.Object, error) {
+	return nil, nil
+}
 
 type wrongNext struct{ *modelresource.Resource }
 
