@@ -16,7 +16,9 @@
 //
 // Only GET (and HEAD) are offered. The parameters are a Go struct decoded by gorilla/schema: a missing
 // or mistyped one is a 400 naming it, and the schema endpoint lists them (required_GET_params, params).
-// Only a list GET runs the work; a detail or set/ GET reads the query's rows.
+// Only a list GET runs the work, once, JSON or CSV; a detail or set/ GET reads the query's rows. (An
+// ObjGetList override makes a CSV export read page after page through it, each page running the
+// work: such a resource with Meta.CSVExport overrides ObjStreamList too; see resource's batch steps.)
 //
 // Every run is recorded in a table (processing_run by default: resource, parameters, user, started_at,
 // ended_at, status running/succeeded/failed, error). Two overlapping runs of one resource with the same

@@ -178,7 +178,7 @@ func checkOverride(t, iface reflect.Type) error {
 	}
 	got := methodFunc(m.Type)
 	return fmt.Errorf("%s.%s cannot override %s: %s; an override of %s is %s (see %s)",
-		typeName(t), want.Name, want.Name, mismatch(got, want.Type), want.Name, signature(want.Type), iface)
+		typeName(t), want.Name, want.Name, mismatch(got, want.Type), want.Name, want.Type, iface)
 }
 
 // methodFunc is a method's type without its receiver.
@@ -237,9 +237,6 @@ func results(f reflect.Type) string {
 	}
 	return "(" + strings.Join(parts, ", ") + ")"
 }
-
-// signature is an override's method written as Go declares it, without a name: func(...) results.
-func signature(f reflect.Type) string { return f.String() }
 
 // typeName names the registered value's type as its methods are written: T or (*T).
 func typeName(t reflect.Type) string {
