@@ -76,7 +76,8 @@ func runTrigger(ctx context.Context, e env, args []string) error {
 		}
 		user, shownAs = u, " as "+u.Username
 	}
-	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+	// Standard error carries the run's problems (warnings and errors), not what building the API says.
+	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	pepper, err := keyPepper(ctx, db, d, e.getenv(pepperEnv))
 	if err != nil {
 		return err

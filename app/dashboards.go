@@ -46,7 +46,8 @@ type dashboards struct {
 	d dialect.Dialect
 }
 
-// ObjCreate creates the dashboard, then makes the requesting user its owner, in one transaction.
+// ObjCreate creates the dashboard, then makes the requesting user its owner, in one transaction. Every
+// path that creates one goes through it (a PUT to a new key, bulk PATCH and nested writes included).
 func (r dashboards) ObjCreate(ctx context.Context, b *resource.Bundle, next resource.ObjCreateFunc) (*resource.Object, error) {
 	var obj *resource.Object
 	err := r.Atomic(ctx, func(ctx context.Context) error {
@@ -57,20 +58,6 @@ func (r dashboards) ObjCreate(ctx context.Context, b *resource.Bundle, next reso
 		return r.setOwner(ctx, b, obj)
 	})
 	return obj, err
-}
-
-// ObjUpdate updates the dashboard; a PUT that creates it makes the requesting user its owner.
-func (r dashboards) ObjUpdate(ctx context.Context, b *resource.Bundle, next resource.ObjUpdateFunc) (*resource.Object, bool, error) {
-	var obj *resource.Object
-	var created bool
-	err := r.Atomic(ctx, func(ctx context.Context) error {
-		var err error
-		if obj, created, err = next(ctx, b); err != nil || !created {
-			return err
-		}
-		return r.setOwner(ctx, b, obj)
-	})
-	return obj, created, err
 }
 
 // setOwner writes the requesting user as the owner of a dashboard just created, and shows it in the

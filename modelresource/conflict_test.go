@@ -31,7 +31,7 @@ func (h handWritten) ObjCreate(ctx context.Context, b *resource.Bundle, _ resour
 	return b.Resource.Steps.ObjGet(ctx, b)
 }
 
-var _ resource.ObjCreator = handWritten{}
+var _ resource.ObjCreateOverrider = handWritten{}
 
 // A unique violation is a 409 CONFLICT naming the field on every path that writes, whoever wrote the
 // statement: database errors are classified where statements run (dialect.DB), so no path can forget.

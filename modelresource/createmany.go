@@ -16,21 +16,24 @@ import (
 // bound parameters, dialect.BulkInsert) and the keys of one re-read.
 const insertChunk = 500
 
-// createMany is the array POST without an ObjCreate override: every item is authorized and validated
-// first, then the rows are written with one multi-row INSERT per 500 rows of the same columns, and
-// read back with one SELECT per 500 keys. The objects come back in the order of the items.
+// createMany is the ObjCreateList step, the array POST: every item is authorized and validated first,
+// as ObjCreate does, then the rows are written with one multi-row INSERT per 500 rows of the same
+// columns, and read back with one SELECT per 500 keys. The objects come back in the order of the items.
+// (While ObjCreate is overridden and ObjCreateList is not, the framework creates through ObjCreate
+// instead.)
 //
-// Items that give relations (nested writes) are created one by one instead, as ObjCreate does.
-func (r *Resource) createMany(ctx context.Context, items []*resource.Bundle) ([]*resource.Object, error) {
+// Items that give relations (nested writes) are created one by one through ObjCreate, which writes
+// them.
+func (r *Resource) createMany(ctx context.Context, b *resource.Bundle, items []*resource.Bundle) ([]*resource.Object, error) {
 	if r.hasNested(items) {
 		return r.createEach(ctx, items)
 	}
 	rows := make([][]assignment, len(items))
-	for i, b := range items {
-		if err := b.Resource.Authorization().CreateDetail(ctx, b, b.Data); err != nil {
+	for i, one := range items {
+		if err := one.Resource.Authorization().CreateDetail(ctx, one, one.Data); err != nil {
 			return nil, resource.AtIndex(err, i)
 		}
-		values, err := r.validate(b, modeCreate)
+		values, err := r.validate(one, modeCreate)
 		if err != nil {
 			return nil, resource.AtIndex(err, i)
 		}
@@ -75,7 +78,7 @@ func (r *Resource) createMany(ctx context.Context, items []*resource.Bundle) ([]
 	if err != nil {
 		return nil, err
 	}
-	return r.rereadMany(ctx, items[0], keys)
+	return r.rereadMany(ctx, b, keys)
 }
 
 // insertChunk inserts a chunk in one statement. When the database refuses it (a unique or foreign-key

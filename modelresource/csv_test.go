@@ -289,7 +289,7 @@ func TestCSVDehydrate(t *testing.T) {
 	})
 }
 
-// listOverride returns its own page; CSV writes that page.
+// listOverride returns its own page: the first object of the default's.
 type listOverride struct{ *modelresource.Resource }
 
 func (listOverride) ObjGetList(ctx context.Context, b *resource.Bundle, next resource.ObjGetListFunc) (*resource.Page, error) {
@@ -305,8 +305,15 @@ func TestCSVOverriddenList(t *testing.T) {
 		createFixture(t, db, d)
 		edit := func(m *resource.Meta) { m.CSVExport = true }
 		h := newClient(t, db, d, csvResources(edit, func(r *modelresource.Resource) resource.Resource { return listOverride{r} })...).h
-		if status, _, body := getCSV(t, h, "GET", "/api/v1/book/?format=csv&fields=id&order_by=-id", ""); status != 200 || body != "id,resource_uri\n5,/api/v1/book/5/\n" {
-			t.Errorf("%d %q", status, body)
+		// A page: the one the override returns.
+		if status, _, body := getCSV(t, h, "GET", "/api/v1/book/?format=csv&fields=id&order_by=-id&limit=3", ""); status != 200 || body != "id,resource_uri\n5,/api/v1/book/5/\n" {
+			t.Errorf("a page: %d %q", status, body)
+		}
+		// An export: every page the override returns, as a client following next reads them (it wrote
+		// only the first page before ObjStreamList was a step).
+		want := "id,resource_uri\n5,/api/v1/book/5/\n4,/api/v1/book/4/\n3,/api/v1/book/3/\n2,/api/v1/book/2/\n1,/api/v1/book/1/\n"
+		if status, _, body := getCSV(t, h, "GET", "/api/v1/book/?format=csv&fields=id&order_by=-id", ""); status != 200 || body != want {
+			t.Errorf("an export: %d %q", status, body)
 		}
 	})
 }

@@ -8,8 +8,8 @@ import (
 	"github.com/tastygo/tastygo/resource"
 )
 
-// The deletes: one object, what a filter matches (one statement, or through an ObjDelete override one
-// by one), and bulk PATCH's deleted_objects.
+// The deletes: one object (ObjDelete), what a filter matches (ObjDeleteList: one statement, or one by
+// one through ObjDelete), and bulk PATCH's deleted_objects (ObjDeleteKeys).
 
 // objDelete deletes the object b.Key.
 func (r *Resource) objDelete(ctx context.Context, b *resource.Bundle) error {
@@ -38,8 +38,9 @@ func (r *Resource) objDelete(ctx context.Context, b *resource.Bundle) error {
 }
 
 // objDeleteList deletes what the request's filters match, in one statement; without any filter it
-// refuses, so that a typo or a forgotten parameter never empties a table. When the resource overrides
-// ObjDelete, each object is deleted through it instead (deleteEach).
+// refuses, so that a typo or a forgotten parameter never empties a table. While ObjDelete or ObjGet is
+// overridden and ObjDeleteList is not (Bound.OneByOne), each object is deleted through ObjDelete
+// instead (deleteEach).
 func (r *Resource) objDeleteList(ctx context.Context, b *resource.Bundle) (int64, error) {
 	// What may be deleted is what the user may see and delete.
 	authz := b.Resource.Authorization()
@@ -47,7 +48,7 @@ func (r *Resource) objDeleteList(ctx context.Context, b *resource.Bundle) (int64
 	if err != nil {
 		return 0, err
 	}
-	if b.Resource.ObjDeleteOverridden() {
+	if b.Resource.OneByOne("ObjDeleteList") {
 		return r.deleteEach(ctx, b, q)
 	}
 	sub, args, err := q.RemoveColumns().Columns(r.pk.expr).PlaceholderFormat(sq.Question).ToSql()
@@ -93,11 +94,17 @@ func (r *Resource) deleteEach(ctx context.Context, b *resource.Bundle, q sq.Sele
 	return n, err
 }
 
-// deleteMany deletes the objects with keys in one statement, after one SELECT finds them (through
-// GetObjectList and the read authorization, as ObjDelete's ObjGet does) and DeleteDetail has judged
-// each. A key not found is a 404 naming its position (-1 for an error of no one key, such as a
-// conflict); nothing is deleted then.
-func (r *Resource) deleteMany(ctx context.Context, b *resource.Bundle, keys []string) (int, error) {
+// deleteMany is the ObjDeleteKeys step: it deletes the objects with keys in one statement per 500 keys,
+// after one SELECT finds them (through the read narrowing, as ObjDelete's ObjGet does) and
+// DeleteDetail has judged each. A key not found is a 404 naming its position; nothing is deleted then.
+func (r *Resource) deleteMany(ctx context.Context, b *resource.Bundle, keys []string) error {
+	i, err := r.deleteKeys(ctx, b, keys)
+	return resource.AtDeletedIndex(err, i)
+}
+
+// deleteKeys does deleteMany's work; on an error it returns the position of the key concerned, or -1
+// for an error of no one key (a conflict).
+func (r *Resource) deleteKeys(ctx context.Context, b *resource.Bundle, keys []string) (int, error) {
 	parsed := make([]any, len(keys))
 	for i, k := range keys {
 		v, ok := r.parseKey(k)

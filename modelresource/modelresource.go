@@ -139,14 +139,11 @@ func (r *Resource) Bind(ctx context.Context, env *resource.Env) (*resource.Bindi
 		return nil, err
 	}
 	r.binding = &resource.Binding{
-		Steps:      r.defaultSteps(),
-		Atomic:     r.atomic,
-		CreateMany: r.createMany,
-		StreamList: r.objStreamList,
-		DeleteMany: r.deleteMany,
-		Link:       r.link,
-		Impl:       r,
-		Relations:  r.relationTargets(),
+		Steps:     r.defaultSteps(),
+		Atomic:    r.atomic,
+		Link:      r.link,
+		Impl:      r,
+		Relations: r.relationTargets(),
 	}
 	return r.binding, nil
 }

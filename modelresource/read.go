@@ -2,13 +2,11 @@ package modelresource
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	sq "github.com/Masterminds/squirrel"
 
@@ -27,12 +25,15 @@ func (r *Resource) defaultSteps() resource.Steps {
 		ApplyFilters:    r.applyFilters,
 		GetObjectList:   r.getObjectList,
 		ObjGetList:      r.objGetList,
+		ObjStreamList:   r.objStreamList,
 		ObjGet:          r.objGet,
 		ObjCreate:       r.objCreate,
+		ObjCreateList:   r.createMany,
 		ObjUpdate:       r.objUpdate,
+		ObjUpdateList:   r.objUpdateList,
 		ObjDelete:       r.objDelete,
 		ObjDeleteList:   r.objDeleteList,
-		ObjUpdateList:   r.objUpdateList,
+		ObjDeleteKeys:   r.deleteMany,
 	}
 }
 
@@ -149,8 +150,10 @@ func refused(err error) bool {
 	return false
 }
 
-// readQuery is the query every read starts from: the base query, the filters (for lists and set/),
-// and the condition authorization adds.
+// readQuery is the query every read starts from: the base query, the request's filters (for lists and
+// set/; a detail or a relation's objects have none) through ApplyFilters, which every read goes
+// through so that an override of it narrows details and relations as it narrows lists, and the
+// condition authorization adds.
 func (r *Resource) readQuery(ctx context.Context, b *resource.Bundle, withFilters bool) (sq.SelectBuilder, error) {
 	s := b.Resource.Steps
 	if withFilters {
@@ -167,10 +170,12 @@ func (r *Resource) readQuery(ctx context.Context, b *resource.Bundle, withFilter
 	if err != nil {
 		return q, err
 	}
+	var fs []filters.Filter
 	if withFilters {
-		if q, err = s.ApplyFilters(ctx, b, q, b.Filters); err != nil {
-			return q, err
-		}
+		fs = b.Filters
+	}
+	if q, err = s.ApplyFilters(ctx, b, q, fs); err != nil {
+		return q, err
 	}
 	cond, err := b.Resource.Authorization().ReadList(ctx, b)
 	if err != nil {
@@ -272,10 +277,10 @@ func (r *Resource) count(ctx context.Context, q sq.SelectBuilder) (*resource.Pag
 	return page, nil
 }
 
-// objStreamList is the list as a stream (Binding.StreamList): the query of objGetList without the
-// count and without expanding relations, each object handed to each as its row arrives. paged applies
-// b.Limit and b.Offset; otherwise every row from b.Offset is read.
-func (r *Resource) objStreamList(ctx context.Context, b *resource.Bundle, paged bool, each func(*resource.Object) error) error {
+// objStreamList is the list as a stream (the ObjStreamList step): the query of objGetList without the
+// count and without expanding relations, each object handed to each as its row arrives. A b.Limit above
+// zero is the page of b.Limit and b.Offset; zero reads every row from b.Offset on.
+func (r *Resource) objStreamList(ctx context.Context, b *resource.Bundle, each func(*resource.Object) error) error {
 	orders, err := filters.ParseOrder(b.Query["order_by"], orderResolver{r})
 	if err != nil {
 		return err
@@ -287,7 +292,7 @@ func (r *Resource) objStreamList(ctx context.Context, b *resource.Bundle, paged 
 	}
 	q = q.OrderBy(r.orderTerms(orders)...)
 	switch {
-	case paged:
+	case b.Limit > 0:
 		q = q.Limit(uint64(b.Limit)).Offset(uint64(b.Offset))
 	case b.Offset > 0:
 		// SQLite takes an OFFSET only after a LIMIT.
@@ -469,132 +474,4 @@ func (r *Resource) uri(key any) string {
 		k = url.PathEscape(fmt.Sprint(x))
 	}
 	return r.env.Prefix + r.meta.ResourceName + "/" + k + "/"
-}
-
-// cell scans one column straight into its wire form: int64, float64, bool, string (dates and
-// timestamps as ISO 8601), json.RawMessage or nil.
-type cell struct {
-	t field.Type
-	v any
-}
-
-func (c *cell) Scan(src any) error {
-	if src == nil {
-		c.v = nil
-		return nil
-	}
-	var err error
-	switch c.t {
-	case field.Integer, field.Related:
-		c.v, err = asInt(src)
-	case field.Float:
-		c.v, err = asFloat(src)
-	case field.Boolean:
-		c.v, err = asBool(src)
-	case field.Date:
-		c.v, err = asTime(src, field.Date)
-	case field.DateTime:
-		c.v, err = asTime(src, field.DateTime)
-	case field.JSON:
-		c.v, err = asJSON(src)
-	default:
-		c.v, err = asString(src)
-	}
-	return err
-}
-
-func asInt(src any) (any, error) {
-	switch x := src.(type) {
-	case int64:
-		return x, nil
-	case float64:
-		if x == math.Trunc(x) {
-			return int64(x), nil
-		}
-	case []byte:
-		return strconv.ParseInt(string(x), 10, 64)
-	case string:
-		return strconv.ParseInt(x, 10, 64)
-	case bool:
-		if x {
-			return int64(1), nil
-		}
-		return int64(0), nil
-	}
-	return nil, fmt.Errorf("modelresource: cannot read %T as an integer", src)
-}
-
-func asFloat(src any) (any, error) {
-	switch x := src.(type) {
-	case float64:
-		return x, nil
-	case float32:
-		return float64(x), nil
-	case int64:
-		return float64(x), nil
-	case []byte:
-		return strconv.ParseFloat(string(x), 64)
-	case string:
-		return strconv.ParseFloat(x, 64)
-	}
-	return nil, fmt.Errorf("modelresource: cannot read %T as a number", src)
-}
-
-func asBool(src any) (any, error) {
-	switch x := src.(type) {
-	case bool:
-		return x, nil
-	case int64:
-		return x != 0, nil
-	case []byte:
-		return strconv.ParseBool(string(x))
-	case string:
-		return strconv.ParseBool(x)
-	}
-	return nil, fmt.Errorf("modelresource: cannot read %T as a boolean", src)
-}
-
-func asString(src any) (any, error) {
-	switch x := src.(type) {
-	case string:
-		return x, nil
-	case []byte:
-		return string(x), nil
-	case time.Time:
-		return x.UTC().Format(field.DateTimeLayout), nil
-	}
-	return fmt.Sprint(src), nil
-}
-
-func asTime(src any, t field.Type) (any, error) {
-	var ts time.Time
-	switch x := src.(type) {
-	case time.Time:
-		ts = x
-	case string, []byte:
-		s, _ := asString(x)
-		parsed, err := field.ParseDateTime(s.(string))
-		if err != nil {
-			return nil, err
-		}
-		ts = parsed
-	default:
-		return nil, fmt.Errorf("modelresource: cannot read %T as a %s", src, t)
-	}
-	if t == field.Date {
-		y, m, d := ts.Date()
-		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Format(field.DateLayout), nil
-	}
-	return ts.UTC().Format(field.DateTimeLayout), nil
-}
-
-func asJSON(src any) (any, error) {
-	switch x := src.(type) {
-	case []byte:
-		return json.RawMessage(append([]byte(nil), x...)), nil
-	case string:
-		return json.RawMessage(x), nil
-	}
-	b, err := json.Marshal(src)
-	return json.RawMessage(b), err
 }

@@ -150,6 +150,50 @@ func (objDeleteListOverride) ObjDeleteList(ctx context.Context, b *resource.Bund
 	return next(ctx, b)
 }
 
+type objUpdateListOverride struct{ *modelresource.Resource }
+
+// ObjUpdateList refuses to change a book's genre by filter.
+func (objUpdateListOverride) ObjUpdateList(ctx context.Context, b *resource.Bundle, next resource.ObjUpdateListFunc) (int64, error) {
+	if _, ok := b.Data["genre"]; ok {
+		return 0, apierror.New(apierror.Forbidden, "genres change one book at a time")
+	}
+	return next(ctx, b)
+}
+
+type objCreateListOverride struct{ *modelresource.Resource }
+
+// ObjCreateList refuses an array POST of more than two books.
+func (objCreateListOverride) ObjCreateList(ctx context.Context, b *resource.Bundle, items []*resource.Bundle, next resource.ObjCreateListFunc) ([]*resource.Object, error) {
+	if len(items) > 2 {
+		return nil, apierror.New(apierror.Forbidden, "at most two books at once")
+	}
+	return next(ctx, b, items)
+}
+
+type objStreamListOverride struct{ *modelresource.Resource }
+
+// ObjStreamList leaves essays out of CSV lists.
+func (objStreamListOverride) ObjStreamList(ctx context.Context, b *resource.Bundle, each func(*resource.Object) error, next resource.ObjStreamListFunc) error {
+	return next(ctx, b, func(o *resource.Object) error {
+		if genre, _ := o.Get("genre"); genre == "essay" {
+			return nil
+		}
+		return each(o)
+	})
+}
+
+type objDeleteKeysOverride struct{ *modelresource.Resource }
+
+// ObjDeleteKeys refuses to delete book 1 in a bulk PATCH.
+func (objDeleteKeysOverride) ObjDeleteKeys(ctx context.Context, b *resource.Bundle, keys []string, next resource.ObjDeleteKeysFunc) error {
+	for i, k := range keys {
+		if k == "1" {
+			return resource.AtDeletedIndex(apierror.New(apierror.Forbidden, "book 1 stays"), i)
+		}
+	}
+	return next(ctx, b, keys)
+}
+
 type hydrateOverride struct{ *modelresource.Resource }
 
 // Hydrate trims and upper-cases titles before validation.
@@ -352,6 +396,74 @@ func TestEveryStepIsOverridable(t *testing.T) {
 				}
 				if n := c.count("SELECT count(*) FROM book"); n != 5 {
 					t.Errorf("%d books left", n)
+				}
+			},
+		},
+		{
+			name: "ObjUpdateList",
+			book: func(*sql.DB, dialect.Dialect) resource.Resource {
+				return objUpdateListOverride{modelresource.New(bookMeta())}
+			},
+			check: func(t *testing.T, c *client) {
+				if r := c.do("PATCH", "/api/v1/book/?author_id=1", map[string]any{"genre": "essay"}); r.status != 403 || field(r.body, "error") != "genres change one book at a time" {
+					t.Errorf("PATCH genre: %d %s", r.status, r.raw)
+				}
+				if r := c.do("PATCH", "/api/v1/book/?author_id=1", map[string]any{"pages": 100}); r.status != 202 || r.raw != `{"updated": 2}` {
+					t.Errorf("PATCH pages: %d %s", r.status, r.raw)
+				}
+				if n := c.count("SELECT count(*) FROM book WHERE author_id = 1 AND pages = 100 AND genre = 'novel'"); n != 2 {
+					t.Errorf("%d books of author 1 changed as asked", n)
+				}
+			},
+		},
+		{
+			name: "ObjCreateList",
+			book: func(*sql.DB, dialect.Dialect) resource.Resource {
+				return objCreateListOverride{modelresource.New(bookMeta())}
+			},
+			check: func(t *testing.T, c *client) {
+				three := []any{map[string]any{"title": "A", "author_id": 1}, map[string]any{"title": "B", "author_id": 1}, map[string]any{"title": "C", "author_id": 1}}
+				if r := c.do("POST", "/api/v1/book/", three); r.status != 403 || field(r.body, "error") != "at most two books at once" {
+					t.Errorf("POST of three: %d %s", r.status, r.raw)
+				}
+				if r := c.do("POST", "/api/v1/book/", three[:2]); r.status != 201 || field(r.body, "objects", 1, "title") != "B" {
+					t.Errorf("POST of two: %d %s", r.status, r.raw)
+				}
+				if n := c.count("SELECT count(*) FROM book"); n != 7 {
+					t.Errorf("%d books", n)
+				}
+			},
+		},
+		{
+			name: "ObjStreamList",
+			book: func(*sql.DB, dialect.Dialect) resource.Resource {
+				return objStreamListOverride{modelresource.New(bookMeta())}
+			},
+			check: func(t *testing.T, c *client) {
+				for _, path := range []string{"/api/v1/book/?format=csv&fields=id&author_id=3", "/api/v1/book/?format=csv&fields=id&author_id=3&limit=2"} {
+					if status, _, body := getCSV(t, c.h, "GET", path, ""); status != 200 || body != "id,resource_uri\n4,/api/v1/book/4/\n" {
+						t.Errorf("%s: %d %q", path, status, body)
+					}
+				}
+				// JSON lists are ObjGetList's.
+				jsonEqual(t, field(c.do("GET", "/api/v1/book/?author_id=3", nil).body, "meta", "total_count"), "2")
+			},
+		},
+		{
+			name: "ObjDeleteKeys",
+			book: func(*sql.DB, dialect.Dialect) resource.Resource {
+				return objDeleteKeysOverride{modelresource.New(bookMeta())}
+			},
+			check: func(t *testing.T, c *client) {
+				r := c.do("PATCH", "/api/v1/book/", map[string]any{"deleted_objects": []string{"/api/v1/book/2/", "/api/v1/book/1/"}})
+				if r.status != 403 || field(r.body, "error") != "deleted_objects[1]: book 1 stays" || field(r.body, "details", "deleted_index") != json.Number("1") {
+					t.Errorf("bulk PATCH: %d %s", r.status, r.raw)
+				}
+				if r := c.do("PATCH", "/api/v1/book/", map[string]any{"deleted_objects": []string{"/api/v1/book/2/", "/api/v1/book/3/"}}); r.status != 202 {
+					t.Errorf("bulk PATCH: %d %s", r.status, r.raw)
+				}
+				if n := c.count("SELECT count(*) FROM book WHERE id IN (1, 2, 3)"); n != 1 {
+					t.Errorf("%d of books 1, 2, 3 left", n)
 				}
 			},
 		},

@@ -147,8 +147,19 @@ func validationError(name string, problems map[string]string) error {
 		With("fields", fields)
 }
 
-// objCreate inserts b.Data in a transaction and returns the object as a GET shows it.
+// objCreate inserts b.Data in a transaction and returns the object as a GET shows it. With b.Key (a PUT
+// to a key that does not exist, which objUpdate routes here) the row gets that key, and the body is
+// read as PUT reads it: the key comes from the URL.
 func (r *Resource) objCreate(ctx context.Context, b *resource.Bundle) (*resource.Object, error) {
+	var key any // nil: the database gives the key (or the body, for a key it does not generate)
+	mode := modeCreate
+	if b.Key != "" {
+		k, ok := r.parseKey(b.Key)
+		if !ok {
+			return nil, r.notFound(b.Key)
+		}
+		key, mode = k, modeReplace
+	}
 	if err := b.Resource.Authorization().CreateDetail(ctx, b, b.Data); err != nil {
 		return nil, err
 	}
@@ -156,14 +167,14 @@ func (r *Resource) objCreate(ctx context.Context, b *resource.Bundle) (*resource
 	if err != nil {
 		return nil, err
 	}
-	values, err := r.validate(b, modeCreate)
+	values, err := r.validate(b, mode)
 	if err != nil {
 		return nil, err
 	}
 	var obj *resource.Object
 	err = r.atomic(ctx, func(ctx context.Context) error {
 		obj, err = r.writeWith(ctx, b, nested, values, func(ctx context.Context, values []assignment) (any, error) {
-			return r.insert(ctx, values, nil)
+			return r.insert(ctx, values, key)
 		})
 		return err
 	})
@@ -237,7 +248,9 @@ func (r *Resource) keyText(key any) string {
 	return s
 }
 
-// objUpdate replaces (PUT) or partially updates (PATCH) the object b.Key; a PUT on a missing key creates it.
+// objUpdate replaces (PUT) or partially updates (PATCH) the object b.Key; a PUT on a missing key creates
+// it through the ObjCreate step, as Tastypie's obj_update does through obj_create, so that an ObjCreate
+// override's checks and writes apply.
 func (r *Resource) objUpdate(ctx context.Context, b *resource.Bundle) (*resource.Object, bool, error) {
 	key, ok := r.parseKey(b.Key)
 	if !ok {
@@ -268,13 +281,8 @@ func (r *Resource) objUpdate(ctx context.Context, b *resource.Bundle) (*resource
 				}
 				return err
 			}
-			if err := b.Resource.Authorization().CreateDetail(ctx, b, b.Data); err != nil {
-				return err
-			}
 			created = true
-			obj, err = r.writeWith(ctx, b, nested, values, func(ctx context.Context, values []assignment) (any, error) {
-				return r.insert(ctx, values, key)
-			})
+			obj, err = b.Resource.Steps.ObjCreate(ctx, b)
 			return err
 		}
 		if err != nil {

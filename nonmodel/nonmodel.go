@@ -16,7 +16,9 @@
 //
 // Only GET (and HEAD) are offered. The parameters are a Go struct decoded by gorilla/schema: a missing
 // or mistyped one is a 400 naming it, and the schema endpoint lists them (required_GET_params, params).
-// Only a list GET runs the work; a detail or set/ GET reads the query's rows.
+// Only a list GET runs the work, once, JSON or CSV; a detail or set/ GET reads the query's rows. (An
+// ObjGetList override makes a CSV export read page after page through it, each page running the
+// work: such a resource with Meta.CSVExport overrides ObjStreamList too; see resource's batch steps.)
 //
 // Every run is recorded in a table (processing_run by default: resource, parameters, user, started_at,
 // ended_at, status running/succeeded/failed, error). Two overlapping runs of one resource with the same
@@ -44,6 +46,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"runtime/debug"
 
 	"github.com/tastygo/tastygo/apierror"
@@ -62,9 +65,10 @@ const AbandonedError = "abandoned: the process running it stopped before recordi
 // PreProcessDataFunc does a non-model resource's work before its list is read.
 type PreProcessDataFunc func(ctx context.Context, b *resource.Bundle) error
 
-// DataPreProcessor overrides PreProcessData, as resource's one-method interfaces override the other
-// steps: next is the default (which does nothing).
-type DataPreProcessor interface {
+// PreProcessDataOverrider overrides PreProcessData, as resource's one-method interfaces override the
+// other steps: next is the default (which does nothing). resource.New refuses a PreProcessData method
+// that cannot override it (a wrong signature, a pointer receiver on a value).
+type PreProcessDataOverrider interface {
 	PreProcessData(ctx context.Context, b *resource.Bundle, next PreProcessDataFunc) error
 }
 
@@ -153,8 +157,8 @@ func (r *Resource) Bind(ctx context.Context, env *resource.Env) (*resource.Bindi
 		}
 	}
 	def := inner.Steps
-	// A binding of its own, so that nothing of the model resource's that bypasses ObjGetList (writes,
-	// streamed lists) is offered.
+	// A binding of its own: the model resource's reads, a list's (or a CSV list's) after the run, and
+	// none of its writes.
 	out := &resource.Binding{
 		Steps: resource.Steps{
 			ValidateFilters: def.ValidateFilters,
@@ -162,9 +166,11 @@ func (r *Resource) Bind(ctx context.Context, env *resource.Env) (*resource.Bindi
 			ApplyFilters:    def.ApplyFilters,
 			GetObjectList:   def.GetObjectList,
 			ObjGetList:      r.objGetList(def.ObjGetList),
+			ObjStreamList:   r.objStreamList(def.ObjStreamList),
 			ObjGet:          def.ObjGet,
 			Dehydrate:       def.Dehydrate,
 		},
+		OwnSteps:    []reflect.Type{reflect.TypeFor[PreProcessDataOverrider]()},
 		Relations:   inner.Relations,
 		Impl:        inner.Impl,
 		SchemaExtra: map[string]any{"params": r.params.schema()},
@@ -179,7 +185,7 @@ func (r *Resource) Bind(ctx context.Context, env *resource.Env) (*resource.Bindi
 		out.Relations, out.ToMany, out.SubLists = inner.Relations, inner.ToMany, inner.SubLists
 		r.pre = func(context.Context, *resource.Bundle) error { return nil }
 		if self, ok := lookup(r.name); ok {
-			if o, ok := self.Self.(DataPreProcessor); ok {
+			if o, ok := self.Self.(PreProcessDataOverrider); ok {
 				def := r.pre
 				r.pre = func(ctx context.Context, b *resource.Bundle) error { return o.PreProcessData(ctx, b, def) }
 			}
@@ -189,35 +195,53 @@ func (r *Resource) Bind(ctx context.Context, env *resource.Env) (*resource.Bindi
 	return out, nil
 }
 
-// objGetList runs the work before a list GET reads the list: the parameters are decoded and the
-// filters checked first, so that a bad request runs nothing.
+// objGetList runs the work before a list GET reads the list.
 func (r *Resource) objGetList(next resource.ObjGetListFunc) resource.ObjGetListFunc {
 	return func(ctx context.Context, b *resource.Bundle) (*resource.Page, error) {
 		if b.Kind != resource.KindList {
 			return next(ctx, b)
 		}
-		p, canon, err := r.params.decode(b.Query)
-		if err != nil {
-			return nil, err
-		}
-		if err := b.Resource.Steps.ValidateFilters(ctx, b); err != nil {
-			return nil, err
-		}
-		if err := r.list.CheckOrdering(b.Query); err != nil {
-			return nil, err
-		}
-		if p != nil {
-			ctx = context.WithValue(ctx, paramsKey{}, p)
-		}
-		run, err := r.execute(ctx, b, canon)
-		if sink, ok := ctx.Value(sinkKey{}).(func(*Run)); ok && run != nil {
-			sink(run)
-		}
+		ctx, err := r.run(ctx, b)
 		if err != nil {
 			return nil, err
 		}
 		return next(ctx, b)
 	}
+}
+
+// objStreamList runs the work before a CSV list streams the list.
+func (r *Resource) objStreamList(next resource.ObjStreamListFunc) resource.ObjStreamListFunc {
+	return func(ctx context.Context, b *resource.Bundle, each func(*resource.Object) error) error {
+		ctx, err := r.run(ctx, b)
+		if err != nil {
+			return err
+		}
+		return next(ctx, b, each)
+	}
+}
+
+// run runs the work of a list request and returns the context the list is read with (carrying the
+// parameters): the parameters are decoded and the filters checked first, so that a bad request runs
+// nothing.
+func (r *Resource) run(ctx context.Context, b *resource.Bundle) (context.Context, error) {
+	p, canon, err := r.params.decode(b.Query)
+	if err != nil {
+		return ctx, err
+	}
+	if err := b.Resource.Steps.ValidateFilters(ctx, b); err != nil {
+		return ctx, err
+	}
+	if err := r.list.CheckOrdering(b.Query); err != nil {
+		return ctx, err
+	}
+	if p != nil {
+		ctx = context.WithValue(ctx, paramsKey{}, p)
+	}
+	run, err := r.execute(ctx, b, canon)
+	if sink, ok := ctx.Value(sinkKey{}).(func(*Run)); ok && run != nil {
+		sink(run)
+	}
+	return ctx, err
 }
 
 // execute takes the lock of the resource and parameters, records the run, does the work on a context

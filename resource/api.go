@@ -1,10 +1,3 @@
-// Package resource is tastygo's contract: the Resource and its Meta, the Bundle a request carries
-// through Tastypie's steps, the overridable Steps, the one error shape, and the API that mounts
-// resources on a gorilla/mux router and speaks Tastypie's wire format (listing, list, detail, set/,
-// schema/, OPTIONS).
-//
-// It holds no SQL of its own: the steps that read and write are supplied by an implementation such as
-// modelresource.
 package resource
 
 import (
@@ -100,7 +93,9 @@ type API struct {
 var resourceNameRe = regexp.MustCompile(`^[a-z0-9_]+$`)
 
 // New builds an API serving the resources: it binds each to the database, checks every Meta (a wrong
-// field, relation or table is an error naming it), and mounts the routes.
+// field, relation or table is an error naming it), combines each resource's steps with its overrides
+// (a method named as a step that cannot override it is an error naming the type, the method and what
+// is wrong; see the package documentation), and mounts the routes.
 func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 	a := &API{
 		dialect:      cfg.Dialect,
@@ -203,10 +198,11 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 		if err := requireSteps(defaults); err != nil {
 			return nil, fmt.Errorf("resource %q: %w", m.ResourceName, err)
 		}
+		b.oneByOne = batchDefaults(m.ResourceName, &defaults, overridden(r), a.logger)
+		if err := checkOverrides(r, defaults, binding.OwnSteps); err != nil {
+			return nil, fmt.Errorf("resource %q: %w", m.ResourceName, err)
+		}
 		b.Steps = withOverrides(r, defaults)
-		_, b.createOverridden = r.(ObjCreator)
-		_, b.deleteOverridden = r.(ObjDeleter)
-		_, b.listOverridden = r.(ObjListGetter)
 		a.resources[m.ResourceName] = b
 		a.names = append(a.names, m.ResourceName)
 	}
@@ -281,11 +277,6 @@ func (a *API) Resource(name string) (*Bound, bool) {
 	b, ok := a.resources[name]
 	return b, ok
 }
-
-// ObjDeleteOverridden reports whether the resource overrides ObjDelete. A default ObjDeleteList (DELETE
-// by filter) then deletes each matching object through ObjDelete, in one transaction, as bulk PATCH's
-// deleted_objects does, so that no path goes around the override (a cascade, say).
-func (r *Bound) ObjDeleteOverridden() bool { return r.deleteOverridden }
 
 // Names returns the registered resources' names, sorted.
 func (a *API) Names() []string { return slices.Clone(a.names) }

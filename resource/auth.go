@@ -28,14 +28,30 @@ type AnonymousReader interface {
 // condition that narrows the rows affected (nil: no narrowing) so that the restriction is part of the
 // SQL, never a filter applied afterwards; the detail methods judge one object or, for creation, the
 // incoming data.
+//
+// A refusal is an apierror FORBIDDEN (or NOT_AUTHENTICATED) error; any other error is a failure.
 type Authorization interface {
+	// ReadList returns the condition on the resource's table that keeps the rows b's user may read,
+	// applied to every read: lists, set/, details, the object a write changes, relations expanded or
+	// joined through (where a refusal makes every related row absent). nil reads every row.
 	ReadList(ctx context.Context, b *Bundle) (sq.Sqlizer, error)
+	// ReadDetail judges one object read as a detail, after ReadList's condition found it.
 	ReadDetail(ctx context.Context, b *Bundle, obj *Object) error
+	// CreateList judges an array POST as a whole, before any item is created.
 	CreateList(ctx context.Context, b *Bundle) error
+	// CreateDetail judges the data of each object created (POST, each item of an array POST, a PUT to
+	// a new key, bulk PATCH's new objects, nested objects), before it is validated.
 	CreateDetail(ctx context.Context, b *Bundle, data map[string]any) error
+	// UpdateList returns the condition that keeps the rows b's user may change, added to every UPDATE
+	// (PUT, PATCH, PATCH with filters); nil: every row they may read.
 	UpdateList(ctx context.Context, b *Bundle) (sq.Sqlizer, error)
+	// UpdateDetail judges the object a PUT or PATCH changes, as it is before the change.
 	UpdateDetail(ctx context.Context, b *Bundle, obj *Object) error
+	// DeleteList returns the condition that keeps the rows b's user may delete, added to every DELETE
+	// (one object, with filters, bulk PATCH's deleted_objects); nil: every row they may read.
 	DeleteList(ctx context.Context, b *Bundle) (sq.Sqlizer, error)
+	// DeleteDetail judges each object deleted by key (DELETE on an object, bulk PATCH's
+	// deleted_objects), before it is deleted.
 	DeleteDetail(ctx context.Context, b *Bundle, obj *Object) error
 }
 

@@ -3,16 +3,21 @@ package resource
 import (
 	"context"
 	"log/slog"
+	"reflect"
 
 	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/field"
 )
 
-// Resource is anything the API can serve. Implementations (modelresource.New, ...) describe a table
-// or a computation; user code usually wraps one in its own type to add overrides:
+// Resource is anything the API can serve. Implementations (modelresource.New, nonmodel.New) describe a
+// table or a computation; user code wraps one in a type of its own to override steps (see the package
+// documentation):
 //
 //	type indicators struct{ *modelresource.Resource }
-//	func (indicators) ObjDelete(ctx context.Context, b *resource.Bundle, next resource.ObjDeleteFunc) error { ... }
+//
+//	var _ resource.ObjDeleteOverrider = indicators{} // the compiler checks the override
+//
+//	func (r indicators) ObjDelete(ctx context.Context, b *resource.Bundle, next resource.ObjDeleteFunc) error { ... }
 //
 // The API looks for override methods on the value registered, so the wrapper's methods win.
 type Resource interface {
@@ -40,11 +45,20 @@ type Env struct {
 	Observer Observer
 }
 
-// Binding is what a resource brings to the API.
+// Binding is what an implementation of [Resource] (modelresource, nonmodel, or one of your own) gives
+// the API from Bind: the implementation-facing surface. Application code never builds or reads one: it
+// describes resources with [Meta] and changes behaviour by overriding steps.
 type Binding struct {
-	// Steps are the resource's defaults. Dispatch, Hydrate and Dehydrate may be left nil for the API's
-	// own defaults.
+	// Steps are the implementation's defaults. Dispatch, Hydrate and Dehydrate may be left nil for the
+	// API's own defaults; a step the resource does not offer (a read-only resource's ObjCreate) stays
+	// nil; ObjCreateList, ObjStreamList and ObjDeleteKeys left nil work one object at a time through
+	// ObjCreate, ObjGetList and ObjDelete (batch.go).
 	Steps Steps
+	// OwnSteps are the implementation's steps beyond Steps, each as the one-method interface that
+	// overrides it (nonmodel's PreProcessDataOverrider). New refuses a method of the registered value
+	// named as one of them that cannot override it, as it does for Steps; the implementation finds the
+	// override itself, on Bound.Self.
+	OwnSteps []reflect.Type
 	// Fields describe the resource's fields, in order, for the schema.
 	Fields []FieldSchema
 	// Filtering is the effective filter allow-list for the schema: field → lookups.
@@ -57,27 +71,14 @@ type Binding struct {
 	// SubLists are the to-many relations served as lists under an object: name → the listed resource
 	// and its to-one relation back (/api/v1/location/3/children/).
 	SubLists map[string]SubList
-	// CreateMany creates the objects of an array POST at once (a few multi-row statements instead of
-	// some per object), as ObjCreate would one by one, and returns them in order; errors name the item
-	// with AtIndex. It is used only while ObjCreate is not overridden. May be nil.
-	CreateMany func(ctx context.Context, items []*Bundle) ([]*Object, error)
-	// DeleteMany deletes the objects with these keys at once, as ObjDelete would one by one (the same
-	// authorization, 404 for a key the user cannot see), for a bulk PATCH's deleted_objects; on an error
-	// it returns the position of the key concerned, or -1. Used only while ObjDelete is not overridden. May be nil.
-	DeleteMany func(ctx context.Context, b *Bundle, keys []string) (failed int, err error)
-	// StreamList calls each for every object of the list the request asks for (the filters,
-	// authorization, ordering and parent of ObjGetList, without the count and without expanding
-	// relations), in order, as the rows arrive and without holding them; paged applies b.Limit and
-	// b.Offset, otherwise every row from b.Offset is read. CSV output uses it while ObjGetList is not
-	// overridden. May be nil: CSV then writes the page ObjGetList returns.
-	StreamList func(ctx context.Context, b *Bundle, paged bool, each func(*Object) error) error
 	// Atomic runs fn in one transaction (the context it passes carries it), committing when fn returns
-	// nil. Resources without writes leave it nil.
+	// nil: an array POST and a bulk PATCH run their steps in it. Resources without writes leave it nil.
 	Atomic func(ctx context.Context, fn func(ctx context.Context) error) error
 	// Link is called once every resource is bound, with a way to find the others; relations are checked
-	// here. May be nil.
+	// here, and Fields, Filtering, Ordering, ToMany and SubLists may be filled in. May be nil.
 	Link func(lookup func(name string) (*Bound, bool)) error
-	// Impl is the implementation's own value, for implementations that need to find each other in Link.
+	// Impl is the implementation's own value, for implementations that need to find each other in Link
+	// (a model resource finds the model resource a relation points at).
 	Impl any
 	// SchemaExtra adds entries to the resource's schema (a non-model resource describes its parameters
 	// under "params"). May be nil.
@@ -125,12 +126,8 @@ type Bound struct {
 	authn         Authentication
 	authz         Authorization
 	throttle      Throttle
-	// createOverridden: ObjCreate is the user's, so an array POST creates item by item through it.
-	createOverridden bool
-	// deleteOverridden: ObjDelete is the user's, so deleted_objects are deleted one by one through it.
-	deleteOverridden bool
-	// listOverridden: ObjGetList is the user's, so CSV writes the page it returns instead of a stream.
-	listOverridden bool
+	// oneByOne holds the batch steps that work one object at a time (batch.go).
+	oneByOne map[string]bool
 }
 
 // Authorization returns the resource's authorization (AllowAll by default).

@@ -3,7 +3,6 @@ package resource
 import (
 	"context"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/tastygo/tastygo/apierror"
@@ -54,7 +53,7 @@ func bulkPatch(ctx context.Context, b *Bundle) (*Response, error) {
 	if most := b.maxBodyObjects(); len(objects)+len(deleted) > most {
 		return nil, tooManyObjects(most)
 	}
-	if res.Binding.Atomic == nil || s.ObjCreate == nil || s.ObjUpdate == nil || s.ObjDelete == nil {
+	if res.Binding.Atomic == nil || s.ObjCreate == nil || s.ObjUpdate == nil || s.ObjDeleteKeys == nil {
 		return nil, notOffered(b)
 	}
 	var out []*Object
@@ -66,17 +65,10 @@ func bulkPatch(ctx context.Context, b *Bundle) (*Response, error) {
 			}
 			out = append(out, obj)
 		}
-		if many := res.Binding.DeleteMany; many != nil && !res.deleteOverridden && len(deleted) > 0 {
-			failed, err := many(ctx, b, deleted)
-			return deletedAt(err, failed)
+		if len(deleted) == 0 {
+			return nil
 		}
-		for i, key := range deleted {
-			one := &Bundle{Resource: res, Request: b.Request, Method: http.MethodDelete, Kind: KindDetail, Key: key, User: b.User, RequestID: b.RequestID, Query: map[string][]string{}}
-			if err := s.ObjDelete(ctx, one); err != nil {
-				return deletedAt(err, i)
-			}
-		}
-		return nil
+		return s.ObjDeleteKeys(ctx, b, deleted)
 	})
 	if err != nil {
 		return nil, err
@@ -93,17 +85,6 @@ func bulkPatch(ctx context.Context, b *Bundle) (*Response, error) {
 		out = []*Object{}
 	}
 	return &Response{Status: http.StatusAccepted, Body: map[string]any{"objects": out}}, nil
-}
-
-// deletedAt names the deleted_objects item an error is about.
-func deletedAt(err error, i int) error {
-	e := apierror.As(err)
-	if e == nil || i < 0 {
-		return err
-	}
-	e = e.With("deleted_index", i)
-	e.Message = "deleted_objects[" + strconv.Itoa(i) + "]: " + e.Message
-	return e
 }
 
 // patchOne updates (or creates) one object of a bulk PATCH.

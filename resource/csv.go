@@ -95,21 +95,10 @@ func csvList(ctx context.Context, b *Bundle) (*Response, error) {
 	}
 	_, limited := b.Query["limit"]
 	paged := limited || !b.Resource.Meta.CSVExport
-	rows := func(each func(*Object) error) error {
-		if stream := b.Resource.Binding.StreamList; stream != nil && !b.Resource.listOverridden {
-			return stream(ctx, b, paged, each)
-		}
-		page, err := b.Resource.Steps.ObjGetList(ctx, b)
-		if err != nil {
-			return err
-		}
-		for _, o := range page.Objects {
-			if err := each(o); err != nil {
-				return err
-			}
-		}
-		return nil
+	if !paged {
+		b.Limit = 0 // every row from the offset on
 	}
+	rows := func(each func(*Object) error) error { return b.Resource.Steps.ObjStreamList(ctx, b, each) }
 	h := http.Header{}
 	h.Set("Content-Type", csvContentType)
 	h.Set("Content-Disposition", `attachment; filename="`+b.Resource.Name+`.csv"`)

@@ -297,7 +297,7 @@ func postList(ctx context.Context, b *Bundle) (*Response, error) {
 		return writeAnswer(ctx, b, obj, http.StatusCreated, http.StatusCreated)
 	}
 	atomic := b.Resource.Binding.Atomic
-	if atomic == nil {
+	if atomic == nil || s.ObjCreateList == nil {
 		return nil, notOffered(b)
 	}
 	if err := b.Resource.authz.CreateList(ctx, b); err != nil {
@@ -314,19 +314,9 @@ func postList(ctx context.Context, b *Bundle) (*Response, error) {
 			}
 			items[i] = &one
 		}
-		if many := b.Resource.Binding.CreateMany; many != nil && !b.Resource.createOverridden {
-			var err error
-			created, err = many(ctx, items)
-			return err
-		}
-		for i, one := range items {
-			obj, err := s.ObjCreate(ctx, one)
-			if err != nil {
-				return AtIndex(err, i)
-			}
-			created = append(created, obj)
-		}
-		return nil
+		var err error
+		created, err = s.ObjCreateList(ctx, b, items)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -340,16 +330,6 @@ func postList(ctx context.Context, b *Bundle) (*Response, error) {
 		}
 	}
 	return &Response{Status: http.StatusCreated, Body: map[string]any{"objects": created}}, nil
-}
-
-// AtIndex adds the array position of a failing item to an error's details and message.
-func AtIndex(err error, i int) error {
-	if e := apierror.As(err); e != nil {
-		e = e.With("index", i)
-		e.Message = "Item " + strconv.Itoa(i) + ": " + e.Message
-		return e
-	}
-	return err
 }
 
 func putOrPatchDetail(ctx context.Context, b *Bundle) (*Response, error) {
