@@ -114,8 +114,8 @@ func TestDispatchReshapingBody(t *testing.T) {
 		if n, err := api.DeleteWhere(ctx, "author", url.Values{"name__in": {"A1,A2"}}); n != 2 || err != nil {
 			t.Errorf("DeleteWhere: %d %v", n, err)
 		}
-		if s, err := api.Schema(ctx, "author"); err != nil || s["default_limit"] != int64(20) {
-			t.Errorf("Schema: %v %v", s["default_limit"], err)
+		if s, err := api.Schema(ctx, "author"); err != nil || s.DefaultLimit != 20 {
+			t.Errorf("Schema: %v %v", s, err)
 		}
 		if n := c.count(`SELECT count(*) FROM author`); n != 5 { // 4, 4 created, 1 deleted, 2 deleted by filter
 			t.Errorf("authors left: %d, want 5", n)

@@ -71,6 +71,7 @@ var (
 	_ jsonAppender   = (*ObjectsResult)(nil)
 	_ jsonAppender   = (*DeletedResult)(nil)
 	_ jsonAppender   = (*UpdatedResult)(nil)
+	_ jsonAppender   = (*Schema)(nil)
 	_ json.Marshaler = (*ListResult)(nil)
 	_ json.Marshaler = (*SetResult)(nil)
 	_ json.Marshaler = (*ObjectsResult)(nil)

@@ -301,7 +301,7 @@ func (a *API) BulkPatch(ctx context.Context, name string, objects any, deleted [
 }
 
 // Schema returns the schema of /<name>/schema/.
-func (a *API) Schema(ctx context.Context, name string) (map[string]any, error) {
+func (a *API) Schema(ctx context.Context, name string) (*Schema, error) {
 	b, err := a.bundle(ctx, name, http.MethodGet, KindSchema, nil)
 	if err != nil {
 		return nil, err
