@@ -45,6 +45,14 @@ func (trimming) Dispatch(ctx context.Context, b *resource.Bundle, next resource.
 	return resp, nil
 }
 
+// silent serves the request and answers no response at all.
+type silent struct{ *modelresource.Resource }
+
+func (silent) Dispatch(ctx context.Context, b *resource.Bundle, next resource.DispatchFunc) (*resource.Response, error) {
+	_, err := next(ctx, b)
+	return nil, err
+}
+
 // A Dispatch override that reshapes the body never makes the engine panic: HTTP writes what it
 // answers, and every engine method either returns the typed answer (changed in place, it is returned
 // as changed) or, when the body is no longer of its type, a classified INTERNAL_ERROR naming the
@@ -56,6 +64,7 @@ func TestDispatchReshapingBody(t *testing.T) {
 		rs := fixtureResources()
 		rs[1] = enveloping{rs[1].(*modelresource.Resource)}
 		rs[2] = trimming{rs[2].(*modelresource.Resource)}
+		rs[0] = silent{rs[0].(*modelresource.Resource)}
 		c := newClient(t, db, d, rs...)
 		api, ctx := c.api, context.Background()
 
@@ -142,6 +151,17 @@ func TestDispatchReshapingBody(t *testing.T) {
 		set, err := api.Set(ctx, "book", []string{"1", "99"}, nil)
 		if err != nil || len(set.Objects) != 1 || len(set.NotFound) != 1 {
 			t.Errorf("Set of a trimming Dispatch: %v %+v", err, set)
+		}
+
+		// No response at all: a read has nothing to return; a write reads as a quiet one.
+		if _, err := api.Get(ctx, "publisher", "1", nil); apierror.CodeOf(err) != apierror.Internal || !strings.Contains(err.Error(), "answered a body of type <nil>") {
+			t.Errorf("Get of a silent Dispatch: %v", err)
+		}
+		if o, created, err := api.Update(ctx, "publisher", "2", map[string]any{"name": "Penguin Books"}); o != nil || created || err != nil {
+			t.Errorf("Update of a silent Dispatch: %v %v %v", o, created, err)
+		}
+		if n := c.count(`SELECT count(*) FROM publisher WHERE name = 'Penguin Books'`); n != 1 {
+			t.Errorf("Update of a silent Dispatch wrote %d rows", n)
 		}
 	})
 }

@@ -212,7 +212,7 @@ func (a *API) Update(ctx context.Context, name, key string, data any) (obj *Obje
 	if err != nil {
 		return nil, false, err
 	}
-	return obj, resp.Status == http.StatusCreated, nil
+	return obj, resp != nil && resp.Status == http.StatusCreated, nil
 }
 
 // Patch runs PATCH /<name>/<key>/.
