@@ -111,3 +111,56 @@ func TestNewRetriedWithSameValues(t *testing.T) {
 		}
 	})
 }
+
+// auditedPublishers records every new publisher's name in a second row, written through r.DB(ctx) in
+// the transaction of r.Atomic: the row goes to the database of the API serving the request.
+type auditedPublishers struct{ *modelresource.Resource }
+
+func (r auditedPublishers) ObjCreate(ctx context.Context, b *resource.Bundle, next resource.ObjCreateFunc) (*resource.Object, error) {
+	var obj *resource.Object
+	err := r.Atomic(ctx, func(ctx context.Context) error {
+		q := "INSERT INTO publisher (name) VALUES ('audit of ' || ?)"
+		if _, err := r.DB(ctx).ExecContext(ctx, b.Resource.API.Dialect().Rebind(q), b.Data["name"]); err != nil {
+			return err
+		}
+		var err error
+		obj, err = next(ctx, b)
+		return err
+	})
+	return obj, err
+}
+
+// One value registered in two APIs over two databases: an override's r.DB(ctx) and r.Atomic use the
+// database of the API serving the request, and a unique violation through r.DB(ctx) names its field
+// in either.
+func TestSameOverrideInTwoDatabases(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		db2, _ := testdb.Open(t, d.Name())
+		createFixture(t, db, d)
+		createFixture(t, db2, d)
+		rs := fixtureResources()
+		rs[0] = auditedPublishers{rs[0].(*modelresource.Resource)}
+		one, two := newClient(t, db, d, rs...), newClient(t, db2, d, rs...)
+		if r := two.do("POST", "/api/v1/publisher/", map[string]any{"name": "Seuil"}); r.status != 201 {
+			t.Fatalf("POST to the second API: %d %s", r.status, r.raw)
+		}
+		if r := one.do("POST", "/api/v1/publisher/", map[string]any{"name": "Minuit"}); r.status != 201 {
+			t.Fatalf("POST to the first API: %d %s", r.status, r.raw)
+		}
+		for _, c := range []struct {
+			db   *client
+			want string
+		}{{one, "Minuit"}, {two, "Seuil"}} {
+			if n := c.db.count(`SELECT count(*) FROM publisher WHERE name IN (?, ?)`, c.want, "audit of "+c.want); n != 2 {
+				t.Errorf("%s: %d rows of its own, want 2", c.want, n)
+			}
+			if n := c.db.count(`SELECT count(*) FROM publisher`); n != 4 {
+				t.Errorf("%s: %d publishers, want 4", c.want, n)
+			}
+		}
+		r := two.do("POST", "/api/v1/publisher/", map[string]any{"name": "Seuil"})
+		if r.status != 409 || field(r.body, "details", "fields", "name") == nil {
+			t.Errorf("a duplicate through r.DB(ctx): %d %s", r.status, r.raw)
+		}
+	})
+}
