@@ -16,6 +16,9 @@ import (
 // a request and runs the same Dispatch, so the two cannot drift apart.
 //
 // Who is asking comes from the context ([WithUser]); no authentication runs in-process.
+//
+// Each method returns Dispatch's typed answer (answer.go) as it is; a body of another type, which only
+// a Dispatch override can answer, is an INTERNAL_ERROR naming the override (answerOf), never a panic.
 
 type userKey struct{}
 
