@@ -321,8 +321,13 @@ func TestEveryStepIsOverridable(t *testing.T) {
 						t.Errorf("%s: %d %s", req.method, r.status, r.raw)
 					}
 				}
-				if n := c.count("SELECT count(*) FROM book WHERE id = 2 AND title = 'Nana'"); n != 1 {
-					t.Errorf("book 2 was changed")
+				// PATCH by filter updates each object through ObjUpdate, whose ObjGet the override
+				// answers: book 2 is a 404 there too, and book 1, changed before it, is rolled back.
+				if r := c.do("PATCH", "/api/v1/book/?id__in=1,2", map[string]any{"title": "x"}); r.status != 404 || field(r.body, "error") != "hidden by the override" {
+					t.Errorf("PATCH by filter: %d %s", r.status, r.raw)
+				}
+				if n := c.count("SELECT count(*) FROM book WHERE (id = 2 AND title = 'Nana') OR (id = 1 AND title = 'Germinal')"); n != 2 {
+					t.Errorf("books 1 and 2 were changed")
 				}
 			},
 		},
@@ -355,6 +360,20 @@ func TestEveryStepIsOverridable(t *testing.T) {
 				}
 				if n := c.count("SELECT count(*) FROM book WHERE id = 1 AND author_id = 1 AND pages = 600"); n != 1 {
 					t.Errorf("book 1 not as expected")
+				}
+				// PATCH by filter goes through the override for each book: refused as one PATCH is,
+				// with nothing changed, and applied to each when the override lets it.
+				if r := c.do("PATCH", "/api/v1/book/?author_id=1", map[string]any{"author_id": 2}); r.status != 403 || field(r.body, "error") != "books keep their author" {
+					t.Errorf("PATCH by filter: %d %s", r.status, r.raw)
+				}
+				if n := c.count("SELECT count(*) FROM book WHERE author_id = 1"); n != 2 {
+					t.Errorf("%d books of author 1, want 2", n)
+				}
+				if r := c.do("PATCH", "/api/v1/book/?author_id=1", map[string]any{"pages": 100}); r.status != 202 || normalizeText(field(r.body, "updated")) != "2" {
+					t.Errorf("PATCH by filter: %d %s", r.status, r.raw)
+				}
+				if n := c.count("SELECT count(*) FROM book WHERE author_id = 1 AND pages = 100"); n != 2 {
+					t.Errorf("%d books of author 1 with 100 pages, want 2", n)
 				}
 			},
 		},

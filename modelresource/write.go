@@ -2,6 +2,7 @@ package modelresource
 
 import (
 	"context"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -445,6 +446,9 @@ func (r *model) objUpdateList(ctx context.Context, b *resource.Bundle) (int64, e
 	if len(values) == 0 {
 		return 0, apierror.New(apierror.ValidationError, "The body names no field to change.").With("fields", map[string]any{})
 	}
+	if b.Resource.OneByOne("ObjUpdateList") {
+		return r.updateEach(ctx, b, q)
+	}
 	readable, err := authz.ReadList(ctx, b)
 	if err != nil {
 		return 0, err
@@ -478,6 +482,31 @@ func (r *model) objUpdateList(ctx context.Context, b *resource.Bundle) (int64, e
 			}
 		}
 		n = int64(len(keys))
+		return nil
+	})
+	return n, err
+}
+
+// updateEach applies a PATCH with filters to every object q selects through the ObjUpdate step, one by
+// one, in one transaction, as a PATCH of each object would: the override runs for each (and the
+// default's ObjGet and UpdateDetail with it); the first failure rolls everything back. b.Data has
+// been hydrated and validated once already; each object gets its own copy.
+func (r *Resource) updateEach(ctx context.Context, b *resource.Bundle, q sq.SelectBuilder) (int64, error) {
+	var n int64
+	err := r.atomic(ctx, func(ctx context.Context) error {
+		keys, err := r.keys(ctx, q.OrderBy(r.pk.expr))
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			one := &resource.Bundle{Resource: b.Resource, Request: b.Request, Method: b.Method, Kind: resource.KindDetail,
+				Key: r.keyText(k), User: b.User, RequestID: b.RequestID, Query: map[string][]string{},
+				Partial: true, Data: maps.Clone(b.Data)}
+			if _, _, err := b.Resource.Steps.ObjUpdate(ctx, one); err != nil {
+				return err
+			}
+			n++
+		}
 		return nil
 	})
 	return n, err

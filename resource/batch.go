@@ -14,13 +14,14 @@ import (
 // Batch steps do at once what per-object steps do one object at a time: ObjCreateList creates an array
 // POST's objects in a few multi-row statements instead of through ObjCreate each, ObjStreamList streams
 // a CSV list instead of reading ObjGetList's page, ObjDeleteKeys and ObjDeleteList delete many objects
-// in a few statements instead of through ObjGet and ObjDelete each.
+// in a few statements instead of through ObjGet and ObjDelete each, ObjUpdateList updates what a PATCH
+// with filters matches in a few statements instead of through ObjGet and ObjUpdate each.
 //
 // An implementation's batching default does the per-object steps' work itself, so it would go around
 // an override of one of them. The rule: while a per-object step is overridden and the batch step
 // standing for it is not, the batch step works one object at a time through the per-object steps
-// (ObjCreateList, ObjStreamList and ObjDeleteKeys take the framework's defaults below; ObjDeleteList's
-// implementation asks [Bound.OneByOne]), and New logs it at Info, naming the batch step to override to
+// (ObjCreateList, ObjStreamList and ObjDeleteKeys take the framework's defaults below; the
+// implementations of ObjDeleteList and ObjUpdateList ask [Bound.OneByOne]), and New logs it at Info, naming the batch step to override to
 // batch again. An override of the batch step gets the batching default as next: it then decides what
 // the per-object override's work means for many objects at once.
 
@@ -41,6 +42,7 @@ var batchSteps = []batchStep{
 	{"ObjDeleteKeys", []string{"ObjDelete", "ObjGet"}, "a bulk PATCH's deleted_objects are deleted one by one through ObjDelete",
 		func(s *Steps) { s.ObjDeleteKeys = deleteOneByOne }},
 	{"ObjDeleteList", []string{"ObjDelete", "ObjGet"}, "a DELETE with filters deletes each object through ObjDelete", nil},
+	{"ObjUpdateList", []string{"ObjUpdate", "ObjGet"}, "a PATCH with filters updates each object through ObjUpdate", nil},
 }
 
 // batchDefaults fills in the batch steps of d: the framework's one-by-one default where the

@@ -55,12 +55,11 @@
 // # Batch steps
 //
 // ObjCreateList (an array POST), ObjStreamList (a CSV list), ObjDeleteKeys (a bulk PATCH's
-// deleted_objects) and ObjDeleteList (DELETE with filters) do at once what ObjCreate, ObjGetList,
-// ObjGet and ObjDelete do one object at a time. While one of those per-object steps is overridden and
+// deleted_objects), ObjDeleteList (DELETE with filters) and ObjUpdateList (PATCH with filters) do at
+// once what ObjCreate, ObjGetList, ObjGet, ObjDelete and ObjUpdate do one object at a time. While one of those per-object steps is overridden and
 // the batch step standing for it is not, the batch step goes through the override one object at a
 // time (a CSV list page by page), and New logs one line at Info naming the batch step to override to
-// batch again; an override of the batch step receives the batching default as next. ObjUpdateList
-// (PATCH with filters) is not one of them: it never calls ObjUpdate.
+// batch again; an override of the batch step receives the batching default as next.
 //
 // # The engine
 //

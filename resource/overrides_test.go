@@ -170,6 +170,12 @@ func (listOverride) ObjGetList(ctx context.Context, b *resource.Bundle, next res
 
 type getOverride struct{ *modelresource.Resource }
 
+type updateOverride struct{ *modelresource.Resource }
+
+func (updateOverride) ObjUpdate(ctx context.Context, b *resource.Bundle, next resource.ObjUpdateFunc) (*resource.Object, bool, error) {
+	return next(ctx, b)
+}
+
 func (getOverride) ObjGet(ctx context.Context, b *resource.Bundle, next resource.ObjGetFunc) (*resource.Object, error) {
 	return next(ctx, b)
 }
@@ -187,9 +193,12 @@ func TestNewLogsBatchStepsOneByOne(t *testing.T) {
 		{"ObjDelete", deleteOverride{bookResource()}, []string{
 			`level=INFO msg="resource \"book\": ObjDelete is overridden, so a bulk PATCH's deleted_objects are deleted one by one through ObjDelete; override ObjDeleteKeys too to batch again" resource=book step=ObjDeleteKeys`,
 			`level=INFO msg="resource \"book\": ObjDelete is overridden, so a DELETE with filters deletes each object through ObjDelete; override ObjDeleteList too to batch again" resource=book step=ObjDeleteList`}},
+		{"ObjUpdate", updateOverride{bookResource()}, []string{
+			`level=INFO msg="resource \"book\": ObjUpdate is overridden, so a PATCH with filters updates each object through ObjUpdate; override ObjUpdateList too to batch again" resource=book step=ObjUpdateList`}},
 		{"ObjGet", getOverride{bookResource()}, []string{
 			`level=INFO msg="resource \"book\": ObjGet is overridden, so a bulk PATCH's deleted_objects are deleted one by one through ObjDelete; override ObjDeleteKeys too to batch again" resource=book step=ObjDeleteKeys`,
-			`level=INFO msg="resource \"book\": ObjGet is overridden, so a DELETE with filters deletes each object through ObjDelete; override ObjDeleteList too to batch again" resource=book step=ObjDeleteList`}},
+			`level=INFO msg="resource \"book\": ObjGet is overridden, so a DELETE with filters deletes each object through ObjDelete; override ObjDeleteList too to batch again" resource=book step=ObjDeleteList`,
+			`level=INFO msg="resource \"book\": ObjGet is overridden, so a PATCH with filters updates each object through ObjUpdate; override ObjUpdateList too to batch again" resource=book step=ObjUpdateList`}},
 		{"ObjGetList", listOverride{bookResource()}, []string{
 			`level=INFO msg="resource \"book\": ObjGetList is overridden, so a CSV list is read through ObjGetList, page by page, instead of streamed; override ObjStreamList too to batch again" resource=book step=ObjStreamList`}},
 	}
@@ -216,7 +225,7 @@ func TestNewLogsBatchStepsOneByOne(t *testing.T) {
 				t.Errorf("log:\n got: %q\nwant: %q", got, tt.want)
 			}
 			res, _ := api.Resource("book")
-			for _, step := range []string{"ObjCreateList", "ObjStreamList", "ObjDeleteKeys", "ObjDeleteList"} {
+			for _, step := range []string{"ObjCreateList", "ObjStreamList", "ObjDeleteKeys", "ObjDeleteList", "ObjUpdateList"} {
 				logged := strings.Contains(log.String(), "step="+step)
 				if res.OneByOne(step) != logged {
 					t.Errorf("OneByOne(%s) = %v, but logged %v", step, res.OneByOne(step), logged)

@@ -109,8 +109,8 @@ type Steps struct {
 	ObjCreateList ObjCreateListFunc
 	// ObjUpdate replaces (PUT) or updates (PATCH) one object, also in bulk PATCH and nested writes.
 	ObjUpdate ObjUpdateFunc
-	// ObjUpdateList applies a PATCH with filters to every object they match. It does not go through
-	// ObjUpdate: a check placed in an ObjUpdate override must be placed here too.
+	// ObjUpdateList applies a PATCH with filters to every object they match. Batch step of ObjUpdate
+	// and ObjGet.
 	ObjUpdateList ObjUpdateListFunc
 	// ObjDelete deletes one object: DELETE on it.
 	ObjDelete ObjDeleteFunc
