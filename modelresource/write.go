@@ -491,7 +491,7 @@ func (r *model) objUpdateList(ctx context.Context, b *resource.Bundle) (int64, e
 // one, in one transaction, as a PATCH of each object would: the override runs for each (and the
 // default's ObjGet and UpdateDetail with it); the first failure rolls everything back. b.Data has
 // been hydrated and validated once already; each object gets its own copy.
-func (r *Resource) updateEach(ctx context.Context, b *resource.Bundle, q sq.SelectBuilder) (int64, error) {
+func (r *model) updateEach(ctx context.Context, b *resource.Bundle, q sq.SelectBuilder) (int64, error) {
 	var n int64
 	err := r.atomic(ctx, func(ctx context.Context) error {
 		keys, err := r.keys(ctx, q.OrderBy(r.pk.expr))
