@@ -12,7 +12,7 @@ import (
 // runSeed is `app seed`: it migrates the database, fills it with the demo data of --size, and
 // prints the row counts.
 func runSeed(ctx context.Context, e env, args []string) error {
-	fs, dbFlag := newFlagSet(e, "seed", "seed [--size small|medium|large] [--db FILE]")
+	fs, dbFlag := newFlagSet(e, "seed", "seed [--size small|medium|large] [--db FILE|URL]")
 	size := seed.Small
 	fs.TextVar(&size, "size", seed.Small, "how much demo data: small, medium or large")
 	if err := parse(fs, args); err != nil {
