@@ -170,8 +170,8 @@ func shutdown(srv, metricsSrv *http.Server, inFlight func() int, drain time.Dura
 	return nil
 }
 
-// seedIfEmpty fills a database without locations with the small demo data, its progress on stderr,
-// and reports whether it did. A database with other data but no locations is served as it is.
+// seedIfEmpty fills a database without locations with the small demo data and its campaigns'
+// aggregates (seedDemo), its progress on stderr, and reports whether it did. A database with other data but no locations is served as it is.
 func seedIfEmpty(ctx context.Context, db *sql.DB, d dialect.Dialect, e env, logger *slog.Logger) (bool, error) {
 	var one int
 	err := db.QueryRowContext(ctx, "SELECT 1 FROM location LIMIT 1").Scan(&one)
@@ -183,7 +183,7 @@ func seedIfEmpty(ctx context.Context, db *sql.DB, d dialect.Dialect, e env, logg
 	}
 	logger.Info("the database has no locations: seeding the demo data", "size", seed.Small)
 	start := time.Now()
-	counts, err := seed.Run(ctx, db, d, seed.Small, e.stderr)
+	counts, aggs, err := seedDemo(ctx, db, d, seed.Small, e.stderr)
 	if errors.Is(err, seed.ErrNotEmpty) {
 		logger.Warn("not seeding", "reason", err)
 		return false, nil
@@ -192,7 +192,7 @@ func seedIfEmpty(ctx context.Context, db *sql.DB, d dialect.Dialect, e env, logg
 		return false, err
 	}
 	logger.Info("seeded", "locations", counts.Locations, "indicators", counts.Indicators,
-		"campaigns", counts.Campaigns, "datapoints", counts.Datapoints, "took", time.Since(start).Round(time.Millisecond))
+		"campaigns", counts.Campaigns, "datapoints", counts.Datapoints, "aggregates", aggs, "took", time.Since(start).Round(time.Millisecond))
 	return true, nil
 }
 
