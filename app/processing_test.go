@@ -188,8 +188,7 @@ func TestAggRefresh(t *testing.T) {
 		if !strings.Contains(a.raw, `"parameters": {"campaign_id":1}, `) {
 			t.Errorf("processing_run's parameters are not a JSON object on the wire: %s", a.raw)
 		}
-		if a := serve(t, h, "GET", "/api/v1/processing_run/schema/", key, ""); 
-			a.body["fields"].(map[string]any)["parameters"].(map[string]any)["type"] != "json" {
+		if a := serve(t, h, "GET", "/api/v1/processing_run/schema/", key, ""); a.body["fields"].(map[string]any)["parameters"].(map[string]any)["type"] != "json" {
 			t.Errorf("processing_run's schema: parameters is not of type json: %s", a.raw)
 		}
 		var userID sql.NullInt64

@@ -81,9 +81,9 @@ func Trigger(ctx context.Context, api *resource.API, name string, q url.Values) 
 
 // runStore writes and reads the run table, and reports outcomes to the observer (nil: none).
 type runStore struct {
-	db       *dialect.DB
-	d        dialect.Dialect
-	table    string // quoted
+	db    *dialect.DB
+	d     dialect.Dialect
+	table string // quoted
 	// params is the parameters column as text, to compare and read: PostgreSQL's json type has no
 	// equality, so it is cast (a TEXT column, of a table made before parameters were JSON, casts to itself).
 	params   string
