@@ -71,7 +71,7 @@ func runTrigger(ctx context.Context, e env, args []string) error {
 	}
 	user, shownAs := triggerUser, ""
 	if asGiven {
-		u, err := newUserStore(db, d).UserByUsername(ctx, *as)
+		u, err := newUserStore(db, d, nil).UserByUsername(ctx, *as)
 		if err != nil {
 			return err
 		}
