@@ -20,8 +20,10 @@
 // ObjGetList override makes a CSV export read page after page through it, each page running the
 // work: such a resource with Meta.CSVExport overrides ObjStreamList too; see resource's batch steps.)
 //
-// Every run is recorded in a table (processing_run by default: resource, parameters, user, started_at,
-// ended_at, status running/succeeded/failed, error). Two overlapping runs of one resource with the same
+// Every run is recorded in a table (processing_run by default: resource, parameters as a JSON object,
+// user, started_at, ended_at, status running/succeeded/failed, error), which the framework defines:
+// [EnsureRunTable] creates it (or brings one of an earlier definition up to date), and
+// [RunTableStatements] gives its statements for an application's own migrations. Two overlapping runs of one resource with the same
 // parameters do the work once: the second is a 409 RUN_IN_PROGRESS, or, with Options.WaitIfRunning, it
 // waits for the first and answers with its outcome. The exclusion holds within a process (a lock per
 // resource and parameters) and, on PostgreSQL, across processes (a session advisory lock on a hash of
@@ -80,8 +82,9 @@ type Options struct {
 	// with its outcome (the list, when it succeeded; a failed run is retried by the waiter) instead of
 	// answering 409 RUN_IN_PROGRESS.
 	WaitIfRunning bool
-	// RunTable is the table runs are recorded in; DefaultRunTable when empty. Its columns are those of
-	// migration 00004: id, resource, parameters, user_id, username, started_at, ended_at, status, error.
+	// RunTable is the table runs are recorded in; DefaultRunTable when empty. RunTableStatements and
+	// EnsureRunTable make it (id, resource, parameters, user_id, username, started_at, ended_at, status,
+	// error); a table of an earlier definition, with parameters as TEXT, is still written and read.
 	RunTable string
 }
 
@@ -151,7 +154,7 @@ func (r *Resource) Bind(ctx context.Context, env *resource.Env) (*resource.Bindi
 		return nil, err
 	}
 	if _, err := env.Dialect.DescribeTable(ctx, env.DB.SQL(), r.opts.RunTable); err != nil {
-		return nil, fmt.Errorf("the run table %q: %w (are the migrations applied?)", r.opts.RunTable, err)
+		return nil, fmt.Errorf("the run table %q: %w (create it with nonmodel.EnsureRunTable, or RunTableStatements in a migration)", r.opts.RunTable, err)
 	}
 	st, err := r.bindRuns(ctx, env.DB, env.Dialect, env.Logger)
 	if err != nil {
@@ -164,7 +167,7 @@ func (r *Resource) Bind(ctx context.Context, env *resource.Env) (*resource.Bindi
 // bindRuns returns the resource's state in the API whose database is db: its run table and locks.
 func (r *Resource) bindRuns(ctx context.Context, db *dialect.DB, d dialect.Dialect, logger *slog.Logger) (*bound, error) {
 	st := &bound{Resource: r, name: r.list.Meta().ResourceName, db: db, d: d, logger: logger, locks: processLocks}
-	st.runs = &runStore{db: db, d: d, table: d.Quote(r.opts.RunTable)}
+	st.runs = newRunStore(db, d, r.opts.RunTable)
 	st.keyNS = fmt.Sprintf("%p %s ", db.SQL(), r.opts.RunTable)
 	if d.Name() == dialect.Postgres {
 		if err := db.QueryRowContext(ctx, "SELECT current_schema()").Scan(&st.lockNS); err != nil {
