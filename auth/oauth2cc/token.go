@@ -1,6 +1,7 @@
 package oauth2cc
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"database/sql"
@@ -110,8 +111,13 @@ type tokenAnswer struct {
 	ExpiresIn   int64  `json:"expires_in"`
 }
 
+// writeJSON writes v, compact and without HTML escapes (an error description may show "<client_id>").
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, _ := json.Marshal(v) // of fixed structs of strings and numbers: never fails
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v) // of fixed structs of strings and numbers: never fails
+	body := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
