@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -614,4 +615,46 @@ func TestSchemaAndConfig(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestTokenEndpointServerErrors: a database that cannot be reached is 503 temporarily_unavailable with
+// Retry-After; another failure is 500 server_error, logged. Neither tells the client more.
+func TestTokenEndpointServerErrors(t *testing.T) {
+	request := func() *http.Request {
+		r := httptest.NewRequest("POST", "/o/token/", strings.NewReader("grant_type=client_credentials"))
+		r.Header.Set("Content-Type", form)
+		r.SetBasicAuth("0123456789abcdef01234567", "tgcs_x")
+		return r
+	}
+	var logged strings.Builder
+	logger := slog.New(slog.NewTextHandler(&logged, nil))
+
+	down, d, err := dialect.Open("postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer down.Close()
+	srv, err := oauth2cc.New(oauth2cc.Config{DB: down, Dialect: d, Pepper: testPepper, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, request())
+	want := `{"error":"temporarily_unavailable","error_description":"The server cannot issue tokens now: retry in a few seconds."}`
+	if rec.Code != 503 || rec.Body.String() != want || rec.Header().Get("Retry-After") != "5" || rec.Header().Get("Cache-Control") != "no-store" {
+		t.Errorf("database down: %d %s (Retry-After %q)", rec.Code, rec.Body, rec.Header().Get("Retry-After"))
+	}
+
+	db, d := testdb.Open(t, dialect.SQLite) // no tables
+	if srv, err = oauth2cc.New(oauth2cc.Config{DB: db, Dialect: d, Pepper: testPepper, Logger: logger}); err != nil {
+		t.Fatal(err)
+	}
+	rec = httptest.NewRecorder()
+	srv.ServeHTTP(rec, request())
+	if rec.Code != 500 || rec.Body.String() != `{"error":"server_error","error_description":"The server could not issue a token."}` {
+		t.Errorf("no tables: %d %s", rec.Code, rec.Body)
+	}
+	if !strings.Contains(logged.String(), "oauth2cc: token endpoint failed") || !strings.Contains(logged.String(), "oauth2_client") {
+		t.Errorf("log: %s", logged.String())
+	}
 }
