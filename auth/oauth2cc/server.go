@@ -34,6 +34,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/tastygo/tastygo/auth"
@@ -115,6 +116,8 @@ type Server struct {
 	logger   *slog.Logger
 	now      func() time.Time
 	q        queries
+	// tokenStmt is q.tokenByID prepared, once it could be.
+	tokenStmt atomic.Pointer[dialect.Stmt]
 }
 
 // queries are the Server's statements, written once for its backend.
