@@ -76,7 +76,10 @@ type tokenRequest struct {
 // WWW-Authenticate: Basic) when client authentication is missing, malformed or fails, or the client is
 // revoked; 400 invalid_scope for any scope (this server has none); 429 temporarily_unavailable with
 // Retry-After past the Guard's limit of failures; 503 temporarily_unavailable when the database is
-// unavailable, and 500 server_error for another failure.
+// unavailable, and 500 server_error for another failure. The checks run in that order: the request's
+// form, the grant type, then the client's credentials (the only ones the Guard counts), then the scope.
+//
+// Serve it over TLS only (RFC 6749 §2.3.1, §3.1): the client secret and the token cross in clear text.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
