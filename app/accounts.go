@@ -103,15 +103,18 @@ const (
 func keyPepper(ctx context.Context, db *sql.DB, d dialect.Dialect, fromEnv string) (auth.Pepper, error) {
 	secret := fromEnv
 	if secret == "" {
+		// The fingerprint is read before the pepper: a process generating both at the same time writes
+		// the pepper first, so a fingerprint seen here with no pepper after it was not that process's
+		// half-done start but a pepper moved out of the database.
+		fp, err := readSecret(ctx, db, d, secretFingerprint)
+		if err != nil {
+			return auth.Pepper{}, err
+		}
 		stored, err := readSecret(ctx, db, d, secretPepper)
 		if err != nil {
 			return auth.Pepper{}, err
 		}
 		if stored == "" {
-			fp, err := readSecret(ctx, db, d, secretFingerprint)
-			if err != nil {
-				return auth.Pepper{}, err
-			}
 			if fp != "" {
 				return auth.Pepper{}, fmt.Errorf("this database's API keys are hashed with the pepper %s gives: set it", pepperEnv)
 			}
