@@ -210,13 +210,12 @@ func removeTemplates() error {
 			errs = append(errs, err)
 		}
 	}
-	if adminDB != nil {
-		adminDB.Close()
-	}
 	return errors.Join(errs...)
 }
 
-// adminPool is the connection to TEST_DATABASE_URL that creates and drops the databases.
+// adminPool is the pool of connections to TEST_DATABASE_URL, shared by the test binary, that creates
+// and drops the schemas and databases (it lives as long as the process: a TestMain may still remove
+// fixtures after Run).
 func adminPool() (*sql.DB, error) {
 	adminOnce.Do(func() {
 		if adminErr = postgresReachable(); adminErr != nil {

@@ -112,16 +112,14 @@ func NewAddress(backend dialect.Name, dir string) (addr string, cleanup func() e
 		return "", nil, fmt.Errorf("PostgreSQL at %s is unreachable: %w", PostgresURL(), err)
 	}
 	schema := "t_" + randomHex(8)
-	admin, _, err := dialect.Open(PostgresURL())
+	admin, err := adminPool()
 	if err != nil {
 		return "", nil, err
 	}
 	if _, err := admin.ExecContext(context.Background(), `CREATE SCHEMA "`+schema+`"`); err != nil {
-		admin.Close()
 		return "", nil, fmt.Errorf("create schema: %w", err)
 	}
 	cleanup = func() error {
-		defer admin.Close()
 		if _, err := admin.ExecContext(context.Background(), `DROP SCHEMA "`+schema+`" CASCADE`); err != nil {
 			return fmt.Errorf("drop schema %s: %w", schema, err)
 		}
