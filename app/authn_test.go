@@ -18,7 +18,6 @@ import (
 	"github.com/tastygo/tastygo/auth"
 	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/field"
-	"github.com/tastygo/tastygo/internal/testdb"
 )
 
 // wantChallenge is the WWW-Authenticate of every 401: each scheme the dashboard accepts.
@@ -28,8 +27,7 @@ const wantChallenge = `ApiKey realm="tastygo", Bearer realm="tastygo", Basic rea
 // that requires a user and to the one with --public-read, and checks the status, the error code, the
 // challenge of a 401 and that a refused write left the database as it was.
 func TestAuthentication(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		key := f.keys[plainName]
 		keyID, _ := auth.KeyID(key)
 		// The same key with its last secret character changed: the right id, the wrong secret.
@@ -155,8 +153,7 @@ func (f *authFixture) lastUsed(t *testing.T, keyID string) (time.Time, bool) {
 // auth.TouchEvery do not write again, in this process or another, and that the write never holds a
 // request up: with the api_key row locked by another transaction, requests still answer at once.
 func TestLastUsed(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		keyID, _ := auth.KeyID(f.keys[scopedName])
 		other, err := newHandler(db, d, slog.New(slog.NewTextHandler(io.Discard, nil)), access{})
 		if err != nil {
@@ -214,8 +211,7 @@ func TestLastUsed(t *testing.T) {
 // key, by id or by username fails at the very next request, in this API and in another one over the
 // same database (another process), with nothing to wait for.
 func TestRevocation(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		ctx := context.Background()
 		other, err := newHandler(db, d, slog.New(slog.NewTextHandler(io.Discard, nil)), access{cache: auth.NewCache(0)})
 		if err != nil {
@@ -321,8 +317,7 @@ func (f *authFixture) keyHash(t *testing.T, key string) string {
 // peppers): a right key is accepted and its row rewritten as the HMAC under the database's pepper,
 // which later requests compare; a wrong secret is refused and rewrites nothing.
 func TestBcryptKeysKeepWorking(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		pepper, err := keyPepper(context.Background(), db, d, "")
 		if err != nil {
 			t.Fatal(err)
@@ -349,8 +344,7 @@ func TestBcryptKeysKeepWorking(t *testing.T) {
 // bcrypt-stored key, then a password); the first request's client goes away during the check. Every
 // other request succeeds.
 func TestNoOneFailsForAnother(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		key := f.bcryptKey(t, plainName, bcrypt.DefaultCost) // tens of milliseconds: time to join
 		for _, c := range []struct{ name, authorization string }{
 			{"bcrypt-stored key", "Bearer " + key},
@@ -396,8 +390,7 @@ func TestNoOneFailsForAnother(t *testing.T) {
 // minutes); beyond, 429 THROTTLED with Retry-After in the error shape, for the right password too,
 // while API keys and other users go on.
 func TestFailedLoginsThrottled(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		// A cheap hash, so that ten failures cost milliseconds.
 		cheap, _ := bcrypt.GenerateFromPassword([]byte("pw-"+plainName), bcrypt.MinCost)
 		if _, err := db.Exec(d.Rebind(`UPDATE app_user SET password_hash = ? WHERE username = ?`), string(cheap), plainName); err != nil {
@@ -422,8 +415,7 @@ func TestFailedLoginsThrottled(t *testing.T) {
 // TestPasswordChangeTakesEffect: a remembered Basic login stops working at the next request once the
 // password changes or is removed.
 func TestPasswordChangeTakesEffect(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		old := basic(plainName, "pw-"+plainName)
 		for range 2 {
 			checkStatus(t, "remembered", serve(t, f.api, "GET", "/api/v1/indicator/?limit=1", old, ""), 200, "")

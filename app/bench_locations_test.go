@@ -93,8 +93,7 @@ func benchClosure(b testing.TB, db *sql.DB, d dialect.Dialect) string {
 // TestLocationParamsClosureAgrees checks that the closure-table reading of the benchmark answers as
 // the recursive one, on the small data, so that the benchmark compares the same work.
 func TestLocationParamsClosureAgrees(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		closure := benchClosure(t, db, d)
 		saved := tree
 		tree = locations.Tree{Closure: closure}

@@ -40,9 +40,10 @@ type benchKeyOf struct {
 	size    seed.Size
 }
 
-// TestMain removes the benchmarks' shared databases after every test and benchmark has run.
+// TestMain removes testdb's templates and the benchmarks' shared databases after every test and
+// benchmark has run.
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := testdb.Run(m)
 	for _, db := range benchDBs {
 		db.Close()
 	}
@@ -71,7 +72,7 @@ func benchDBOf(b *testing.B, backend dialect.Name, size seed.Size) (*sql.DB, dia
 		return db, d
 	}
 	if backend == dialect.Postgres {
-		testdb.Address(b, backend) // skips (or fails on CI) when PostgreSQL is unreachable
+		testdb.Address(b, backend) // fails (or skips with TASTYGO_SKIP_POSTGRES=1) when PostgreSQL is unreachable
 	}
 	// The database outlives this benchmark: the package's other benchmarks reuse it; TestMain removes it.
 	addr, cleanup, err := testdb.NewAddress(backend, os.TempDir())

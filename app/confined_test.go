@@ -9,15 +9,13 @@ import (
 	"testing"
 
 	"github.com/tastygo/tastygo/dialect"
-	"github.com/tastygo/tastygo/internal/testdb"
 )
 
 // What a user confined to a region can learn through relations (issue 9, finding 10): a filter, an
 // ordering, a query field or an expansion through a relation reaches only the related rows the user may
 // read. Each answer is compared with a direct query of what the user may see.
 func TestConfinedRelations(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		s := newScopeIDs(t, f)
 		var parentName, campOutName string
 		if err := db.QueryRow(d.Rebind(`SELECT p.name FROM location AS l JOIN location AS p ON p.id = l.parent_location_id WHERE l.id = ?`), s.top).Scan(&parentName); err != nil {
@@ -99,8 +97,7 @@ func TestConfinedRelations(t *testing.T) {
 // agg_refresh on a campaign outside their region (the campaign's own 404, no run recorded, nothing
 // recomputed) but can on one inside.
 func TestConfinedRunsAndTriggers(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		s := newScopeIDs(t, f)
 		agg := func(user string, campaign int64) answer {
 			return serve(t, f.api, "GET", fmt.Sprintf("/api/v1/agg_refresh/?campaign_id=%d&limit=1", campaign), f.as(user), "")
@@ -162,8 +159,7 @@ func TestConfinedRunsAndTriggers(t *testing.T) {
 // A superuser's DELETE of an indicator by filter cascades as the DELETE of the indicator does (through
 // the indicator's ObjDelete), instead of a 409.
 func TestIndicatorDeleteByFilterCascades(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		id := f.scalar(t, `SELECT min(indicator_id) FROM datapoint`)
 		other := f.scalar(t, `SELECT max(indicator_id) FROM datapoint`)
 		if id == other {
@@ -188,8 +184,7 @@ func TestIndicatorDeleteByFilterCascades(t *testing.T) {
 
 // Conflicts name the fields, the same on both backends, and nothing of the database.
 func TestDashboardConflictsNameFields(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		var short string
 		if err := db.QueryRow(`SELECT short_name FROM indicator ORDER BY id LIMIT 1`).Scan(&short); err != nil {
 			t.Fatal(err)

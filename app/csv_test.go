@@ -10,14 +10,12 @@ import (
 	"testing"
 
 	"github.com/tastygo/tastygo/dialect"
-	"github.com/tastygo/tastygo/internal/testdb"
 )
 
 // The datapoint resource exports every matching row as CSV, beyond the max limit of a JSON page, with
 // the user's scope applied; other resources page their CSV as JSON.
 func TestDatapointCSVExport(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		export := func(user, url string) (int, [][]string) {
 			t.Helper()
 			req := httptest.NewRequest("GET", url, nil)

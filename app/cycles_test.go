@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/tastygo/tastygo/dialect"
-	"github.com/tastygo/tastygo/internal/testdb"
 )
 
 // cyclesSQL counts the locations that lie on a cycle of parent_location_id: the test's own query,
@@ -34,8 +33,7 @@ func (f *authFixture) parentOf(t *testing.T, id int64) int64 {
 // cause), and the database is unchanged. Moves elsewhere in the tree still succeed, also one that is
 // a cycle only before a nested write moves the new parent away.
 func TestLocationCycles(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		top, root := f.locationID(t, scopedTop), f.locationID(t, "AF")
 		prov, sibling := f.locationID(t, scopedTop+"-P01"), f.locationID(t, scopedTop+"-P02")
 		district := f.locationID(t, scopedTop+"-P01-D01")
@@ -150,8 +148,7 @@ func TestLocationCycles(t *testing.T) {
 // TestLocationCycleAnswer shows a refusal whole: the one error shape, the message naming both
 // locations, details.fields on parent_location_id.
 func TestLocationCycleAnswer(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		prov, district := f.locationID(t, scopedTop+"-P01"), f.locationID(t, scopedTop+"-P01-D01")
 		for _, c := range []struct {
 			method, url, body string
@@ -197,8 +194,7 @@ func TestLocationCycleAnswer(t *testing.T) {
 // each move alone is fine, both would make a cycle. Exactly one of each pair succeeds, the other is
 // refused, and no cycle is left, on both backends.
 func TestLocationCyclesConcurrent(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		districts := f.idList(t, `SELECT id FROM location WHERE location_code LIKE ? ORDER BY id`, "AF-R__-P__-D__-S__")
 		if len(districts) < 16 {
 			t.Fatalf("the demo data has %d sub-districts, the test needs 16", len(districts))

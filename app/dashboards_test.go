@@ -7,14 +7,12 @@ import (
 	"testing"
 
 	"github.com/tastygo/tastygo/dialect"
-	"github.com/tastygo/tastygo/internal/testdb"
 )
 
 // A dashboard's owner is the user who created it, whatever the body says, on every path that creates
 // one, and never changes.
 func TestDashboardOwnerIsSetByTheServer(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		plain, super := f.ids[plainName], f.ids[superName]
 		ownerOf := func(id any) int64 {
 			return f.scalar(t, `SELECT coalesce(owner_id, 0) FROM custom_dashboard WHERE id = ?`, id)
@@ -72,8 +70,7 @@ func TestDashboardOwnerIsSetByTheServer(t *testing.T) {
 // Others' dashboards, and their charts, are read-only to anyone but a superuser: 403 on every write, and
 // a write by filter leaves them out. Every write is checked against the database.
 func TestOthersDashboardsAreReadOnly(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		mk := func(user, path, body string) string {
 			a := serve(t, f.api, "POST", path, f.as(user), body)
 			if a.status != 201 {

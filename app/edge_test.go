@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/tastygo/tastygo/dialect"
-	"github.com/tastygo/tastygo/internal/testdb"
 )
 
 // TestDashboardRefusesPathAndQueryTricks: the attacks of issue 9 on the dashboard's own handler, as a
@@ -15,8 +14,7 @@ import (
 // non-canonical key, and a query string with a ';' that widened a DELETE by filter. Each is refused
 // and nothing is deleted.
 func TestDashboardRefusesPathAndQueryTricks(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		admin := f.as(superName)
 		ind := f.scalar(t, `SELECT min(indicator_id) FROM datapoint`)
 		loc := f.scalar(t, `SELECT min(location_id) FROM datapoint WHERE indicator_id = ?`, ind)

@@ -12,11 +12,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tastygo/tastygo/app/seed"
 	"github.com/tastygo/tastygo/auth"
 	"github.com/tastygo/tastygo/dialect"
+	"github.com/tastygo/tastygo/internal/testdb"
 	"github.com/tastygo/tastygo/migrations"
 )
 
@@ -44,14 +46,29 @@ type authFixture struct {
 
 func newAuthFixture(t *testing.T, db *sql.DB, d dialect.Dialect) *authFixture {
 	t.Helper()
-	ctx := context.Background()
-	if err := migrations.Up(ctx, db, d); err != nil {
+	users, err := seedAuthFixture(context.Background(), db, d)
+	if err != nil {
 		t.Fatal(err)
+	}
+	return authFixtureOn(t, db, d, users)
+}
+
+// fixtureUsers are the keys and ids of the test users a fixture database holds.
+type fixtureUsers struct {
+	keys map[string]string // username → API key
+	ids  map[string]int64  // username → app_user id
+}
+
+// seedAuthFixture fills an empty database with the fixture's data: the migrations, the small demo
+// data and the three test users.
+func seedAuthFixture(ctx context.Context, db *sql.DB, d dialect.Dialect) (fixtureUsers, error) {
+	users := fixtureUsers{keys: map[string]string{}, ids: map[string]int64{}}
+	if err := migrations.Up(ctx, db, d); err != nil {
+		return users, err
 	}
 	if _, err := seed.Run(ctx, db, d, seed.Small, nil); err != nil {
-		t.Fatal(err)
+		return users, err
 	}
-	f := &authFixture{db: db, d: d, cache: auth.NewCache(auth.DefaultCacheTTL), keys: map[string]string{}, ids: map[string]int64{}}
 	for _, u := range []newUser{
 		{Username: superName, Superuser: true},
 		{Username: scopedName, TopLocation: scopedTop},
@@ -60,9 +77,19 @@ func newAuthFixture(t *testing.T, db *sql.DB, d dialect.Dialect) *authFixture {
 		u.Password = "pw-" + u.Username
 		created, err := createUser(ctx, db, d, u)
 		if err != nil {
-			t.Fatalf("create %s: %v", u.Username, err)
+			return users, fmt.Errorf("create %s: %w", u.Username, err)
 		}
-		f.keys[u.Username], f.ids[u.Username] = created.Key, created.ID
+		users.keys[u.Username], users.ids[u.Username] = created.Key, created.ID
+	}
+	return users, nil
+}
+
+// authFixtureOn is the fixture over a database seedAuthFixture filled (or a copy of one).
+func authFixtureOn(t *testing.T, db *sql.DB, d dialect.Dialect, users fixtureUsers) *authFixture {
+	t.Helper()
+	f := &authFixture{db: db, d: d, cache: auth.NewCache(auth.DefaultCacheTTL), keys: map[string]string{}, ids: map[string]int64{}}
+	for name, key := range users.keys {
+		f.keys[name], f.ids[name] = key, users.ids[name]
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	var err error
@@ -73,6 +100,34 @@ func newAuthFixture(t *testing.T, db *sql.DB, d dialect.Dialect) *authFixture {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// templateUsers holds, per backend, the users of the fixture's template database (built once per
+// test binary by testdb).
+var (
+	templateUsersMu sync.Mutex
+	templateUsers   = map[dialect.Name]fixtureUsers{}
+)
+
+// eachAuthFixture runs fn on every backend with a fixture of its own: a copy of a database that
+// seedAuthFixture filled once per test binary, which is what newAuthFixture would make, only faster.
+func eachAuthFixture(t *testing.T, fn func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture)) {
+	t.Helper()
+	for _, b := range testdb.Backends {
+		t.Run(string(b), func(t *testing.T) {
+			db, d := testdb.OpenCopy(t, b, "auth-fixture", func(ctx context.Context, db *sql.DB, d dialect.Dialect) error {
+				users, err := seedAuthFixture(ctx, db, d)
+				templateUsersMu.Lock()
+				templateUsers[d.Name()] = users
+				templateUsersMu.Unlock()
+				return err
+			})
+			templateUsersMu.Lock()
+			users := templateUsers[b]
+			templateUsersMu.Unlock()
+			fn(t, db, d, authFixtureOn(t, db, d, users))
+		})
+	}
 }
 
 // answer is an HTTP response, its JSON body decoded.

@@ -6,14 +6,12 @@ import (
 	"testing"
 
 	"github.com/tastygo/tastygo/dialect"
-	"github.com/tastygo/tastygo/internal/testdb"
 )
 
 // Deleting an indicator removes its datapoints, aggregated datapoints and calculations with it, in
 // one transaction, and only for a superuser: anyone else's attempt changes nothing.
 func TestIndicatorDeleteCascades(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		count := func(query string, args ...any) int64 { return f.scalar(t, query, args...) }
 		// A component of a calculation, with datapoints of its own and an aggregate.
 		var id int64

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/tastygo/tastygo/dialect"
-	"github.com/tastygo/tastygo/internal/testdb"
 )
 
 // The load tests: writers and readers hit the dashboard's API over HTTP at the same time, for a fixed
@@ -349,8 +348,7 @@ func (r *loadRun) report(name string, took time.Duration) loadTotals {
 // acknowledged and no refused one left a trace; the only 5xx allowed is 503 DATABASE_UNAVAILABLE
 // with Retry-After, counted.
 func TestMixedLoad(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		srv := httptest.NewServer(f.api)
 		defer srv.Close()
 		r := newLoadRun(t, srv, f.as(superName), db, d)

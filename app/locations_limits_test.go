@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/tastygo/tastygo/dialect"
-	"github.com/tastygo/tastygo/internal/testdb"
 )
 
 // limitIDs is n location ids, comma-separated: 1,2,...,n.
@@ -27,8 +26,7 @@ func limitIDs(n int) string {
 // named no parameter). Each is now the same 400 naming the parameter on both backends; the largest
 // values allowed still answer.
 func TestLocationParamLimits(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		tooMany := `{"code": "INVALID_VALUE", "details": {"max": 1000, "parameter": "location_id__in"},` +
 			` "error": "location_id__in lists more than 1000 location ids; give at most 1000.", "success": false}`
 		cases := []struct {

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/tastygo/tastygo/dialect"
-	"github.com/tastygo/tastygo/internal/testdb"
 )
 
 // The tests' own answers, written apart from locations/: the locations at a depth under a location
@@ -33,8 +32,7 @@ const (
 // TestLocationParams lists location and datapoint with each location parameter, as a superuser, and
 // compares the ids and total_count with a direct SQL answer on the small demo data.
 func TestLocationParams(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		country := f.scalar(t, `SELECT min(id) FROM location WHERE parent_location_id IS NULL`)
 		region := f.scalar(t, `SELECT id FROM location WHERE location_code = ?`, scopedTop)
 		district := f.scalar(t, `SELECT id FROM location_type WHERE name = 'District'`)
@@ -106,8 +104,7 @@ func TestLocationParams(t *testing.T) {
 // TestLocationParamsErrors checks the wrong parameters and combinations on location and datapoint:
 // each a 400 with its code and the parameter named.
 func TestLocationParamsErrors(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		for _, c := range []struct{ query, code, parameter string }{
 			{"location_depth=2", "MISSING_PARAMETER", "location_depth"},
 			{"location_id__in=1,2&location_depth=1", "MISSING_PARAMETER", "location_depth"},
@@ -144,8 +141,7 @@ func TestLocationParamsErrors(t *testing.T) {
 // TestLocationParamsScoped checks that a user confined to a region gets, whatever the parameters ask,
 // only what lies under the region: the parameters' set intersected with the restriction.
 func TestLocationParamsScoped(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		country := f.scalar(t, `SELECT min(id) FROM location WHERE parent_location_id IS NULL`)
 		region := f.scalar(t, `SELECT id FROM location WHERE location_code = ?`, scopedTop)
 		leafIn := f.scalar(t, `SELECT min(id) FROM location WHERE location_type_id = 5 AND id IN (`+underSQL+`)`, scopedTop)

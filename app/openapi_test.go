@@ -12,14 +12,12 @@ import (
 
 	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/internal/openapitest"
-	"github.com/tastygo/tastygo/internal/testdb"
 )
 
 // TestOpenAPI checks the dashboard's OpenAPI document: valid 3.1, served to whoever may read the
 // schemas (as /schema/), with the API's authentication schemes, and matching real answers.
 func TestOpenAPI(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		get := func(h http.Handler, authorization string) *httptest.ResponseRecorder {
 			req := httptest.NewRequest(http.MethodGet, "/api/v1/openapi.json", nil)
 			if authorization != "" {

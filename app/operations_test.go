@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/tastygo/tastygo/dialect"
-	"github.com/tastygo/tastygo/internal/testdb"
 	"github.com/tastygo/tastygo/migrations"
 	"github.com/tastygo/tastygo/throttle"
 )
@@ -24,8 +23,7 @@ import (
 // 503 while the database does not answer within its deadline and while a migration is pending, naming
 // which, and logs each change of state once.
 func TestHealthAndReadiness(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		logged := &syncBuffer{}
 		logger := slog.New(slog.NewJSONHandler(logged, nil))
 		api, err := newHandler(db, d, slog.New(slog.NewTextHandler(io.Discard, nil)), access{cache: f.cache,
@@ -117,8 +115,7 @@ func TestHealthAndReadiness(t *testing.T) {
 // TestSecurityHeaders checks the dashboard's answers: X-Content-Type-Options on every one, and
 // Cache-Control: no-store on those to requests with credentials, errors included.
 func TestSecurityHeaders(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		for _, c := range []struct {
 			name         string
 			h            http.Handler

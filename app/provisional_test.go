@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/tastygo/tastygo/dialect"
-	"github.com/tastygo/tastygo/internal/testdb"
 )
 
 // A key seen before serves reads while its row is read again beside them (auth.KeyMemo): what the
@@ -16,8 +15,7 @@ import (
 // region at the next request; a key revoked in another process cannot start a processing run, nor
 // learn whether an object exists.
 func TestKeyCheckedBesideTheRead(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		ids := func(a answer) []int64 {
 			var out []int64
 			for _, o := range a.objects() {

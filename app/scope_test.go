@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/tastygo/tastygo/dialect"
-	"github.com/tastygo/tastygo/internal/testdb"
 )
 
 // underSQL selects every location under the location with a code (the first parameter), that one
@@ -63,8 +62,7 @@ func listIDs(t *testing.T, f *authFixture, authorization, url string) ([]int64, 
 // exactly the rows under that region, total_count included, compared with a direct recursive query;
 // a superuser, a plain user and an anonymous reader (with --public-read) get every row.
 func TestScopedLists(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		for _, r := range scopedResources {
 			t.Run(r.name, func(t *testing.T) {
 				all := f.idList(t, `SELECT id FROM `+r.name+` ORDER BY id`)
@@ -136,8 +134,7 @@ func newScopeIDs(t *testing.T, f *authFixture) scopeIDs {
 // outside the region are a 404 on detail, "not_found" in set/, and match no filter; other users read
 // them.
 func TestScopedReads(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		s := newScopeIDs(t, f)
 		rows := map[string][2]int64{ // resource → a row inside, a row outside
 			"location":  {s.in, s.out},
@@ -247,8 +244,7 @@ type writeCase struct {
 // place a row outside the region are 403, rows outside it are 404, indicator deletes are for
 // superusers, and a refused write changes nothing.
 func TestScopedWrites(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		s := newScopeIDs(t, f)
 		n := 0
 		location := func(parent string) string {

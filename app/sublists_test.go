@@ -6,14 +6,12 @@ import (
 	"testing"
 
 	"github.com/tastygo/tastygo/dialect"
-	"github.com/tastygo/tastygo/internal/testdb"
 )
 
 // The dashboard's to-many relations are listed under their object with the related resource's whole
 // list machinery, and a scoped user sees only what lies in their region there too.
 func TestDashboardSubResources(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		count := func(query string, args ...any) int64 { return f.scalar(t, query, args...) }
 		region := f.locationID(t, scopedTop)
 		var ind, camp int64

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/tastygo/tastygo/dialect"
-	"github.com/tastygo/tastygo/internal/testdb"
 	"github.com/tastygo/tastygo/throttle"
 )
 
@@ -18,8 +17,7 @@ import (
 // gets 2 requests a minute over all resources together; beyond it a 429 with Retry-After, and a
 // throttled write writes nothing.
 func TestThrottle(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		var mu sync.Mutex
 		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }

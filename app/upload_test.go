@@ -391,8 +391,7 @@ func TestTransformUploadBadDocuments(t *testing.T) {
 // uploaded, and their rows of locations outside the region become error submissions; a superuser
 // sees every document.
 func TestUploadConfinedToRegion(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		var ind int64
 		var short string
 		if err := db.QueryRow(`SELECT id, short_name FROM indicator ORDER BY id LIMIT 1`).Scan(&ind, &short); err != nil {

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/tastygo/tastygo/dialect"
-	"github.com/tastygo/tastygo/internal/testdb"
 )
 
 // viewRow is one object of campaign_datapoint or date_datapoint as the tests compare it: the id, the
@@ -131,8 +130,7 @@ func viewLocationCases(t *testing.T, f *authFixture) []viewCase {
 // as a superuser and as a user confined to a region, and compares ids, total_count, values and the
 // query fields with a direct SQL answer.
 func TestCampaignDatapoint(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		campaigns := f.idList(t, `SELECT id FROM campaign ORDER BY id`)
 		for _, c := range campaigns {
 			if a := serve(t, f.api, "GET", fmt.Sprintf("/api/v1/agg_refresh/?campaign_id=%d&limit=1", c), f.as(superName), ""); a.status != 200 {
@@ -203,8 +201,7 @@ func TestCampaignDatapoint(t *testing.T) {
 // TestDateDatapoint lists date_datapoint with the required parameters and each kind of location
 // parameter, as a superuser and as a confined user, against a direct SQL answer.
 func TestDateDatapoint(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		inds := f.idList(t, `SELECT indicator_id FROM datapoint GROUP BY indicator_id ORDER BY count(*) DESC, indicator_id LIMIT 2`)
 		indIn, indArgs := inList(inds)
 		// The demo data's campaigns of February and March: some dates, not all (checked below).
@@ -262,8 +259,7 @@ func TestDateDatapoint(t *testing.T) {
 // TestViewsRequiredParamsAndMethods: a GET without the required parameters is a 400
 // MISSING_PARAMETER naming each missing one; every method but GET is a 405.
 func TestViewsRequiredParamsAndMethods(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
-		f := newAuthFixture(t, db, d)
+	eachAuthFixture(t, func(t *testing.T, db *sql.DB, d dialect.Dialect, f *authFixture) {
 		if a := serve(t, f.api, "GET", "/api/v1/agg_refresh/?campaign_id=1&limit=1", f.as(superName), ""); a.status != 200 {
 			t.Fatalf("agg_refresh: %d %s", a.status, a.raw)
 		}

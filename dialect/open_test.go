@@ -3,6 +3,8 @@ package dialect_test
 import (
 	"database/sql"
 	"database/sql/driver"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -33,5 +35,36 @@ func TestRegisterRefusesASecondDriver(t *testing.T) {
 			}()
 			dialect.Register(tc.name, noDriver{})
 		}()
+	}
+}
+
+// A SQLite path is a file name, whatever it holds: a '#' or a '%' (a subtest named twice gets a
+// temporary directory "Name#01") must not cut the name short as it would in a file: URI, where two
+// such paths would open the same file.
+func TestSQLitePathWithURICharacters(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a#01", "b%23c", "plain"} {
+		path := filepath.Join(dir, name, "x.db")
+		if err := os.Mkdir(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		db, _, err := dialect.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`CREATE TABLE t (id INTEGER PRIMARY KEY)`); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		db.Close()
+		if _, err := os.Stat(path); err != nil {
+			t.Errorf("%s: the database is not at its path: %v", name, err)
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 3 {
+		t.Errorf("%d entries in the directory, want the 3 directories: %v", len(entries), entries)
 	}
 }

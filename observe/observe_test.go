@@ -210,12 +210,14 @@ tastygo_processing_runs_total{outcome="succeeded",resource="item"} 1
 // TestResponseControllerReachesTheConnection checks that a handler behind observe.Handler can still set
 // per-write deadlines and flush through http.ResponseController, as the framework's streamed answers do.
 func TestResponseControllerReachesTheConnection(t *testing.T) {
-	var deadlineErr, flushErr error
+	// The handler hands its results over a channel: the client may have read the flushed body before
+	// the handler's last assignment.
+	errs := make(chan [2]error, 1)
 	h := observe.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc := http.NewResponseController(w)
-		deadlineErr = rc.SetWriteDeadline(time.Now().Add(time.Second))
+		deadlineErr := rc.SetWriteDeadline(time.Now().Add(time.Second))
 		io.WriteString(w, "partial")
-		flushErr = rc.Flush()
+		errs <- [2]error{deadlineErr, rc.Flush()}
 	}), observe.Options{})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
@@ -224,7 +226,8 @@ func TestResponseControllerReachesTheConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if deadlineErr != nil || flushErr != nil {
+	got := <-errs
+	if deadlineErr, flushErr := got[0], got[1]; deadlineErr != nil || flushErr != nil {
 		t.Errorf("SetWriteDeadline: %v, Flush: %v", deadlineErr, flushErr)
 	}
 }

@@ -241,6 +241,7 @@ func methods(given, def []string, what string) ([]string, error) {
 	for _, m := range given {
 		m = strings.ToLower(m)
 		if !slices.Contains(knownMethods, m) {
+			//lint:ignore ST1005 the message starts with the Go name of the field, Meta.<Field>
 			return nil, fmt.Errorf("Meta.%s: unknown method %q (known: %s)", what, m, strings.Join(knownMethods, ", "))
 		}
 		out = append(out, m)

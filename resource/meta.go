@@ -191,18 +191,3 @@ func (l Lookups) IsAll() bool {
 
 // WithRelations reports whether l is AllWithRelations.
 func (l Lookups) WithRelations() bool { return len(l) == 1 && l[0] == allWithRelations }
-
-// schemaValue is how the schema shows the lookups: Tastypie's 1 for ALL, 2 for ALL_WITH_RELATIONS.
-func (l Lookups) schemaValue() any {
-	switch {
-	case l.WithRelations():
-		return 2
-	case l.IsAll():
-		return 1
-	}
-	out := make([]string, len(l))
-	for i, x := range l {
-		out[i] = string(x)
-	}
-	return out
-}

@@ -119,7 +119,9 @@ func dsnOf(addr string) (string, time.Duration, error) {
 		}
 	}
 	if !strings.HasPrefix(path, "file:") {
-		path = "file:" + path
+		// A plain path becomes a file: URI, in which '%' escapes and '#' starts a fragment: escape
+		// both so that the name is the file's whole name.
+		path = "file:" + strings.NewReplacer("%", "%25", "#", "%23").Replace(path)
 	}
 	return path + "?" + q.Encode(), wait, nil
 }

@@ -1,9 +1,10 @@
-// Package testdb gives each test a fresh, empty database on every backend: a new SQLite file in the
-// test's temporary directory, and a new schema in the PostgreSQL database named by TEST_DATABASE_URL
-// (default postgres://postgres@127.0.0.1:5432/test), dropped when the test ends.
+// Package testdb gives each test a fresh database on every backend: a new SQLite file in the test's
+// temporary directory, and a new schema in the PostgreSQL database named by TEST_DATABASE_URL (default
+// postgres://postgres@127.0.0.1:5432/test), dropped when the test ends; or, with OpenCopy, a copy of a
+// fixture built once per test binary (a new database on the same server, so the role needs CREATEDB).
 //
-// Off CI, an unreachable PostgreSQL skips its half of a test with a loud message; with CI=true it fails
-// the test, so a green CI run always means both backends ran.
+// An unreachable PostgreSQL fails the PostgreSQL half of every test, so that a green run means both
+// backends ran, unless TASTYGO_SKIP_POSTGRES=1 is set: then those halves skip with a message.
 package testdb
 
 import (
@@ -86,14 +87,7 @@ func Open(tb testing.TB, backend dialect.Name) (*sql.DB, dialect.Dialect) {
 // start a second process or a second API on the same database use it.
 func Address(tb testing.TB, backend dialect.Name) string {
 	tb.Helper()
-	if backend == dialect.Postgres {
-		if err := postgresReachable(); err != nil {
-			if os.Getenv("CI") == "true" {
-				tb.Fatalf("testdb: PostgreSQL at %s is unreachable and CI=true: %v", PostgresURL(), err)
-			}
-			tb.Skipf("testdb: SKIPPING the PostgreSQL half of this test: %s is unreachable (%v); set TEST_DATABASE_URL or start PostgreSQL", PostgresURL(), err)
-		}
-	}
+	requirePostgres(tb, backend)
 	addr, cleanup, err := NewAddress(backend, tb.TempDir())
 	if err != nil {
 		tb.Fatalf("testdb: %v", err)
@@ -118,16 +112,14 @@ func NewAddress(backend dialect.Name, dir string) (addr string, cleanup func() e
 		return "", nil, fmt.Errorf("PostgreSQL at %s is unreachable: %w", PostgresURL(), err)
 	}
 	schema := "t_" + randomHex(8)
-	admin, _, err := dialect.Open(PostgresURL())
+	admin, err := adminPool()
 	if err != nil {
 		return "", nil, err
 	}
 	if _, err := admin.ExecContext(context.Background(), `CREATE SCHEMA "`+schema+`"`); err != nil {
-		admin.Close()
 		return "", nil, fmt.Errorf("create schema: %w", err)
 	}
 	cleanup = func() error {
-		defer admin.Close()
 		if _, err := admin.ExecContext(context.Background(), `DROP SCHEMA "`+schema+`" CASCADE`); err != nil {
 			return fmt.Errorf("drop schema %s: %w", schema, err)
 		}
@@ -142,6 +134,28 @@ func NewAddress(backend dialect.Name, dir string) (addr string, cleanup func() e
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String(), cleanup, nil
+}
+
+// SkipPostgresVar is the environment variable that, set to 1, lets the PostgreSQL halves of tests skip
+// when the server is unreachable; without it they fail, so that a green `go test` means both backends
+// ran.
+const SkipPostgresVar = "TASTYGO_SKIP_POSTGRES"
+
+// requirePostgres fails the test when backend is PostgreSQL and the server is unreachable, or skips it
+// when the user opted out with TASTYGO_SKIP_POSTGRES=1.
+func requirePostgres(tb testing.TB, backend dialect.Name) {
+	tb.Helper()
+	if backend != dialect.Postgres {
+		return
+	}
+	err := postgresReachable()
+	if err == nil {
+		return
+	}
+	if os.Getenv(SkipPostgresVar) == "1" {
+		tb.Skipf("testdb: skipping the PostgreSQL half of this test (%s=1): %s is unreachable (%v)", SkipPostgresVar, PostgresURL(), err)
+	}
+	tb.Fatalf("testdb: PostgreSQL at %s is unreachable: %v; start it (see the README's tests section), set TEST_DATABASE_URL, or set %s=1 to skip the PostgreSQL halves", PostgresURL(), err, SkipPostgresVar)
 }
 
 func randomHex(n int) string {
