@@ -14,6 +14,7 @@ import (
 
 	"github.com/tastygo/tastygo/client"
 	"github.com/tastygo/tastygo/internal/testdb"
+	"github.com/tastygo/tastygo/resource"
 )
 
 // The client test suite: every call of the client's contract against the dashboard, over each
@@ -72,6 +73,18 @@ func csHTTP(t *testing.T, f *authFixture) csTransport {
 	t.Cleanup(srv.Close)
 	return csTransport{name: "http", sent: &sent, dial: func(username string, opts ...client.Option) *client.Client {
 		return client.New(srv.URL+"/api/v1/", append([]client.Option{client.WithAPIKey(username, f.keys[username])}, opts...)...)
+	}}
+}
+
+// csDirect passes calls into the fixture's API in-process, as the test users.
+func csDirect(t *testing.T, f *authFixture) csTransport {
+	api := f.api.(*resource.API)
+	return csTransport{name: "direct", dial: func(username string, opts ...client.Option) *client.Client {
+		u, err := newUserStore(f.db, f.d).UserByUsername(context.Background(), username)
+		if err != nil || u == nil {
+			t.Fatalf("user %s: %v", username, err)
+		}
+		return client.NewDirect(api, u, opts...)
 	}}
 }
 
@@ -317,6 +330,11 @@ func runClientSuite(t *testing.T, f *authFixture, tr csTransport) []string {
 	_, err = client.For[csLocation](c, "location").Related(999999, "children").All(ctx)
 	csWant(t, "Related of nothing", err, client.ErrNotFound, 404, "OBJECT_DOES_NOT_EXIST")
 	rec.add("related-none", nil, err)
+	_, err = client.For[csLocation](c, "location").Related(afID, "nope").All(ctx)
+	csWant(t, "Related of no relation", err, client.ErrNotFound, 404, "RESOURCE_NOT_FOUND")
+	rec.add("related-unknown", nil, err)
+	_, err = client.For[csLocation](c, "location").Related(afID, "children").Filter("name", "x").Delete(ctx)
+	csWant(t, "Delete of a relation's list", err, client.ErrInvalid, 0, client.CodeNotOffered)
 
 	// Writes.
 	made, err := inds.Create(ctx, &csIndicator{ShortName: "x_made", Name: "X", DataFormat: "int", IsReported: true})
@@ -429,7 +447,7 @@ func TestClientSuite(t *testing.T) {
 	for _, backend := range testdb.Backends {
 		var first []string
 		var firstName string
-		for _, transport := range []string{"http"} {
+		for _, transport := range []string{"http", "direct"} {
 			t.Run(string(backend)+"/"+transport, func(t *testing.T) {
 				db, d := testdb.Open(t, backend)
 				f := newAuthFixture(t, db, d)
@@ -437,6 +455,8 @@ func TestClientSuite(t *testing.T) {
 				switch transport {
 				case "http":
 					tr = csHTTP(t, f)
+				case "direct":
+					tr = csDirect(t, f)
 				}
 				lines := runClientSuite(t, f, tr)
 				if first == nil {

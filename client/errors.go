@@ -60,6 +60,8 @@ var (
 const (
 	// CodeNoFilter: a filtered Update or Delete with no filter, or with Limit, Offset or OrderBy.
 	CodeNoFilter = "NO_FILTER"
+	// CodeNotOffered: a filtered Update or Delete of a relation's list (Related), which is read only.
+	CodeNotOffered = "NOT_OFFERED"
 	// CodeNotCounted: Count on a resource that does not count its lists.
 	CodeNotCounted = "NOT_COUNTED"
 )
@@ -78,6 +80,7 @@ var codeSentinels = map[string]error{
 	"UNSUPPORTED_MEDIA_TYPE": ErrInvalid,
 	"CONTRADICTORY_REQUEST":  ErrInvalid,
 	CodeNoFilter:             ErrInvalid,
+	CodeNotOffered:           ErrInvalid,
 	"NOT_AUTHENTICATED":      ErrUnauthorized,
 	"FORBIDDEN":              ErrForbidden,
 	"CONFLICT":               ErrConflict,

@@ -136,7 +136,7 @@ func (m *Manager[T]) Related(key any, name string) *Query[map[string]any] {
 // RelatedOf is Related with the related resource's type: client.RelatedOf[Datapoint](locations, 3,
 // "datapoints").
 func RelatedOf[U, T any](m *Manager[T], key any, name string) *Query[U] {
-	return &Query[U]{c: m.c, resource: name, path: m.detail(key) + name + "/", params: url.Values{}}
+	return &Query[U]{c: m.c, resource: name, path: m.detail(key) + name + "/", params: url.Values{}, related: true}
 }
 
 // Run triggers a processing (non-model) resource with its parameters (GET /<resource>/?<params>:

@@ -22,6 +22,7 @@ type Query[T any] struct {
 	path     string     // under the API prefix: "indicator/", or "location/3/children/"
 	params   url.Values // filters and reserved parameters, never changed once the query exists
 	filtered bool       // Filter was called
+	related  bool       // an object's to-many relation, which is read only
 	limit    int        // 0: none
 	offset   int
 }
@@ -267,6 +268,8 @@ func (q *Query[T]) Exists(ctx context.Context) (bool, error) {
 // which the API ignores on writes, before anything is sent.
 func (q *Query[T]) bulkable(what string) error {
 	switch {
+	case q.related:
+		return refused(CodeNotOffered, "%s is not offered on a relation's list (%s): it is read only.", what, q.path)
 	case !q.filtered:
 		return refused(CodeNoFilter, "%s on every %s is refused: add a Filter.", what, q.resource)
 	case q.limit > 0 || q.offset > 0 || len(q.params["order_by"]) > 0:

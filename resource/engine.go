@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/tastygo/tastygo/apierror"
 )
@@ -56,7 +57,8 @@ type SetResult struct {
 func (a *API) bundle(ctx context.Context, name, method string, kind Kind, q url.Values) (*Bundle, error) {
 	res, ok := a.resources[name]
 	if !ok || res == nil {
-		return nil, apierror.New(apierror.ResourceNotFound, "There is no resource named %q.", name).With("resource", name)
+		return nil, apierror.New(apierror.ResourceNotFound, "There is no resource named %q. Resources: %s.",
+			name, strings.Join(a.names, ", ")).With("resource", name)
 	}
 	if q == nil {
 		q = url.Values{}
