@@ -141,7 +141,9 @@ func RelatedOf[U, T any](m *Manager[T], key any, name string) *Query[U] {
 
 // Run triggers a processing (non-model) resource with its parameters (GET /<resource>/?<params>:
 // agg_refresh with campaign_id) and returns the first page of the list it answers. A run with the same
-// parameters already under way is an error that matches ErrRunInProgress.
+// parameters already under way is an error that matches ErrRunInProgress. The client's timeout
+// (WithTimeout) bounds the wait: a run that outlasts it goes on in the server, which records its end,
+// and the call returns an error wrapping context.DeadlineExceeded; give long runs a longer timeout.
 func Run(ctx context.Context, c *Client, resource string, params map[string]any) ([]map[string]any, error) {
 	q := For[map[string]any](c, resource).Query
 	for k, v := range params {
