@@ -107,6 +107,17 @@ type access struct {
 	observer resource.Observer
 }
 
+// keyMemo returns the memo with which a read by a key seen before is served while the key's row is read
+// beside it, on PostgreSQL, where that read is a round trip spent waiting; on SQLite it is CPU work in
+// this process (about 15 µs), which costs more run beside the request than before it
+// (BENCHMARKS.md, issue 9), so there the key is read first and there is no memo.
+func keyMemo(d dialect.Dialect) *auth.KeyMemo {
+	if d.Name() == dialect.Postgres {
+		return auth.NewKeyMemo()
+	}
+	return nil
+}
+
 // newHandler builds the dashboard's API over db: API keys (Tastypie's ApiKey header, or Bearer) and
 // HTTP Basic against app_user and api_key, required for every request unless a read is public; one
 // auth.Guard, with its default limits, protects the password checks.
@@ -120,8 +131,7 @@ func newHandler(db *sql.DB, d dialect.Dialect, logger *slog.Logger, a access) (h
 	guard := auth.NewGuard(auth.GuardConfig{})
 	authn := auth.Required{
 		Authentication: auth.Chain{
-			// Memo: a read by a key seen before is served while its key's row is read beside it.
-			auth.APIKey{Store: store, Pepper: pepper, Guard: guard, Logger: logger, Memo: auth.NewKeyMemo()},
+			auth.APIKey{Store: store, Pepper: pepper, Guard: guard, Logger: logger, Memo: keyMemo(d)},
 			auth.Basic{Store: store, Cache: a.cache, Guard: guard},
 		},
 		AnonymousRead: a.publicRead,
