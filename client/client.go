@@ -230,7 +230,8 @@ func (c *Client) send(ctx context.Context, cl *call) (*answer, error) {
 
 // retryable reports whether a failed call may be sent again: idempotent calls on connection errors and
 // on 502, 503, 504 and 429; any call that provably never reached the server (a dial error), or that
-// the API refused by throttling, which it does before any work.
+// the API refused by throttling, which it does before any work. Errors before sending (encoding the
+// body, getting a token) and timeouts are not retried.
 func retryable(cl *call, err error, apiErr *Error) bool {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return false
@@ -245,10 +246,11 @@ func retryable(cl *call, err error, apiErr *Error) bool {
 		return false
 	}
 	var r reachedServer
-	if errors.As(err, &r) && !r.reached() {
-		return true
+	if !errors.As(err, &r) {
+		// Not the connection's: a body that cannot be encoded, a token source that failed.
+		return false
 	}
-	return cl.idempotent()
+	return !r.reached() || cl.idempotent()
 }
 
 // backoffFor is the wait before retry attempt+1: a random duration up to backoff·2^attempt, bounded
