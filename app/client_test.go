@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tastygo/tastygo/client"
+	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/internal/testdb"
 	"github.com/tastygo/tastygo/resource"
 )
@@ -478,4 +480,34 @@ func TestClientSuite(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestClientCredentials: the dashboard over HTTP with each kind of credentials it takes, none, and a
+// stale key replaced by the re-authentication hook.
+func TestClientCredentials(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		f := newAuthFixture(t, db, d)
+		srv := httptest.NewServer(f.api)
+		defer srv.Close()
+		ctx := context.Background()
+		base := srv.URL + "/api/v1/"
+		_, err := client.For[csIndicator](client.New(base), "indicator").Count(ctx)
+		csWant(t, "no credentials", err, client.ErrUnauthorized, 401, "NOT_AUTHENTICATED")
+		_, err = client.For[csIndicator](client.New(base, client.WithAPIKey(plainName, "wrong")), "indicator").Count(ctx)
+		csWant(t, "a wrong key", err, client.ErrUnauthorized, 401, "NOT_AUTHENTICATED")
+		n, err := client.For[csIndicator](client.New(base, client.WithBasic(plainName, "pw-"+plainName)), "indicator").Count(ctx)
+		if err != nil || n != csCount(t, f, `SELECT COUNT(*) FROM indicator`) {
+			t.Fatalf("Basic: %d, %v", n, err)
+		}
+		hooks := 0
+		c := client.New(base, client.WithAPIKey(plainName, "stale"), client.WithReauth(func(ctx context.Context) (client.Option, error) {
+			hooks++
+			return client.WithAPIKey(plainName, f.keys[plainName]), nil
+		}))
+		for range 2 {
+			if n, err := client.For[csIndicator](c, "indicator").Count(ctx); err != nil || n == 0 || hooks != 1 {
+				t.Fatalf("re-authenticated: %d, %v, %d hooks", n, err, hooks)
+			}
+		}
+	})
 }
