@@ -306,6 +306,14 @@ func runClientSuite(t *testing.T, f *authFixture, tr csTransport) []string {
 		t.Fatalf("Depth(1): %v", *deep)
 	}
 	rec.add("depth", deep, err)
+	deepOne, err := client.For[map[string]any](c, "location").Depth(1).Only("id", "location_type").Get(ctx, afID)
+	if err != nil {
+		t.Fatalf("Get with Depth(1) and Only: %v", err)
+	}
+	if lt, ok := (*deepOne)["location_type"].(map[string]any); !ok || lt["admin_level"] != float64(0) || (*deepOne)["name"] != nil {
+		t.Fatalf("Get with Depth(1) and Only: %v", *deepOne)
+	}
+	rec.add("depth-get", deepOne, err)
 	regions := csIDs(t, f, `SELECT id FROM location WHERE parent_location_id = ? ORDER BY id`, afID)
 	byParam, err := client.For[csLocation](c, "location").Param("location_id", afID).Param("location_depth", 1).OrderBy("id").All(ctx)
 	csSame(t, "location parameters", csIDsOf(byParam, locID), regions)

@@ -15,12 +15,12 @@ type Manager[T any] struct {
 	Query[T]
 }
 
-func (m *Manager[T]) detail(key any) string {
-	return m.resource + "/" + url.PathEscape(keyString(key)) + "/"
+func (q *Query[T]) detail(key any) string {
+	return q.resource + "/" + url.PathEscape(keyString(key)) + "/"
 }
 
-func (m *Manager[T]) one(ctx context.Context, cl *call) (*T, error) {
-	ans, err := m.c.send(ctx, cl)
+func (q *Query[T]) one(ctx context.Context, cl *call) (*T, error) {
+	ans, err := q.c.send(ctx, cl)
 	if err != nil {
 		return nil, err
 	}
@@ -34,9 +34,18 @@ func (m *Manager[T]) one(ctx context.Context, cl *call) (*T, error) {
 	return &v, nil
 }
 
-// Get returns the object with a key (GET /<resource>/<key>/), with the manager's parameters.
+// Get returns the object with a key (GET /<resource>/<key>/).
 func (m *Manager[T]) Get(ctx context.Context, key any) (*T, error) {
-	return m.one(ctx, &call{method: http.MethodGet, path: m.detail(key), query: m.params, want: wantObject})
+	return m.Query.Get(ctx, key)
+}
+
+// Get returns the object of the query's resource with a key, with the query's parameters
+// (inds.Depth(1).Get(ctx, 7), inds.Only("id", "name").Get(ctx, 7)). Not defined on a relation's list.
+func (q *Query[T]) Get(ctx context.Context, key any) (*T, error) {
+	if q.related {
+		return nil, refused(CodeNotOffered, "Get is not offered on a relation's list (%s): use Filter(\"id\", key).First.", q.path)
+	}
+	return q.one(ctx, &call{method: http.MethodGet, path: q.detail(key), query: q.with().params, want: wantObject})
 }
 
 // Create creates an object (POST) and returns it as the API shows it. Read-only fields (the key,
@@ -109,7 +118,7 @@ func (m *Manager[T]) GetMany(ctx context.Context, keys ...any) (found []T, notFo
 		parts[i] = url.PathEscape(keyString(k))
 	}
 	ans, err := m.c.send(ctx, &call{method: http.MethodGet, path: m.resource + "/set/" + strings.Join(parts, ";") + "/",
-		query: m.params, want: wantObjects})
+		query: m.with().params, want: wantObjects})
 	if err != nil {
 		return nil, nil, err
 	}
