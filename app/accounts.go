@@ -7,11 +7,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"regexp"
 	"time"
 
-	"github.com/tastygo/tastygo/apierror"
 	"github.com/tastygo/tastygo/auth"
+	"github.com/tastygo/tastygo/auth/sqlstore"
 	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/field"
 )
@@ -41,82 +40,29 @@ type createdUser struct {
 	Key string
 }
 
-// validUsername is what a username may be: the ApiKey and Basic headers end a username at ':'.
-var validUsername = regexp.MustCompile(`^[\p{L}\p{N}._@+-]{1,150}$`)
-
 func now(d dialect.Dialect) any { return d.Bind(field.DateTime, time.Now().UTC()) }
 
-// createUser inserts the user and a first API key in one transaction.
+// createUser creates the user with a first API key (sqlstore's CreateUser), its top location looked up
+// by code.
 func createUser(ctx context.Context, db *sql.DB, d dialect.Dialect, u newUser) (createdUser, error) {
-	if !validUsername.MatchString(u.Username) {
-		return createdUser{}, fmt.Errorf("invalid username %q: use 1 to 150 letters, digits and . _ @ + -", u.Username)
-	}
-	if len(u.Email) > 254 {
-		return createdUser{}, fmt.Errorf("the e-mail address is longer than 254 characters")
-	}
 	pepper, err := pepperOr(ctx, db, d, u.KeyPepper)
 	if err != nil {
 		return createdUser{}, err
 	}
-	var hash any // NULL: no password
-	if u.Password != "" {
-		h, err := auth.HashPassword(u.Password)
-		if err != nil {
-			return createdUser{}, err
-		}
-		hash = string(h)
-	}
-	tx, err := dialect.NewDB(db, d).BeginTx(ctx, nil)
-	if err != nil {
-		return createdUser{}, err
-	}
-	defer tx.Rollback() // a no-op after Commit
-	var top any
+	nu := sqlstore.NewUser{Username: u.Username, Email: u.Email, Superuser: u.Superuser, Password: u.Password}
 	if u.TopLocation != "" {
 		var id int64
-		err := tx.QueryRowContext(ctx, d.Rebind(`SELECT id FROM location WHERE location_code = ?`), u.TopLocation).Scan(&id)
+		err := dialect.NewDB(db, d).QueryRowContext(ctx, d.Rebind(`SELECT id FROM location WHERE location_code = ?`), u.TopLocation).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return createdUser{}, fmt.Errorf("no location has the code %q", u.TopLocation)
 		}
 		if err != nil {
 			return createdUser{}, err
 		}
-		top = id
+		nu.Columns = map[string]any{"top_level_location_id": id}
 	}
-	var out createdUser
-	err = tx.QueryRowContext(ctx, d.Rebind(`INSERT INTO app_user (username, email, is_superuser, top_level_location_id, password_hash, created_at)
-		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`), u.Username, u.Email, u.Superuser, top, hash, now(d)).Scan(&out.ID)
-	if apierror.CodeOf(err) == apierror.Conflict {
-		return createdUser{}, fmt.Errorf("a user named %q already exists", u.Username)
-	}
-	if err != nil {
-		return createdUser{}, err
-	}
-	if out.Key, err = issueKey(ctx, tx, d, pepper, out.ID); err != nil {
-		return createdUser{}, err
-	}
-	return out, tx.Commit()
-}
-
-// issueKey stores a new API key of a user and returns it.
-func issueKey(ctx context.Context, q dialect.Querier, d dialect.Dialect, pepper auth.Pepper, userID int64) (string, error) {
-	key, id, hash, err := auth.NewKey(pepper)
-	if err != nil {
-		return "", err
-	}
-	_, err = q.ExecContext(ctx, d.Rebind(`INSERT INTO api_key (user_id, key_id, key_hash, created_at) VALUES (?, ?, ?, ?)`),
-		userID, id, string(hash), now(d))
-	return key, err
-}
-
-// userID returns the id of the user named username.
-func userID(ctx context.Context, q dialect.Querier, d dialect.Dialect, username string) (int64, error) {
-	var id int64
-	err := q.QueryRowContext(ctx, d.Rebind(`SELECT id FROM app_user WHERE username = ?`), username).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, fmt.Errorf("no user is named %q", username)
-	}
-	return id, err
+	created, err := newUserStore(db, d, nil).CreateUser(ctx, pepper, nu)
+	return createdUser{ID: created.ID, Key: created.Key}, err
 }
 
 // createKey issues one more API key to an existing user, hashed with pepper (the zero Pepper takes
@@ -126,83 +72,18 @@ func createKey(ctx context.Context, db *sql.DB, d dialect.Dialect, pepper auth.P
 	if err != nil {
 		return "", err
 	}
-	q := dialect.NewDB(db, d)
-	id, err := userID(ctx, q, d, username)
-	if err != nil {
-		return "", err
-	}
-	return issueKey(ctx, q, d, pepper, id)
-}
-
-// revokedKey reports a revocation.
-type revokedKey struct {
-	KeyID, Username string
-	// Already is true when the key had been revoked before; it stays as it was.
-	Already bool
+	return newUserStore(db, d, nil).IssueKey(ctx, pepper, username)
 }
 
 // revokeKey revokes one key, given whole or by its public id. Every server over the database refuses
 // it from its next request on: keys are looked up on every request.
-func revokeKey(ctx context.Context, db *sql.DB, d dialect.Dialect, keyOrID string) (revokedKey, error) {
-	keyID, ok := auth.KeyID(keyOrID)
-	if !ok {
-		keyID = keyOrID
-	}
-	var out revokedKey
-	var rowID int64
-	var revoked int
-	err := db.QueryRowContext(ctx, d.Rebind(`SELECT k.id, k.key_id, u.username, CASE WHEN k.revoked_at IS NULL THEN 0 ELSE 1 END
-		FROM api_key AS k JOIN app_user AS u ON u.id = k.user_id WHERE k.key_id = ?`), keyID).Scan(&rowID, &out.KeyID, &out.Username, &revoked)
-	if errors.Is(err, sql.ErrNoRows) {
-		return revokedKey{}, fmt.Errorf("no API key has the id %q (give the key, tg_<id>_<secret>, or its 12-character id)", keyID)
-	}
-	if err != nil {
-		return revokedKey{}, err
-	}
-	out.Already = revoked != 0
-	if !out.Already {
-		if _, err := db.ExecContext(ctx, d.Rebind(`UPDATE api_key SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`), now(d), rowID); err != nil {
-			return revokedKey{}, err
-		}
-	}
-	return out, nil
+func revokeKey(ctx context.Context, db *sql.DB, d dialect.Dialect, keyOrID string) (sqlstore.Revoked, error) {
+	return newUserStore(db, d, nil).RevokeKey(ctx, keyOrID)
 }
 
 // revokeUserKeys revokes every key of a user that is not revoked yet and returns their public ids.
 func revokeUserKeys(ctx context.Context, db *sql.DB, d dialect.Dialect, username string) ([]string, error) {
-	tx, err := dialect.NewDB(db, d).BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback() // a no-op after Commit
-	uid, err := userID(ctx, tx, d, username)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := tx.QueryContext(ctx, d.Rebind(`SELECT key_id FROM api_key WHERE user_id = ? AND revoked_at IS NULL ORDER BY id`), uid)
-	if err != nil {
-		return nil, err
-	}
-	var keyIDs []string
-	for rows.Next() {
-		var keyID string
-		if err := rows.Scan(&keyID); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		keyIDs = append(keyIDs, keyID)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if _, err := tx.ExecContext(ctx, d.Rebind(`UPDATE api_key SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`), now(d), uid); err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, err
-	}
-	return keyIDs, nil
+	return newUserStore(db, d, nil).RevokeUserKeys(ctx, username)
 }
 
 // pepperEnv names the environment variable that gives the pepper API keys are hashed with.

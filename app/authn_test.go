@@ -444,3 +444,19 @@ func TestPasswordChangeTakesEffect(t *testing.T) {
 		checkStatus(t, "after the password is removed", serve(t, f.api, "GET", "/api/v1/indicator/?limit=1", basic(plainName, "a new one"), ""), 401, "wrong password")
 	})
 }
+
+// timestamp reads a timestamp column as the drivers return it: time.Time from PostgreSQL, ISO 8601
+// text from SQLite, nil for NULL (the zero time).
+func timestamp(v any) (time.Time, error) {
+	switch x := v.(type) {
+	case nil:
+		return time.Time{}, nil
+	case time.Time:
+		return x, nil
+	case string:
+		return field.ParseDateTime(x)
+	case []byte:
+		return field.ParseDateTime(string(x))
+	}
+	return time.Time{}, fmt.Errorf("a timestamp cannot be a %T", v)
+}

@@ -29,7 +29,7 @@ func benchClients(b *testing.B, db *sql.DB, d dialect.Dialect, backend dialect.N
 	}
 	srv := httptest.NewServer(h)
 	b.Cleanup(srv.Close)
-	u, err := newUserStore(db, d).UserByUsername(context.Background(), benchUser)
+	u, err := newUserStore(db, d, nil).UserByUsername(context.Background(), benchUser)
 	if err != nil {
 		b.Fatal(err)
 	}

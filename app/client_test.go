@@ -82,7 +82,7 @@ func csHTTP(t *testing.T, f *authFixture) csTransport {
 func csDirect(t *testing.T, f *authFixture) csTransport {
 	api := f.api.(*resource.API)
 	return csTransport{name: "direct", dial: func(username string, opts ...client.Option) *client.Client {
-		u, err := newUserStore(f.db, f.d).UserByUsername(context.Background(), username)
+		u, err := newUserStore(f.db, f.d, nil).UserByUsername(context.Background(), username)
 		if err != nil || u == nil {
 			t.Fatalf("user %s: %v", username, err)
 		}

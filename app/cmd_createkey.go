@@ -10,8 +10,9 @@ import (
 // runCreateKey is `app createkey`: it issues one more API key to an existing user (after a
 // revocation, say) and prints it once.
 func runCreateKey(ctx context.Context, e env, args []string) error {
-	fs, dbFlag := newFlagSet(e, "createkey", "createkey --username NAME [--db FILE]")
+	fs, dbFlag := newFlagSet(e, "createkey", "createkey --username NAME [--addr HOST:PORT] [--db FILE|URL]")
 	username := fs.String("username", "", "the user who gets the key (required)")
+	serverAddr := serverAddrFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -36,6 +37,6 @@ func runCreateKey(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	showKey(e.stdout, *username, key, defaultAPIURL, false)
+	showIssuedKey(e.stdout, fs, *username, key, *serverAddr)
 	return nil
 }

@@ -12,12 +12,13 @@ import (
 
 // runCreateUser is `app createuser`: it creates a user with a first API key and prints the key once.
 func runCreateUser(ctx context.Context, e env, args []string) error {
-	fs, dbFlag := newFlagSet(e, "createuser", "createuser --username NAME [--email EMAIL] [--superuser] [--top-location CODE] [--password-stdin] [--db FILE]")
+	fs, dbFlag := newFlagSet(e, "createuser", "createuser --username NAME [--email EMAIL] [--superuser] [--top-location CODE] [--password-stdin] [--addr HOST:PORT] [--db FILE|URL]")
 	var u newUser
 	fs.StringVar(&u.Username, "username", "", "the new user's name (required): letters, digits and . _ @ + -")
 	fs.StringVar(&u.Email, "email", "", "the new user's e-mail address")
 	fs.BoolVar(&u.Superuser, "superuser", false, "the user may do everything, and sees every location")
 	fs.StringVar(&u.TopLocation, "top-location", "", "confine the user to the location with this location_code (e.g. AF-R01) and what lies under it")
+	serverAddr := serverAddrFlag(fs)
 	passwordStdin := fs.Bool("password-stdin", false, "read a password for HTTP Basic from the first line of standard input")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -54,7 +55,7 @@ func runCreateUser(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "created user %q (id %d)%s\n", u.Username, created.ID, describeUser(u))
-	showKey(e.stdout, u.Username, created.Key, defaultAPIURL, false)
+	showIssuedKey(e.stdout, fs, u.Username, created.Key, *serverAddr)
 	return nil
 }
 

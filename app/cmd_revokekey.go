@@ -14,7 +14,7 @@ import (
 // key, or every key of a user. Every server over the database, in this process or another, refuses
 // the key from its next request on.
 func runRevokeKey(ctx context.Context, e env, args []string) error {
-	fs, dbFlag := newFlagSet(e, "revokekey", "revokekey KEY_OR_KEYID | --username NAME [--db FILE]")
+	fs, dbFlag := newFlagSet(e, "revokekey", "revokekey KEY_OR_KEYID | --username NAME [--db FILE|URL]")
 	username := fs.String("username", "", "revoke every key of this user instead of one key")
 	positional, err := parseInterleaved(fs, args)
 	if err != nil {

@@ -51,8 +51,8 @@ var errDrainTimeout = errors.New("the drain timed out: requests still in flight 
 // at once and lets requests in flight finish for up to --drain: it exits 0 when they all did, non-zero
 // (with a log line) when the drain timed out.
 func runServe(ctx context.Context, e env, args []string) error {
-	fs, dbFlag := newFlagSet(e, "serve", "[serve] [--addr HOST:PORT] [--public-read] [--throttle N] [--metrics-addr HOST:PORT] [--drain 30s] [--log-format json|text] [--db FILE]")
-	addr := fs.String("addr", "127.0.0.1:8000", "address to listen on")
+	fs, dbFlag := newFlagSet(e, "serve", "[serve] [--addr HOST:PORT] [--public-read] [--throttle N] [--metrics-addr HOST:PORT] [--drain 30s] [--log-format json|text] [--db FILE|URL]")
+	addr := fs.String("addr", defaultAddr, "address to listen on")
 	publicRead := fs.Bool("public-read", false, "let requests without credentials read (GET); writes always need a user's key or password")
 	perMinute := fs.Int("throttle", 0, "requests per minute each user (or, without credentials, each client address) may make, "+
 		"counted in this process; beyond it 429 THROTTLED with Retry-After. 0: no limit")
@@ -124,8 +124,8 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	served := make(chan error, 2)
 	go func() { served <- srv.Serve(ln) }()
-	apiURL := "http://" + ln.Addr().String() + "/api/v1/"
-	attrs := []any{"url", apiURL, "backend", d.Name(), "database", redact(dbAddr), "public_read", *publicRead, "throttle_per_minute", *perMinute}
+	url := apiURL(ln.Addr().String())
+	attrs := []any{"url", url, "backend", d.Name(), "database", redact(dbAddr), "public_read", *publicRead, "throttle_per_minute", *perMinute}
 	var metricsSrv *http.Server
 	if metrics != nil {
 		mln, err := net.Listen("tcp", *metricsAddr)
@@ -139,7 +139,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	logger.Info("listening", attrs...)
 	if adminKey != "" {
-		showKey(e.stdout, demoAdminName, adminKey, apiURL, true)
+		showKey(e.stdout, demoAdminName, adminKey, url, "", true)
 	}
 
 	select {
@@ -170,8 +170,8 @@ func shutdown(srv, metricsSrv *http.Server, inFlight func() int, drain time.Dura
 	return nil
 }
 
-// seedIfEmpty fills a database without locations with the small demo data, its progress on stderr,
-// and reports whether it did. A database with other data but no locations is served as it is.
+// seedIfEmpty fills a database without locations with the small demo data and its campaigns'
+// aggregates (seedDemo), its progress on stderr, and reports whether it did. A database with other data but no locations is served as it is.
 func seedIfEmpty(ctx context.Context, db *sql.DB, d dialect.Dialect, e env, logger *slog.Logger) (bool, error) {
 	var one int
 	err := db.QueryRowContext(ctx, "SELECT 1 FROM location LIMIT 1").Scan(&one)
@@ -183,7 +183,7 @@ func seedIfEmpty(ctx context.Context, db *sql.DB, d dialect.Dialect, e env, logg
 	}
 	logger.Info("the database has no locations: seeding the demo data", "size", seed.Small)
 	start := time.Now()
-	counts, err := seed.Run(ctx, db, d, seed.Small, e.stderr)
+	counts, aggs, err := seedDemo(ctx, db, d, seed.Small, e.stderr)
 	if errors.Is(err, seed.ErrNotEmpty) {
 		logger.Warn("not seeding", "reason", err)
 		return false, nil
@@ -192,7 +192,7 @@ func seedIfEmpty(ctx context.Context, db *sql.DB, d dialect.Dialect, e env, logg
 		return false, err
 	}
 	logger.Info("seeded", "locations", counts.Locations, "indicators", counts.Indicators,
-		"campaigns", counts.Campaigns, "datapoints", counts.Datapoints, "took", time.Since(start).Round(time.Millisecond))
+		"campaigns", counts.Campaigns, "datapoints", counts.Datapoints, "aggregates", aggs, "took", time.Since(start).Round(time.Millisecond))
 	return true, nil
 }
 

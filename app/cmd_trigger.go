@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -25,10 +26,13 @@ var triggerUser = &resource.User{Username: "app trigger", Superuser: true}
 // prints the run's outcome, and fails (exit 1) when the run failed or could not start or the user does
 // not exist.
 func runTrigger(ctx context.Context, e env, args []string) error {
-	fs, dbFlag := newFlagSet(e, "trigger", "trigger [--db FILE] [--as USERNAME] RESOURCE [key=value...]")
+	fs, dbFlag := newFlagSet(e, "trigger", "trigger [--db FILE|URL] [--as USERNAME] RESOURCE [key=value...]")
 	as := fs.String("as", "", "run as this user of app_user: their top-level location and permissions apply, and the run records them (default: a superuser named \"app trigger\", recorded without a user)")
 	if err := fs.Parse(args); err != nil {
-		return parse(fs, args)
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage // the flag package has printed the error and the usage, once
 	}
 	asGiven := false
 	fs.Visit(func(f *flag.Flag) { asGiven = asGiven || f.Name == "as" })
@@ -67,7 +71,7 @@ func runTrigger(ctx context.Context, e env, args []string) error {
 	}
 	user, shownAs := triggerUser, ""
 	if asGiven {
-		u, err := newUserStore(db, d).UserByUsername(ctx, *as)
+		u, err := newUserStore(db, d, nil).UserByUsername(ctx, *as)
 		if err != nil {
 			return err
 		}

@@ -138,10 +138,11 @@ func TestConfinedRunsAndTriggers(t *testing.T) {
 			}
 			return out
 		}
+		// parameters is a JSON object, decoded as a map.
 		all := []string{
-			fmt.Sprintf(`%s {"campaign_id":%d}`, superName, s.campOut),
-			fmt.Sprintf(`%s {"campaign_id":%d}`, scopedName, s.campIn),
-			fmt.Sprintf(`%s {"campaign_id":%d}`, plainName, s.campOut),
+			fmt.Sprintf(`%s map[campaign_id:%d]`, superName, s.campOut),
+			fmt.Sprintf(`%s map[campaign_id:%d]`, scopedName, s.campIn),
+			fmt.Sprintf(`%s map[campaign_id:%d]`, plainName, s.campOut),
 		}
 		for user, want := range map[string][]string{superName: all, scopedName: all[1:2], plainName: all[2:]} {
 			if got := runsOf(user); !slices.Equal(got, want) {

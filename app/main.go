@@ -4,16 +4,16 @@
 // Usage:
 //
 //	app [serve] [--addr 127.0.0.1:8000] [--public-read] [--throttle N] [--metrics-addr HOST:PORT] [--drain 30s]
-//	    [--log-format json|text] [--db ./dashboard.db]
-//	app migrate [--db ./dashboard.db]
-//	app seed [--size small|medium|large] [--db ./dashboard.db]
-//	app createuser --username NAME [--email EMAIL] [--superuser] [--top-location CODE] [--password-stdin]
-//	app createkey --username NAME
+//	    [--log-format json|text] [--db ./dashboard.db|postgres://...]
+//	app migrate [--db ./dashboard.db|postgres://...]
+//	app seed [--size small|medium|large] [--db ./dashboard.db|postgres://...]
+//	app createuser --username NAME [--email EMAIL] [--superuser] [--top-location CODE] [--password-stdin] [--addr HOST:PORT]
+//	app createkey --username NAME [--addr HOST:PORT]
 //	app revokekey KEY_OR_KEYID | --username NAME
 //	app trigger [--as USERNAME] RESOURCE [key=value...]
 //
-// The database is a SQLite file (--db), or the PostgreSQL server that the environment variable
-// DATABASE_URL (a postgres:// URL) names when --db is not given. serve migrates it and, when it has
+// The database is --db, a SQLite file or a postgres:// URL, or what the environment variable
+// DATABASE_URL names (either kind) when --db is not given. serve migrates it and, when it has
 // no locations yet, fills it with the small demo data and creates the demo superuser "admin", whose
 // API key it prints once, before it listens. Every request needs an API key (or a password, with HTTP
 // Basic) of a user, except reads with serve --public-read. serve --throttle N lets each user (or,
@@ -108,7 +108,8 @@ func run(ctx context.Context, args []string, e env) int {
 		case errors.Is(err, errUsage):
 			return 2
 		}
-		fmt.Fprintf(e.stderr, "app %s: %v\n", name, err)
+		// A package's errors start with its name ("seed: ..."), which is often the command's: say it once.
+		fmt.Fprintf(e.stderr, "app %s: %s\n", name, strings.TrimPrefix(err.Error(), name+": "))
 		return 1
 	}
 	fmt.Fprintf(e.stderr, "app: unknown command %q\n\n", name)
@@ -122,8 +123,8 @@ func usage(w io.Writer) {
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nThe database is --db (a SQLite file, default ./dashboard.db), or DATABASE_URL")
-	fmt.Fprintln(w, "(a postgres:// URL) when --db is not given. Run 'app <command> -h' for its flags.")
+	fmt.Fprintln(w, "\nThe database is --db, a SQLite file (default ./dashboard.db) or a postgres:// URL, or")
+	fmt.Fprintln(w, "DATABASE_URL (either kind) when --db is not given. Run 'app <command> -h' for its flags.")
 }
 
 // defaultDB is the SQLite file used when neither --db nor DATABASE_URL is given.
@@ -137,7 +138,8 @@ func newFlagSet(e env, name, synopsis string) (*flag.FlagSet, *string) {
 		fmt.Fprintf(fs.Output(), "Usage: app %s\n\nFlags:\n", synopsis)
 		fs.PrintDefaults()
 	}
-	db := fs.String("db", defaultDB, "SQLite database file (DATABASE_URL, a postgres:// URL, is used instead when set and --db is not given)")
+	db := fs.String("db", defaultDB, "the database: a SQLite file, or a PostgreSQL URL (postgres://user:password@host:5432/name); "+
+		"when --db is not given, DATABASE_URL (either kind) is used if set")
 	return fs, db
 }
 

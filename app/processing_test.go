@@ -177,13 +177,19 @@ func TestAggRefresh(t *testing.T) {
 		for _, o := range a.objects() {
 			runs = append(runs, fmt.Sprintf("%v %v %v %v %v %v", o["id"], o["resource"], o["parameters"], o["username"], o["status"], o["error"]))
 		}
-		wantRuns := []string{
-			`1 agg_refresh {"campaign_id":1} admin succeeded <nil>`,
-			`2 agg_refresh {"campaign_id":1} admin succeeded <nil>`,
-			`3 agg_refresh {"campaign_id":99} admin failed There is no campaign 99.`,
+		wantRuns := []string{ // parameters is a JSON object on the wire, decoded as a map
+			`1 agg_refresh map[campaign_id:1] admin succeeded <nil>`,
+			`2 agg_refresh map[campaign_id:1] admin succeeded <nil>`,
+			`3 agg_refresh map[campaign_id:99] admin failed There is no campaign 99.`,
 		}
 		if !reflect.DeepEqual(runs, wantRuns) {
 			t.Errorf("processing_run:\n got %q\nwant %q", runs, wantRuns)
+		}
+		if !strings.Contains(a.raw, `"parameters": {"campaign_id":1}, `) {
+			t.Errorf("processing_run's parameters are not a JSON object on the wire: %s", a.raw)
+		}
+		if a := serve(t, h, "GET", "/api/v1/processing_run/schema/", key, ""); a.body["fields"].(map[string]any)["parameters"].(map[string]any)["type"] != "json" {
+			t.Errorf("processing_run's schema: parameters is not of type json: %s", a.raw)
 		}
 		var userID sql.NullInt64
 		if err := db.QueryRow(`SELECT user_id FROM processing_run WHERE id = 1`).Scan(&userID); err != nil || !userID.Valid {

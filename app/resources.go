@@ -126,8 +126,7 @@ func newHandler(db *sql.DB, d dialect.Dialect, logger *slog.Logger, a access) (h
 	if err != nil {
 		return nil, err
 	}
-	store := newUserStore(db, d)
-	store.logger = logger
+	store := newUserStore(db, d, logger)
 	guard := auth.NewGuard(auth.GuardConfig{})
 	authn := auth.Required{
 		Authentication: auth.Chain{

@@ -166,12 +166,12 @@ func keyNotValid() error { return notAuthenticated("The API key is not valid.") 
 func (a APIKey) verifyBcrypt(ctx context.Context, r *http.Request, stored *StoredKey, key string, mac []byte) (bool, error) {
 	digest := sha256.Sum256([]byte(key))
 	v, err := a.Guard.shared(ctx, "key\x00"+string(digest[:]), func(ctx context.Context) (any, error) {
-		at, err := a.Guard.admit(r, "")
+		at, err := a.Guard.Admit(r, "")
 		if err != nil {
 			return nil, err
 		}
 		ok, err := a.Guard.matches(ctx, stored.Hash, key)
-		at.settle(err == nil && !ok)
+		at.Settle(err == nil && !ok)
 		if err != nil || !ok {
 			return ok, err
 		}
@@ -253,12 +253,12 @@ func (a Basic) Authenticate(ctx context.Context, r *http.Request) (*resource.Use
 	// One attempt per check, not per request: requests that join a check in progress (with the same
 	// credential) share its admission and its outcome.
 	v, err := a.Guard.shared(ctx, "basic\x00"+string(digest[:]), func(ctx context.Context) (any, error) {
-		at, err := a.Guard.admit(r, username)
+		at, err := a.Guard.Admit(r, username)
 		if err != nil {
 			return nil, err
 		}
 		stored, err := a.checkPassword(ctx, username, password)
-		at.settle(err == nil && stored == nil)
+		at.Settle(err == nil && stored == nil)
 		return stored, err
 	})
 	if err != nil {

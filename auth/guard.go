@@ -121,23 +121,25 @@ func orDefault(v, def int) int {
 // MaxConcurrent reports how many bcrypt comparisons the Guard runs at once.
 func (g *Guard) MaxConcurrent() int { return g.slotN }
 
-// attempt is one password check a Guard let start: until it is settled, it holds one attempt of its
-// address's and its username's allowances.
-type attempt struct {
+// Attempt is one credential check a Guard let start: until it is settled, it holds one attempt of its
+// address's and its username's allowances. A nil *Attempt (a nil Guard's) settles nothing.
+type Attempt struct {
 	g       *Guard
 	entries []*failureEntry
 }
 
-// admit lets a check for username (none for "") from r's client start, or refuses it with THROTTLED
-// when the address or the username has no attempt left.
-func (g *Guard) admit(r *http.Request, username string) (*attempt, error) {
+// Admit lets a check for username (none for "") from r's client start, or refuses it with THROTTLED
+// (with details.retry_after_seconds) when the address or the username has no attempt left. Every
+// admitted Attempt must be settled. Basic and APIKey use it for bcrypt checks; other authentications
+// (such as auth/oauth2cc's token endpoint) use it to limit their failures the same way.
+func (g *Guard) Admit(r *http.Request, username string) (*Attempt, error) {
 	if g == nil {
 		return nil, nil
 	}
 	now := g.now()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	a := &attempt{g: g}
+	a := &Attempt{g: g}
 	var wait time.Duration
 	var refused string
 	check := func(b *failureBuckets, key, who string) {
@@ -165,8 +167,8 @@ func (g *Guard) admit(r *http.Request, username string) (*attempt, error) {
 	return a, nil
 }
 
-// settle ends an attempt; a failed one uses up its attempt of each allowance.
-func (a *attempt) settle(failed bool) {
+// Settle ends an attempt; a failed one uses up its attempt of each allowance.
+func (a *Attempt) Settle(failed bool) {
 	if a == nil {
 		return
 	}

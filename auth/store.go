@@ -52,8 +52,8 @@ type StoredPassword struct {
 	Hash []byte
 }
 
-// Store is where an application keeps its users and keys. Implementations read their own tables;
-// the dashboard's is in app/. Its methods are called on every authenticated request, so each should
+// Store is where an application keeps its users and keys. Package auth/sqlstore is one over two SQL
+// tables, which the dashboard uses; an application with users elsewhere implements its own. Its methods are called on every authenticated request, so each should
 // be one indexed read or write.
 type Store interface {
 	// KeyByID returns the key with a public id (see KeyID), or nil and no error when there is none.

@@ -15,8 +15,8 @@ import (
 )
 
 // NewDirect returns a client that passes its calls into api in-process, as user (nil: anonymous),
-// through the engine's steps, filters and authorization: no HTTP, no JSON on the way in, no
-// authentication (the user is who is asking). Calls behave as over HTTP: the same objects, the same
+// through the engine's steps, filters and authorization: no HTTP and no authentication (the user is
+// who is asking); write data is handed to the engine as the Go value it is. Calls behave as over HTTP: the same objects, the same
 // errors (without a request id), the same retries of an unavailable database. The auth options do
 // not apply.
 func NewDirect(api *resource.API, user *resource.User, opts ...Option) *Client {

@@ -7,7 +7,9 @@
 // migrating the same schema twice.
 //
 // A new migration is a new pair of files, sqlite/NNNNN_name.sql and postgres/NNNNN_name.sql, with the
-// same version number; applied files are never edited.
+// same version number; applied files are never edited. A table whose definition a package of the
+// framework owns (nonmodel's run table) is made by a Go migration calling that package
+// (gomigrations.go), for both backends.
 package migrations
 
 import (
@@ -19,7 +21,6 @@ import (
 	"hash/fnv"
 	"io/fs"
 	"log/slog"
-	"path"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -67,7 +68,7 @@ func Status(ctx context.Context, db *sql.DB, d dialect.Dialect) ([]Migration, er
 	for _, s := range states {
 		out = append(out, Migration{
 			Version:   s.Source.Version,
-			Name:      path.Base(s.Source.Path),
+			Name:      sourceName(s.Source),
 			Applied:   s.State == goose.StateApplied,
 			AppliedAt: s.AppliedAt,
 		})
@@ -83,6 +84,7 @@ func newProvider(ctx context.Context, db *sql.DB, d dialect.Dialect) (*goose.Pro
 	opts := []goose.ProviderOption{
 		goose.WithDisableGlobalRegistry(true),
 		goose.WithSlog(slog.New(slog.DiscardHandler)),
+		goMigrationsOption(d),
 	}
 	switch d.Name() {
 	case dialect.SQLite:

@@ -100,7 +100,7 @@ var schema = []struct {
 		typed("revoked_at", field.DateTime, true),
 	}},
 	{"processing_run", []col{
-		pk(), text("resource", 255), text("parameters", 0), fk("user_id", "app_user", true), text("username", 150).null(),
+		pk(), text("resource", 255), typed("parameters", field.JSON, false), fk("user_id", "app_user", true), text("username", 150).null(),
 		typed("started_at", field.DateTime, false), typed("ended_at", field.DateTime, true),
 		text("status", 0), text("error", 0).null(),
 	}},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"path"
 
 	"github.com/tastygo/tastygo/dialect"
 )
@@ -32,7 +31,7 @@ func Pending(ctx context.Context, db *sql.DB, d dialect.Dialect) ([]Migration, e
 	var out []Migration
 	for _, s := range p.ListSources() {
 		if s.Version > current {
-			out = append(out, Migration{Version: s.Version, Name: path.Base(s.Path)})
+			out = append(out, Migration{Version: s.Version, Name: sourceName(s)})
 		}
 	}
 	return out, nil

@@ -23,7 +23,7 @@ import (
 
 // writeConflict names the fields of a unique or foreign-key violation on this resource's table, when
 // it can tell them, in the (classified) error of an INSERT or UPDATE that wrote values.
-func (r *Resource) writeConflict(ctx context.Context, err error, values []assignment) error {
+func (r *model) writeConflict(ctx context.Context, err error, values []assignment) error {
 	v, ok := dialect.ViolationOf(err)
 	if !ok || apierror.CodeOf(err) != apierror.Conflict || (v.Table != "" && v.Table != r.meta.Table) {
 		return err
@@ -66,7 +66,7 @@ func (r *Resource) writeConflict(ctx context.Context, err error, values []assign
 
 // deleteConflict explains the (classified) error of a DELETE: a foreign-key violation there means
 // that other rows still refer to a row being deleted.
-func (r *Resource) deleteConflict(err error) error {
+func (r *model) deleteConflict(err error) error {
 	v, ok := dialect.ViolationOf(err)
 	if !ok || v.Kind != dialect.ForeignKeyViolation || apierror.CodeOf(err) != apierror.Conflict {
 		return err
@@ -76,7 +76,7 @@ func (r *Resource) deleteConflict(err error) error {
 }
 
 // fieldsConflict is the CONFLICT answer naming fields, each with its problem, keeping the cause.
-func (r *Resource) fieldsConflict(cause error, msg string, cols []string, problem func(string) string) error {
+func (r *model) fieldsConflict(cause error, msg string, cols []string, problem func(string) string) error {
 	fields := make(map[string]any, len(cols))
 	for _, c := range cols {
 		fields[c] = problem(c)
@@ -87,7 +87,7 @@ func (r *Resource) fieldsConflict(cause error, msg string, cols []string, proble
 
 // missingReferences looks up, in the write's transaction, the values written to foreign-key columns
 // with a relation, and returns the columns whose value refers to no row (SQLite, which does not say).
-func (r *Resource) missingReferences(ctx context.Context, values []assignment) []string {
+func (r *model) missingReferences(ctx context.Context, values []assignment) []string {
 	var out []string
 	for _, a := range values {
 		rel := r.relations[a.col.relation]
@@ -109,7 +109,7 @@ func (r *Resource) missingReferences(ctx context.Context, values []assignment) [
 
 // areFields reports whether every column is a field of the resource, so that naming them shows
 // nothing the resource hides.
-func (r *Resource) areFields(cols []string) bool {
+func (r *model) areFields(cols []string) bool {
 	for _, c := range cols {
 		if r.byName[c] == nil {
 			return false

@@ -24,7 +24,7 @@ const insertChunk = 500
 //
 // Items that give relations (nested writes) are created one by one through ObjCreate, which writes
 // them.
-func (r *Resource) createMany(ctx context.Context, b *resource.Bundle, items []*resource.Bundle) ([]*resource.Object, error) {
+func (r *model) createMany(ctx context.Context, b *resource.Bundle, items []*resource.Bundle) ([]*resource.Object, error) {
 	if r.hasNested(items) {
 		return r.createEach(ctx, items)
 	}
@@ -84,7 +84,7 @@ func (r *Resource) createMany(ctx context.Context, b *resource.Bundle, items []*
 // insertChunk inserts a chunk in one statement. When the database refuses it (a unique or foreign-key
 // conflict, a CHECK), the chunk is rolled back to a savepoint and replayed row by row, so that the
 // error names the item that caused it.
-func (r *Resource) insertChunk(ctx context.Context, rows [][]assignment, chunk []int, now any) ([]any, error) {
+func (r *model) insertChunk(ctx context.Context, rows [][]assignment, chunk []int, now any) ([]any, error) {
 	db := r.querier(ctx)
 	if _, err := db.ExecContext(ctx, "SAVEPOINT tg_chunk"); err != nil {
 		return nil, err
@@ -110,7 +110,7 @@ func (r *Resource) insertChunk(ctx context.Context, rows [][]assignment, chunk [
 
 // insertRows writes the rows of chunk (items with the same columns) in one statement and returns their
 // keys in the chunk's order.
-func (r *Resource) insertRows(ctx context.Context, rows [][]assignment, chunk []int, now any) ([]any, error) {
+func (r *model) insertRows(ctx context.Context, rows [][]assignment, chunk []int, now any) ([]any, error) {
 	ins, stamps := r.bulkInsert(rows[chunk[0]])
 	if ins == nil {
 		// Nothing to give: one DEFAULT VALUES row each, as a single POST does.
@@ -175,7 +175,7 @@ func (r *Resource) insertRows(ctx context.Context, rows [][]assignment, chunk []
 
 // bulkInsert is the multi-row INSERT of rows that give the fields of values, with the timestamps,
 // returning the key; nil when there is no column to give.
-func (r *Resource) bulkInsert(values []assignment) (*dialect.BulkInsert, []*column) {
+func (r *model) bulkInsert(values []assignment) (*dialect.BulkInsert, []*column) {
 	cols := make([]string, 0, len(values)+2)
 	for _, a := range values {
 		cols = append(cols, a.col.Name)
@@ -213,7 +213,7 @@ func keyString(k any) string {
 }
 
 // rereadMany reads written objects back, as a following GET shows them, in the order of keys.
-func (r *Resource) rereadMany(ctx context.Context, b *resource.Bundle, keys []any) ([]*resource.Object, error) {
+func (r *model) rereadMany(ctx context.Context, b *resource.Bundle, keys []any) ([]*resource.Object, error) {
 	q, err := b.Resource.Steps.GetObjectList(ctx, &resource.Bundle{Resource: b.Resource, Method: "GET", Kind: resource.KindList, User: b.User})
 	if err != nil {
 		return nil, err

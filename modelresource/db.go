@@ -19,12 +19,25 @@ type txKey struct{}
 // DATABASE_UNAVAILABLE, a broken constraint a CONFLICT), and a unique violation on the resource's
 // table names its fields, as the default steps' do. (A foreign-key violation is left unnamed: whether
 // the statement wrote the reference or deleted the row referred to, only the statement knows.)
+//
+// ctx is a request's, of an API serving r: a step's, an authorization's, an engine call's, or one
+// derived from them. r may be registered in several APIs; ctx says which one's database to use.
+// Called outside such a request, it panics: that is a programming error.
 func (r *Resource) DB(ctx context.Context) dialect.Querier {
+	m, err := r.boundIn(ctx)
+	if err != nil {
+		panic(err.Error())
+	}
+	return m.db(ctx)
+}
+
+// db is what DB returns for the model.
+func (r *model) db(ctx context.Context) dialect.Querier {
 	return dialect.MapErrors(r.querier(ctx), r.uniqueConflict)
 }
 
 // uniqueConflict names the fields of a unique violation on the resource's table.
-func (r *Resource) uniqueConflict(ctx context.Context, err error) error {
+func (r *model) uniqueConflict(ctx context.Context, err error) error {
 	if v, ok := dialect.ViolationOf(err); ok && v.Kind == dialect.UniqueViolation {
 		return r.writeConflict(ctx, err, nil)
 	}
@@ -33,12 +46,16 @@ func (r *Resource) uniqueConflict(ctx context.Context, err error) error {
 
 // Atomic runs fn in one transaction, committed when fn returns nil and rolled back otherwise; the
 // context fn receives carries it, and every default step called with that context joins it. Inside
-// an outer transaction it joins that one.
+// an outer transaction it joins that one. ctx is a request's, as for [Resource.DB].
 func (r *Resource) Atomic(ctx context.Context, fn func(ctx context.Context) error) error {
-	return r.atomic(ctx, fn)
+	m, err := r.boundIn(ctx)
+	if err != nil {
+		return err
+	}
+	return m.atomic(ctx, fn)
 }
 
-func (r *Resource) querier(ctx context.Context) dialect.Querier {
+func (r *model) querier(ctx context.Context) dialect.Querier {
 	if tx, ok := ctx.Value(txKey{}).(*dialect.Tx); ok {
 		return tx
 	}
@@ -46,7 +63,7 @@ func (r *Resource) querier(ctx context.Context) dialect.Querier {
 }
 
 // atomic runs fn in one transaction; inside an outer one it simply joins it.
-func (r *Resource) atomic(ctx context.Context, fn func(ctx context.Context) error) error {
+func (r *model) atomic(ctx context.Context, fn func(ctx context.Context) error) error {
 	if _, ok := ctx.Value(txKey{}).(*dialect.Tx); ok {
 		return fn(ctx)
 	}

@@ -12,7 +12,7 @@ import (
 // one through ObjDelete), and bulk PATCH's deleted_objects (ObjDeleteKeys).
 
 // objDelete deletes the object b.Key.
-func (r *Resource) objDelete(ctx context.Context, b *resource.Bundle) error {
+func (r *model) objDelete(ctx context.Context, b *resource.Bundle) error {
 	key, ok := r.parseKey(b.Key)
 	if !ok {
 		return r.notFound(b.Key)
@@ -41,7 +41,7 @@ func (r *Resource) objDelete(ctx context.Context, b *resource.Bundle) error {
 // refuses, so that a typo or a forgotten parameter never empties a table. While ObjDelete or ObjGet is
 // overridden and ObjDeleteList is not (Bound.OneByOne), each object is deleted through ObjDelete
 // instead (deleteEach).
-func (r *Resource) objDeleteList(ctx context.Context, b *resource.Bundle) (int64, error) {
+func (r *model) objDeleteList(ctx context.Context, b *resource.Bundle) (int64, error) {
 	// What may be deleted is what the user may see and delete.
 	authz := b.Resource.Authorization()
 	q, err := r.filteredWrite(ctx, b, "DELETE on the %s list needs at least one filter; it never deletes everything.", authz.ReadList, authz.DeleteList)
@@ -74,7 +74,7 @@ func (r *Resource) objDeleteList(ctx context.Context, b *resource.Bundle) (int64
 // deleteEach deletes every object q selects through the ObjDelete step, one by one, in one transaction:
 // the override runs for each (and the default's checks, ObjGet and DeleteDetail, with it); the first
 // failure rolls everything back.
-func (r *Resource) deleteEach(ctx context.Context, b *resource.Bundle, q sq.SelectBuilder) (int64, error) {
+func (r *model) deleteEach(ctx context.Context, b *resource.Bundle, q sq.SelectBuilder) (int64, error) {
 	var n int64
 	err := r.atomic(ctx, func(ctx context.Context) error {
 		keys, err := r.keys(ctx, q.OrderBy(r.pk.expr))
@@ -97,14 +97,14 @@ func (r *Resource) deleteEach(ctx context.Context, b *resource.Bundle, q sq.Sele
 // deleteMany is the ObjDeleteKeys step: it deletes the objects with keys in one statement per 500 keys,
 // after one SELECT finds them (through the read narrowing, as ObjDelete's ObjGet does) and
 // DeleteDetail has judged each. A key not found is a 404 naming its position; nothing is deleted then.
-func (r *Resource) deleteMany(ctx context.Context, b *resource.Bundle, keys []string) error {
+func (r *model) deleteMany(ctx context.Context, b *resource.Bundle, keys []string) error {
 	i, err := r.deleteKeys(ctx, b, keys)
 	return resource.AtDeletedIndex(err, i)
 }
 
 // deleteKeys does deleteMany's work; on an error it returns the position of the key concerned, or -1
 // for an error of no one key (a conflict).
-func (r *Resource) deleteKeys(ctx context.Context, b *resource.Bundle, keys []string) (int, error) {
+func (r *model) deleteKeys(ctx context.Context, b *resource.Bundle, keys []string) (int, error) {
 	parsed := make([]any, len(keys))
 	for i, k := range keys {
 		v, ok := r.parseKey(k)

@@ -13,7 +13,7 @@ import (
 // relation's name, depth levels deep, as the related resource shows them: its own GetObjectList,
 // authorization, expansion and Dehydrate. Each relation costs one query per level, whatever the number
 // of objects: the keys of the whole page are collected and read with one IN (...).
-func (r *Resource) expand(ctx context.Context, b *resource.Bundle, objs []*Object, depth int) error {
+func (r *model) expand(ctx context.Context, b *resource.Bundle, objs []*Object, depth int) error {
 	if len(objs) == 0 {
 		return nil
 	}
@@ -41,7 +41,7 @@ func (r *Resource) expand(ctx context.Context, b *resource.Bundle, objs []*Objec
 // Object is the resource package's object; the alias keeps signatures short.
 type Object = resource.Object
 
-func (r *Resource) relationNames() []string {
+func (r *model) relationNames() []string {
 	names := make([]string, 0, len(r.relations))
 	for n := range r.relations {
 		names = append(names, n)
@@ -50,7 +50,7 @@ func (r *Resource) relationNames() []string {
 	return names
 }
 
-func (r *Resource) toManyNames() []string {
+func (r *model) toManyNames() []string {
 	names := make([]string, 0, len(r.toMany))
 	for n := range r.toMany {
 		names = append(names, n)
@@ -68,7 +68,7 @@ func relatedBundle(b *resource.Bundle, to *resource.Bound) *resource.Bundle {
 // readRelated reads the related resource's objects matching cond, through its own steps and
 // authorization (a relation whose resource refuses the user any list shows as absent), expands them
 // depth levels and dehydrates them.
-func (r *Resource) readRelated(ctx context.Context, b *resource.Bundle, target *Resource, to *resource.Bound, cond sq.Sqlizer, depth int) ([]*Object, error) {
+func (r *model) readRelated(ctx context.Context, b *resource.Bundle, target *model, to *resource.Bound, cond sq.Sqlizer, depth int) ([]*Object, error) {
 	rb := relatedBundle(b, to)
 	q, err := target.readQuery(ctx, rb, false)
 	if refused(err) {
@@ -92,7 +92,7 @@ func (r *Resource) readRelated(ctx context.Context, b *resource.Bundle, target *
 	return objs, nil
 }
 
-func (r *Resource) expandToOne(ctx context.Context, b *resource.Bundle, objs []*Object, rel *relation, depth int) error {
+func (r *model) expandToOne(ctx context.Context, b *resource.Bundle, objs []*Object, rel *relation, depth int) error {
 	seen := map[any]bool{}
 	var keys []any
 	for _, o := range objs {
@@ -121,7 +121,7 @@ func (r *Resource) expandToOne(ctx context.Context, b *resource.Bundle, objs []*
 	return nil
 }
 
-func (r *Resource) expandToMany(ctx context.Context, b *resource.Bundle, objs []*Object, tm *toMany, depth int) error {
+func (r *model) expandToMany(ctx context.Context, b *resource.Bundle, objs []*Object, tm *toMany, depth int) error {
 	keys := make([]any, 0, len(objs))
 	for _, o := range objs {
 		keys = append(keys, o.At(r.pk.index))

@@ -15,78 +15,21 @@ package modelresource
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"slices"
-	"sort"
+	"net/url"
 	"strings"
 
-	"github.com/tastygo/tastygo/dialect"
-	"github.com/tastygo/tastygo/field"
-	"github.com/tastygo/tastygo/filters"
 	"github.com/tastygo/tastygo/resource"
 )
 
-// Resource is a model resource. Create it with [New]; wrap it in a type of your own to override steps.
+// Resource is a model resource: a description (its Meta) that [resource.New] binds into an API. Create
+// it with [New]; wrap it in a type of your own to override steps.
+//
+// Binding keeps nothing on the value: each API builds its own state from it (the table read from the
+// database, the relations resolved against the API's other resources), so one value can be
+// registered in several APIs, and resource.New can be called again with it after an error.
 type Resource struct {
 	meta resource.Meta
-
-	// Everything below is set once by Bind and Link and only read afterwards.
-	d         dialect.Dialect
-	env       *resource.Env
-	table     *dialect.Table
-	alias     string   // the quoted table name, the root alias of every query
-	columns   []column // the fields taken from the table, in table order
-	byName    map[string]*column
-	pk        *column
-	relations map[string]*relation
-	toMany    map[string]*toMany
-	full      map[string]bool
-	query     []queryField
-	shape     *resource.Shape
-	uriIndex  int // position of resource_uri in the shape
-	selects   []string
-	readOnly  map[string]bool
-	createdAt *column
-	updatedAt *column
-	binding   *resource.Binding
-}
-
-type column struct {
-	dialect.Column
-	expr     string // "table"."name"
-	index    int    // position in the shape
-	readOnly bool
-	choices  []string
-	relation string // the relation whose foreign key this is, "" for none
-}
-
-type relation struct {
-	name   string
-	index  int // position among the resource's relations by name: its part of a join alias (aliasOf)
-	column *column
-	to     string
-	target *Resource
-	bound  *resource.Bound
-}
-
-// toMany is the reverse of another resource's to-one relation: its objects whose foreign key points here.
-type toMany struct {
-	name   string
-	to     string
-	via    string
-	target *Resource
-	bound  *resource.Bound
-	fk     *column // the target's foreign-key column
-	expand bool    // depth= expands it
-}
-
-// queryField is a read-only field taken through to-one relations: "campaign__name".
-type queryField struct {
-	name   string
-	path   []string // relation hops
-	target *column  // the column on the last related resource
-	index  int
 }
 
 // New returns a model resource described by meta. Nothing is checked until the API is built.
@@ -94,388 +37,49 @@ func New(meta resource.Meta) *Resource {
 	return &Resource{meta: meta}
 }
 
-// Meta returns the resource's description.
+// Meta returns the resource's description. Changing it after an API was built changes nothing in that
+// API, which took a copy; the next resource.New sees the change.
 func (r *Resource) Meta() *resource.Meta { return &r.meta }
 
-// Column returns the quoted SQL expression of one of the resource's own columns (`"indicator"."name"`),
-// for overrides that add conditions; it panics on an unknown name, which is a programming error.
-func (r *Resource) Column(name string) string {
-	c, ok := r.byName[name]
-	if !ok {
-		panic(fmt.Sprintf("modelresource %q: no column %q", r.meta.ResourceName, name))
-	}
-	return c.expr
-}
-
-// timestamps are the columns the framework sets itself.
-const (
-	createdAtName = "created_at"
-	updatedAtName = "updated_at"
-)
-
-// Bind reads the table and checks the Meta against it; see [resource.Resource].
+// Bind reads the table and checks the Meta against it, returning the state of one API; see
+// [resource.Resource].
 func (r *Resource) Bind(ctx context.Context, env *resource.Env) (*resource.Binding, error) {
-	m := &r.meta
-	if m.Table == "" {
-		return nil, errors.New("Meta.Table is empty: a model resource needs a table")
-	}
-	r.env, r.d = env, env.Dialect
-	t, err := env.Dialect.DescribeTable(ctx, env.DB.SQL(), m.Table)
-	if errors.Is(err, dialect.ErrNoTable) {
-		return nil, fmt.Errorf("Meta.Table: there is no table %q in the database (are the migrations applied?)", m.Table)
-	}
+	m := &model{desc: r, meta: r.meta}
+	return m.bind(ctx, env)
+}
+
+// Column returns the quoted SQL expression of one of the resource's columns (`"indicator"."name"`), for
+// overrides that add conditions. It is written from Meta.Table and name alone: a name that is not a
+// column of the table fails the statement it is used in.
+func (r *Resource) Column(name string) string {
+	return quoteIdent(r.meta.Table) + "." + quoteIdent(name)
+}
+
+// quoteIdent quotes an identifier as both backends do (dialect.Dialect.Quote).
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// CheckOrdering checks a query's order_by against the resource's allow-list without running anything,
+// for steps that must refuse a bad request before they do work (a non-model resource's run). ctx is a
+// request's, of an API serving r, as for [Resource.DB].
+func (r *Resource) CheckOrdering(ctx context.Context, q url.Values) error {
+	m, err := r.boundIn(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("reading table %q: %w", m.Table, err)
-	}
-	r.table = t
-	r.alias = r.d.Quote(m.Table)
-	if err := r.bindColumns(); err != nil {
-		return nil, err
-	}
-	if err := r.bindRelations(env.Tables); err != nil {
-		return nil, err
-	}
-	if err := r.checkNames(); err != nil {
-		return nil, err
-	}
-	r.binding = &resource.Binding{
-		Steps:     r.defaultSteps(),
-		Atomic:    r.atomic,
-		Link:      r.link,
-		Impl:      r,
-		Relations: r.relationTargets(),
-	}
-	return r.binding, nil
-}
-
-func (r *Resource) bindColumns() error {
-	m := &r.meta
-	for _, name := range append(slices.Clone(m.Fields), m.Excludes...) {
-		if _, ok := r.table.Column(name); !ok {
-			return fmt.Errorf("Meta.Fields/Excludes: table %q has no column %q (columns: %s)", m.Table, name, r.columnList())
-		}
-	}
-	r.readOnly = map[string]bool{}
-	for _, name := range m.ReadOnly {
-		if _, ok := r.table.Column(name); !ok {
-			return fmt.Errorf("Meta.ReadOnly: table %q has no column %q (columns: %s)", m.Table, name, r.columnList())
-		}
-		r.readOnly[name] = true
-	}
-	for name := range m.FieldOptions {
-		if _, ok := r.table.Column(name); !ok {
-			return fmt.Errorf("Meta.FieldOptions: table %q has no column %q (columns: %s)", m.Table, name, r.columnList())
-		}
-	}
-	r.byName = map[string]*column{}
-	for _, dc := range r.table.Columns {
-		if len(m.Fields) > 0 && !slices.Contains(m.Fields, dc.Name) && !dc.PrimaryKey {
-			continue
-		}
-		if slices.Contains(m.Excludes, dc.Name) && !dc.PrimaryKey {
-			continue
-		}
-		c := &column{Column: dc, expr: r.alias + "." + r.d.Quote(dc.Name)}
-		opts := m.FieldOptions[dc.Name]
-		c.choices = opts.Choices
-		c.readOnly = dc.PrimaryKey || dc.Name == createdAtName || dc.Name == updatedAtName || r.readOnly[dc.Name] || opts.ReadOnly
-		r.columns = append(r.columns, *c)
-	}
-	var pks int
-	for i := range r.columns {
-		c := &r.columns[i]
-		r.byName[c.Name] = c
-		if c.PrimaryKey {
-			pks++
-			r.pk = c
-		}
-	}
-	// The framework sets the timestamps whether or not Meta.Fields shows them.
-	for _, dc := range r.table.Columns {
-		switch dc.Name {
-		case createdAtName:
-			r.createdAt = &column{Column: dc}
-		case updatedAtName:
-			r.updatedAt = &column{Column: dc}
-		}
-	}
-	if pks != 1 {
-		return fmt.Errorf("table %q must have a single-column primary key (it has %d key columns)", m.Table, pks)
-	}
-	return nil
-}
-
-func (r *Resource) columnList() string {
-	names := make([]string, len(r.table.Columns))
-	for i, c := range r.table.Columns {
-		names[i] = c.Name
-	}
-	return strings.Join(names, ", ")
-}
-
-// bindRelations declares a relation for every foreign key named <rel>_id whose table a registered
-// resource serves, then applies Meta.Relations.
-func (r *Resource) bindRelations(tables map[string]string) error {
-	r.relations = map[string]*relation{}
-	for i := range r.columns {
-		c := &r.columns[i]
-		if c.References == "" || !strings.HasSuffix(c.Name, "_id") {
-			continue
-		}
-		to, ok := tables[c.References]
-		if !ok {
-			continue
-		}
-		name := strings.TrimSuffix(c.Name, "_id")
-		r.relations[name] = &relation{name: name, column: c, to: to}
-	}
-	for name, rel := range r.meta.Relations {
-		c, ok := r.byName[rel.Column]
-		if !ok {
-			return fmt.Errorf("Meta.Relations[%q]: table %q has no column %q", name, r.meta.Table, rel.Column)
-		}
-		if _, clash := r.byName[name]; clash {
-			return fmt.Errorf("Meta.Relations[%q]: the name is already a column of %q", name, r.meta.Table)
-		}
-		r.relations[name] = &relation{name: name, column: c, to: rel.To}
-	}
-	for i, name := range r.relationNames() {
-		rel := r.relations[name]
-		rel.column.relation, rel.index = name, i
-	}
-	return nil
-}
-
-func (r *Resource) relationTargets() map[string]string {
-	out := map[string]string{}
-	for name, rel := range r.relations {
-		out[name] = rel.to
-	}
-	return out
-}
-
-// checkNames checks every other name in Meta that refers to a field of this resource alone.
-func (r *Resource) checkNames() error {
-	m := &r.meta
-	for _, name := range m.RequiredFieldsForPost {
-		c, ok := r.byName[name]
-		if !ok {
-			return fmt.Errorf("Meta.RequiredFieldsForPost: %q is not a field of %q", name, m.ResourceName)
-		}
-		if c.readOnly {
-			return fmt.Errorf("Meta.RequiredFieldsForPost: %q is read-only", name)
-		}
-	}
-	return nil
-}
-
-// checkRequiredParams checks that each of Meta.GETParamsRequired is a parameter a request can carry:
-// a filter the resource allows, or one Meta.ExtraParams declares. Any other name could never be sent
-// without being refused as an unknown filter.
-func (r *Resource) checkRequiredParams() error {
-	reserved := filters.Reserved(r.meta.ExtraParams...)
-	for _, p := range r.meta.GETParamsRequired {
-		if reserved(p) {
-			continue
-		}
-		parts := strings.Split(p, filters.Sep)
-		f, err := filterResolver{r}.Resolve(parts)
-		lookup := filters.Exact
-		if n := len(parts); err != nil && n > 1 && filters.IsLookup(parts[n-1]) {
-			f, err = filterResolver{r}.Resolve(parts[:n-1])
-			lookup = filters.Lookup(parts[n-1])
-		}
-		if err == nil && !slices.Contains(f.Allowed(), lookup) {
-			err = fmt.Errorf("'%s' is not an allowed filter on it", lookup)
-		}
-		if err != nil {
-			return fmt.Errorf("Meta.GETParamsRequired: %q is neither a filter of %q (%s) nor in Meta.ExtraParams", p, r.meta.ResourceName, apiMessage(err))
-		}
-	}
-	return nil
-}
-
-// link resolves relations to their resources and checks what depends on them: filtering keys,
-// ordering and query fields.
-func (r *Resource) link(lookup func(string) (*resource.Bound, bool)) error {
-	names := make([]string, 0, len(r.relations))
-	for n := range r.relations {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		rel := r.relations[name]
-		b, ok := lookup(rel.to)
-		if !ok {
-			return fmt.Errorf("relation %q: no resource named %q is registered", name, rel.to)
-		}
-		target, ok := b.Binding.Impl.(*Resource)
-		if !ok {
-			return fmt.Errorf("relation %q: resource %q is not a model resource", name, rel.to)
-		}
-		rel.target, rel.bound = target, b
-	}
-	if err := r.linkToMany(lookup); err != nil {
 		return err
 	}
-	for key, lookups := range r.meta.Filtering {
-		if key == resource.EveryField {
-			continue
-		}
-		_, isCol := r.byName[key]
-		_, isRel := r.relations[key]
-		if !isCol && !isRel {
-			return fmt.Errorf("Meta.Filtering: %q is neither a field nor a relation of %q (fields: %s)", key, r.meta.ResourceName, strings.Join(r.fieldNames(), ", "))
-		}
-		if !lookups.IsAll() && isCol {
-			if err := checkLookups(r.byName[key].Type, lookups); err != nil {
-				return fmt.Errorf("Meta.Filtering[%q]: %w", key, err)
-			}
-		}
-	}
-	if err := r.checkMaxRelationDepth(); err != nil {
-		return err
-	}
-	for _, name := range r.meta.Ordering {
-		if name == resource.EveryField {
-			continue
-		}
-		if _, err := r.orderField(strings.Split(name, "__"), nil); err != nil {
-			return fmt.Errorf("Meta.Ordering: %q: %s", name, apiMessage(err))
-		}
-	}
-	if err := r.bindQueryFields(); err != nil {
-		return err
-	}
-	if err := r.checkRequiredParams(); err != nil {
-		return err
-	}
-	r.buildShape()
-	r.binding.Fields = r.fieldSchemas()
-	r.binding.Filtering = r.schemaFiltering()
-	r.binding.Ordering = r.orderingNames()
-	return nil
+	return m.checkOrdering(q)
 }
 
-// linkToMany resolves Meta.ToMany: each names a resource and its to-one relation back to this one.
-func (r *Resource) linkToMany(lookup func(string) (*resource.Bound, bool)) error {
-	r.toMany = map[string]*toMany{}
-	r.binding.ToMany = map[string]string{}
-	r.binding.SubLists = map[string]resource.SubList{}
-	for name, tm := range r.meta.ToMany {
-		if _, clash := r.byName[name]; clash || r.relations[name] != nil {
-			return fmt.Errorf("Meta.ToMany[%q]: the name is already a field or relation of %q", name, r.meta.ResourceName)
-		}
-		b, ok := lookup(tm.Resource)
-		if !ok {
-			return fmt.Errorf("Meta.ToMany[%q]: no resource named %q is registered", name, tm.Resource)
-		}
-		target, ok := b.Binding.Impl.(*Resource)
-		if !ok {
-			return fmt.Errorf("Meta.ToMany[%q]: resource %q is not a model resource", name, tm.Resource)
-		}
-		back, ok := target.relations[tm.Via]
-		if !ok || back.to != r.meta.ResourceName {
-			return fmt.Errorf("Meta.ToMany[%q]: %q has no relation %q pointing at %q", name, tm.Resource, tm.Via, r.meta.ResourceName)
-		}
-		r.toMany[name] = &toMany{name: name, to: tm.Resource, via: tm.Via, target: target, bound: b, fk: back.column, expand: tm.Expand}
-		r.binding.ToMany[name] = tm.Resource
-		r.binding.SubLists[name] = resource.SubList{Resource: tm.Resource, Via: tm.Via}
+// boundIn returns r's state in the API serving the request ctx belongs to (the bundle every step's,
+// authorization's and engine call's context carries).
+func (r *Resource) boundIn(ctx context.Context) (*model, error) {
+	b := resource.BundleFromContext(ctx)
+	if b == nil || b.Resource == nil || b.Resource.API == nil {
+		return nil, fmt.Errorf("modelresource %q: called outside a request of an API (a step's, an authorization's or an engine call's context)", r.meta.ResourceName)
 	}
-	r.full = map[string]bool{}
-	for _, name := range r.meta.Full {
-		if r.relations[name] == nil && r.toMany[name] == nil {
-			return fmt.Errorf("Meta.Full: %q is not a relation of %q", name, r.meta.ResourceName)
+	if bound, ok := b.Resource.API.Resource(r.meta.ResourceName); ok && bound != nil {
+		if m, ok := bound.Binding.Impl.(*model); ok && m.desc == r {
+			return m, nil
 		}
-		r.full[name] = true
 	}
-	return nil
-}
-
-func (r *Resource) fieldNames() []string {
-	out := make([]string, 0, len(r.columns))
-	for _, c := range r.columns {
-		out = append(out, c.Name)
-	}
-	return out
-}
-
-func (r *Resource) bindQueryFields() error {
-	for _, qf := range r.meta.QueryFields {
-		parts := strings.Split(qf, "__")
-		if len(parts) < 2 {
-			return fmt.Errorf("Meta.QueryFields: %q must be a relation path such as campaign__name", qf)
-		}
-		if hops := len(parts) - 1; hops > r.maxRelationDepth() {
-			return fmt.Errorf("Meta.QueryFields: %q goes through %d relations; Meta.MaxRelationDepth allows %d", qf, hops, r.maxRelationDepth())
-		}
-		cur := r
-		for _, hop := range parts[:len(parts)-1] {
-			rel, ok := cur.relations[hop]
-			if !ok {
-				return fmt.Errorf("Meta.QueryFields: %q: %q has no relation %q", qf, cur.meta.ResourceName, hop)
-			}
-			cur = rel.target
-		}
-		c, ok := cur.byName[parts[len(parts)-1]]
-		if !ok {
-			return fmt.Errorf("Meta.QueryFields: %q: %q has no field %q", qf, cur.meta.ResourceName, parts[len(parts)-1])
-		}
-		if _, clash := r.byName[qf]; clash {
-			return fmt.Errorf("Meta.QueryFields: %q is already a column", qf)
-		}
-		r.query = append(r.query, queryField{name: qf, path: parts[:len(parts)-1], target: c})
-	}
-	return nil
-}
-
-// buildShape fixes the order of an object's fields and the SELECT list that fills them.
-func (r *Resource) buildShape() {
-	var names []string
-	r.selects = nil
-	for i := range r.columns {
-		c := &r.columns[i]
-		c.index = len(names)
-		names = append(names, c.Name)
-		r.selects = append(r.selects, c.expr)
-	}
-	for i := range r.query {
-		q := &r.query[i]
-		q.index = len(names)
-		names = append(names, q.name)
-		r.selects = append(r.selects, r.aliasOf(q.path)+"."+r.d.Quote(q.target.Name))
-	}
-	r.uriIndex = len(names)
-	names = append(names, "resource_uri")
-	r.shape = resource.NewShape(names...)
-}
-
-// fieldSchemas describes the resource's fields for the schema.
-func (r *Resource) fieldSchemas() []resource.FieldSchema {
-	var out []resource.FieldSchema
-	for _, c := range r.columns {
-		opts := r.meta.FieldOptions[c.Name]
-		fs := resource.FieldSchema{
-			Name: c.Name, Type: c.Type, Nullable: c.Nullable, Blank: c.Nullable || c.HasDefault || c.readOnly,
-			ReadOnly: c.readOnly && !(c.PrimaryKey && !c.HasDefault), Unique: c.Unique, PrimaryKey: c.PrimaryKey, MaxLength: c.MaxLength,
-			Choices: c.choices, HelpText: opts.HelpText, VerboseName: opts.VerboseName,
-		}
-		if v, ok := parseDefault(c.Column); ok {
-			fs.Default, fs.HasDefault = v, true
-		}
-		if c.relation != "" {
-			fs.RelatedResource = r.relations[c.relation].to
-		}
-		out = append(out, fs)
-	}
-	for _, q := range r.query {
-		out = append(out, resource.FieldSchema{Name: q.name, Type: q.target.Type, Nullable: true, Blank: true, ReadOnly: true,
-			HelpText: "Read-only, from " + strings.Join(q.path, " → ") + ".", VerboseName: strings.ReplaceAll(q.name, "__", " ")})
-	}
-	return out
-}
-
-// checkLookups checks a Filtering entry's lookups against the field's type.
-func checkLookups(t field.Type, ls resource.Lookups) error {
-	return filters.CheckLookups(t, ls)
+	return nil, fmt.Errorf("modelresource %q: this value is not registered in the API serving the request", r.meta.ResourceName)
 }

@@ -62,7 +62,7 @@ import (
 // nestedWrite is what a body gives for the resource's relations, read before anything is written.
 // A nil *nestedWrite is a body without any, and its methods do nothing.
 type nestedWrite struct {
-	r      *Resource
+	r      *model
 	b      *resource.Bundle
 	toOne  []*nestedOne
 	toMany []*nestedMany
@@ -97,7 +97,7 @@ type parentClaim struct {
 }
 
 // isNested reports whether a body key names a relation (to-one or to-many) rather than a column.
-func (r *Resource) isNested(key string) bool {
+func (r *model) isNested(key string) bool {
 	if _, isColumn := r.byName[key]; isColumn {
 		return false
 	}
@@ -105,7 +105,7 @@ func (r *Resource) isNested(key string) bool {
 }
 
 // nestedGives reports whether the body gives c, a foreign-key column, through its relation instead.
-func (r *Resource) nestedGives(data map[string]any, c *column) bool {
+func (r *model) nestedGives(data map[string]any, c *column) bool {
 	if c.relation == "" || !r.isNested(c.relation) {
 		return false
 	}
@@ -115,7 +115,7 @@ func (r *Resource) nestedGives(data map[string]any, c *column) bool {
 
 // nestedOf reads the relations b.Data gives and checks what can be checked before writing: the shape of
 // each value, the keys it names, and contradictions within the body. It returns nil when there are none.
-func (r *Resource) nestedOf(b *resource.Bundle) (*nestedWrite, error) {
+func (r *model) nestedOf(b *resource.Bundle) (*nestedWrite, error) {
 	var n *nestedWrite
 	for _, name := range slices.Sorted(maps.Keys(b.Data)) {
 		if !r.isNested(name) {
@@ -141,7 +141,7 @@ func (r *Resource) nestedOf(b *resource.Bundle) (*nestedWrite, error) {
 	return n, nil
 }
 
-func (r *Resource) parseToOne(data map[string]any, rel *relation) (*nestedOne, error) {
+func (r *model) parseToOne(data map[string]any, rel *relation) (*nestedOne, error) {
 	path := rel.name
 	if rel.column.readOnly {
 		return nil, problemAt(path, "Cannot be written: its foreign key "+rel.column.Name+" is read-only.")
@@ -200,7 +200,7 @@ func (one *nestedOne) describe() string {
 	return one.rel.to + " " + one.key
 }
 
-func (r *Resource) parseToMany(tm *toMany, raw any) (*nestedMany, error) {
+func (r *model) parseToMany(tm *toMany, raw any) (*nestedMany, error) {
 	path := tm.name
 	if tm.fk.readOnly {
 		return nil, problemAt(path, "Cannot be written: the foreign key "+tm.fk.Name+" of "+tm.to+" is read-only.")
@@ -227,7 +227,7 @@ func (r *Resource) parseToMany(tm *toMany, raw any) (*nestedMany, error) {
 }
 
 // parseItem reads one to-many item: its key, and whatever it says itself about its parent.
-func (r *Resource) parseItem(tm *toMany, v any, path string) (nestedItem, error) {
+func (r *model) parseItem(tm *toMany, v any, path string) (nestedItem, error) {
 	obj, isObject := v.(map[string]any)
 	if !isObject {
 		key, err := refKey(tm.bound, tm.target, v, path)
@@ -257,7 +257,7 @@ func (r *Resource) parseItem(tm *toMany, v any, path string) (nestedItem, error)
 
 // parseParentRef reads a to-many item's relation back to its parent: only a key (or null) can agree
 // with the parent the item is nested under; a new object, or one carrying fields to change, cannot.
-func (r *Resource) parseParentRef(tm *toMany, v any, path string) (parentClaim, error) {
+func (r *model) parseParentRef(tm *toMany, v any, path string) (parentClaim, error) {
 	back := tm.target.relations[tm.via]
 	claim := parentClaim{field: tm.via}
 	var key string
@@ -286,7 +286,7 @@ func (r *Resource) parseParentRef(tm *toMany, v any, path string) (parentClaim, 
 
 // objectKey returns the key a nested object names by its primary-key field or its resource_uri ("" for
 // none); the two must agree.
-func objectKey(to *resource.Bound, target *Resource, m map[string]any, path string) (string, error) {
+func objectKey(to *resource.Bound, target *model, m map[string]any, path string) (string, error) {
 	var fromURI, fromPK string
 	if v, ok := m["resource_uri"]; ok && v != nil {
 		s, _ := v.(string)
@@ -314,7 +314,7 @@ func objectKey(to *resource.Bound, target *Resource, m map[string]any, path stri
 }
 
 // refKey returns the key of a bare reference: a key, or a resource_uri string.
-func refKey(to *resource.Bound, target *Resource, v any, path string) (string, error) {
+func refKey(to *resource.Bound, target *model, v any, path string) (string, error) {
 	key, ok := keyText(v)
 	if !ok {
 		return "", problemAt(path, "Must be an object, a key or a resource URI of "+to.Name+".")
@@ -357,19 +357,19 @@ func keyText(v any) (string, bool) {
 }
 
 // sameKey reports whether v, a key value, is the key written as key.
-func (r *Resource) sameKey(v any, key string) bool {
+func (r *model) sameKey(v any, key string) bool {
 	k, ok := r.parseKey(key)
 	return ok && v != nil && r.keyText(v) == r.keyText(k)
 }
 
 // sameText reports whether two keys as written are the same key (7 and 07 are).
-func (r *Resource) sameText(a, b string) bool {
+func (r *model) sameText(a, b string) bool {
 	k, ok := r.parseKey(a)
 	return ok && r.sameKey(k, b)
 }
 
 // otherFields reports whether a nested object carries fields besides its key and resource_uri.
-func otherFields(m map[string]any, target *Resource) bool {
+func otherFields(m map[string]any, target *model) bool {
 	for k := range m {
 		if k != "resource_uri" && k != target.pk.Name {
 			return true

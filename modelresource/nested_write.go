@@ -23,7 +23,7 @@ import (
 // (n, nil for none), whose keys the row needs; then the row itself, by write, which returns its key; then
 // the to-many relations, which need that key. It reads the object back as a GET shows it, with the
 // relations written expanded one level.
-func (r *Resource) writeWith(ctx context.Context, b *resource.Bundle, n *nestedWrite, values []assignment,
+func (r *model) writeWith(ctx context.Context, b *resource.Bundle, n *nestedWrite, values []assignment,
 	write func(ctx context.Context, values []assignment) (any, error)) (*resource.Object, error) {
 	values, err := n.linkToOne(ctx, values)
 	if err != nil {
@@ -115,7 +115,7 @@ func bodyKey(k any) any {
 // writeRelated writes one nested object of the resource to, through its own steps, as the request's
 // user: data is created (key ""), or the object key is updated with data as a PATCH would when data
 // carries other fields, or only read. Errors are placed at path.
-func (n *nestedWrite) writeRelated(ctx context.Context, to *resource.Bound, target *Resource, data map[string]any, key, path string) (*resource.Object, error) {
+func (n *nestedWrite) writeRelated(ctx context.Context, to *resource.Bound, target *model, data map[string]any, key, path string) (*resource.Object, error) {
 	b, s := n.b, to.Steps
 	one := &resource.Bundle{Resource: to, Request: b.Request, Data: data, User: b.User, RequestID: b.RequestID, Query: url.Values{}}
 	var obj *resource.Object
@@ -196,7 +196,7 @@ func (n *nestedWrite) showWritten(ctx context.Context, obj *resource.Object, man
 }
 
 // refuseNested refuses relations in a body that cannot write them (PATCH on a list with filters).
-func (r *Resource) refuseNested(b *resource.Bundle) error {
+func (r *model) refuseNested(b *resource.Bundle) error {
 	for _, name := range slices.Sorted(maps.Keys(b.Data)) {
 		if r.isNested(name) {
 			return problemAt(name, "A PATCH on the list with filters does not write relations; PATCH each object, or use the bulk {\"objects\": [...]} form.")
@@ -206,7 +206,7 @@ func (r *Resource) refuseNested(b *resource.Bundle) error {
 }
 
 // hasNested reports whether any item of an array POST gives relations.
-func (r *Resource) hasNested(items []*resource.Bundle) bool {
+func (r *model) hasNested(items []*resource.Bundle) bool {
 	for _, b := range items {
 		for k := range b.Data {
 			if r.isNested(k) {
@@ -219,7 +219,7 @@ func (r *Resource) hasNested(items []*resource.Bundle) bool {
 
 // createEach creates the items of an array POST one by one through ObjCreate, which writes their
 // relations; the multi-row INSERT cannot.
-func (r *Resource) createEach(ctx context.Context, items []*resource.Bundle) ([]*resource.Object, error) {
+func (r *model) createEach(ctx context.Context, items []*resource.Bundle) ([]*resource.Object, error) {
 	out := make([]*resource.Object, len(items))
 	err := r.atomic(ctx, func(ctx context.Context) error {
 		for i, b := range items {

@@ -18,7 +18,7 @@ import (
 
 // defaultSteps are the model resource's implementations of Tastypie's steps. Each calls the others
 // through b.Resource.Steps, so an override of one is seen by all.
-func (r *Resource) defaultSteps() resource.Steps {
+func (r *model) defaultSteps() resource.Steps {
 	return resource.Steps{
 		ValidateFilters: r.validateFilters,
 		BuildFilters:    r.buildFilters,
@@ -39,7 +39,7 @@ func (r *Resource) defaultSteps() resource.Steps {
 
 // validateFilters checks Meta.GETParamsRequired and that every parameter is reserved or an allowed
 // filter, so that a typo is a 400 rather than a wider read (or DELETE).
-func (r *Resource) validateFilters(ctx context.Context, b *resource.Bundle) error {
+func (r *model) validateFilters(ctx context.Context, b *resource.Bundle) error {
 	if b.Method == "GET" || b.Method == "HEAD" {
 		var missing []string
 		for _, p := range r.meta.GETParamsRequired {
@@ -57,12 +57,12 @@ func (r *Resource) validateFilters(ctx context.Context, b *resource.Bundle) erro
 }
 
 // buildFilters parses the query's filters.
-func (r *Resource) buildFilters(ctx context.Context, b *resource.Bundle) ([]filters.Filter, error) {
+func (r *model) buildFilters(ctx context.Context, b *resource.Bundle) ([]filters.Filter, error) {
 	return filters.Parse(b.Query, filterResolver{r}, b.Resource.IsReserved)
 }
 
 // applyFilters adds the filters to the query as bound conditions.
-func (r *Resource) applyFilters(ctx context.Context, b *resource.Bundle, q sq.SelectBuilder, fs []filters.Filter) (sq.SelectBuilder, error) {
+func (r *model) applyFilters(ctx context.Context, b *resource.Bundle, q sq.SelectBuilder, fs []filters.Filter) (sq.SelectBuilder, error) {
 	if len(fs) == 0 {
 		return q, nil
 	}
@@ -76,7 +76,7 @@ func (r *Resource) applyFilters(ctx context.Context, b *resource.Bundle, q sq.Se
 // getObjectList is the base query: every field's column, with a LEFT JOIN for each to-one relation
 // that query fields, the request's filters or its ordering go through. Each join reaches only the
 // related rows the user may read (joinClause).
-func (r *Resource) getObjectList(ctx context.Context, b *resource.Bundle) (sq.SelectBuilder, error) {
+func (r *model) getObjectList(ctx context.Context, b *resource.Bundle) (sq.SelectBuilder, error) {
 	q := r.d.Builder().Select(r.selects...).From(r.alias)
 	paths := make([][]string, 0, len(r.query))
 	for _, qf := range r.query {
@@ -99,7 +99,7 @@ func (r *Resource) getObjectList(ctx context.Context, b *resource.Bundle) (sq.Se
 // applies that condition too (on the related table in a sub-query, where it reads as it does in the
 // related resource's own lists), so that a related row the user may not read is absent: filters
 // through it match nothing, ordering sees NULL, query fields show null.
-func (r *Resource) joinClause(ctx context.Context, b *resource.Bundle, path []string) (string, []any, error) {
+func (r *model) joinClause(ctx context.Context, b *resource.Bundle, path []string) (string, []any, error) {
 	from := r
 	for _, hop := range path[:len(path)-1] {
 		rel, ok := from.relations[hop]
@@ -154,7 +154,7 @@ func refused(err error) bool {
 // set/; a detail or a relation's objects have none) through ApplyFilters, which every read goes
 // through so that an override of it narrows details and relations as it narrows lists, and the
 // condition authorization adds.
-func (r *Resource) readQuery(ctx context.Context, b *resource.Bundle, withFilters bool) (sq.SelectBuilder, error) {
+func (r *model) readQuery(ctx context.Context, b *resource.Bundle, withFilters bool) (sq.SelectBuilder, error) {
 	s := b.Resource.Steps
 	if withFilters {
 		if err := s.ValidateFilters(ctx, b); err != nil {
@@ -199,7 +199,7 @@ func (r *Resource) readQuery(ctx context.Context, b *resource.Bundle, withFilter
 }
 
 // objGetList runs a list (count, then the page) or a set/.
-func (r *Resource) objGetList(ctx context.Context, b *resource.Bundle) (*resource.Page, error) {
+func (r *model) objGetList(ctx context.Context, b *resource.Bundle) (*resource.Page, error) {
 	if b.Kind == resource.KindSet {
 		return r.objGetSet(ctx, b)
 	}
@@ -246,7 +246,7 @@ func (r *Resource) objGetList(ctx context.Context, b *resource.Bundle) (*resourc
 
 // count counts the rows of the list query q as Meta.TotalCount says: exactly, by the planner's
 // estimate when it is large, or not at all.
-func (r *Resource) count(ctx context.Context, q sq.SelectBuilder) (*resource.Page, error) {
+func (r *model) count(ctx context.Context, q sq.SelectBuilder) (*resource.Page, error) {
 	page := &resource.Page{}
 	db := r.querier(ctx)
 	switch r.meta.TotalCount {
@@ -280,7 +280,7 @@ func (r *Resource) count(ctx context.Context, q sq.SelectBuilder) (*resource.Pag
 // objStreamList is the list as a stream (the ObjStreamList step): the query of objGetList without the
 // count and without expanding relations, each object handed to each as its row arrives. A b.Limit above
 // zero is the page of b.Limit and b.Offset; zero reads every row from b.Offset on.
-func (r *Resource) objStreamList(ctx context.Context, b *resource.Bundle, each func(*resource.Object) error) error {
+func (r *model) objStreamList(ctx context.Context, b *resource.Bundle, each func(*resource.Object) error) error {
 	orders, err := filters.ParseOrder(b.Query["order_by"], orderResolver{r})
 	if err != nil {
 		return err
@@ -304,7 +304,7 @@ func (r *Resource) objStreamList(ctx context.Context, b *resource.Bundle, each f
 // orderTerms is the ORDER BY of a list: the requested terms, then the primary key as the last
 // tie-breaker (unless already ordered by). NULLs sort last ascending and first descending; on a column
 // that cannot be NULL the clause is left out, since SQLite would otherwise not use an index for it.
-func (r *Resource) orderTerms(orders []filters.Order) []string {
+func (r *model) orderTerms(orders []filters.Order) []string {
 	terms := make([]string, 0, len(orders)+1)
 	byKey := false
 	for _, o := range orders {
@@ -330,7 +330,7 @@ func (r *Resource) orderTerms(orders []filters.Order) []string {
 
 // mayBeNull reports whether an order field can be NULL: a nullable column, or any column reached
 // through a nullable foreign key (the LEFT JOIN then finds no row).
-func (r *Resource) mayBeNull(f filters.Field) bool {
+func (r *model) mayBeNull(f filters.Field) bool {
 	cur := r
 	for _, hop := range f.Path {
 		rel := cur.relations[hop]
@@ -354,7 +354,7 @@ func (r *Resource) mayBeNull(f filters.Field) bool {
 }
 
 // objGetSet reads every object whose key b.Keys lists (keys that cannot be keys are simply not found).
-func (r *Resource) objGetSet(ctx context.Context, b *resource.Bundle) (*resource.Page, error) {
+func (r *model) objGetSet(ctx context.Context, b *resource.Bundle) (*resource.Page, error) {
 	q, err := r.readQuery(ctx, b, true)
 	if err != nil {
 		return nil, err
@@ -377,17 +377,17 @@ func (r *Resource) objGetSet(ctx context.Context, b *resource.Bundle) (*resource
 
 // parseKey reads a key from a URL by the primary key's type; false when it is not one in its canonical
 // form (field.ParseKey: "033" and "+33" are not the key 33).
-func (r *Resource) parseKey(k string) (any, bool) {
+func (r *model) parseKey(k string) (any, bool) {
 	return field.ParseKey(r.pk.Type, k)
 }
 
-func (r *Resource) notFound(key string) error {
+func (r *model) notFound(key string) error {
 	return apierror.New(apierror.ObjectDoesNotExist, "No %s with key %q.", r.meta.ResourceName, key).
 		With("resource", r.meta.ResourceName).With("key", key)
 }
 
 // objGet reads the object whose key is b.Key.
-func (r *Resource) objGet(ctx context.Context, b *resource.Bundle) (*resource.Object, error) {
+func (r *model) objGet(ctx context.Context, b *resource.Bundle) (*resource.Object, error) {
 	key, ok := r.parseKey(b.Key)
 	if !ok {
 		return nil, r.notFound(b.Key)
@@ -410,7 +410,7 @@ func (r *Resource) objGet(ctx context.Context, b *resource.Bundle) (*resource.Ob
 }
 
 // fetch runs a SELECT of r.selects and turns the rows into objects.
-func (r *Resource) fetch(ctx context.Context, q sq.SelectBuilder, sizeHint int) ([]*resource.Object, error) {
+func (r *model) fetch(ctx context.Context, q sq.SelectBuilder, sizeHint int) ([]*resource.Object, error) {
 	out := make([]*resource.Object, 0, min(sizeHint, 1000))
 	err := r.eachRow(ctx, q, func(o *resource.Object) error {
 		out = append(out, o)
@@ -424,7 +424,7 @@ func (r *Resource) fetch(ctx context.Context, q sq.SelectBuilder, sizeHint int) 
 
 // eachRow runs a SELECT of r.selects and hands each row, as an object, to fn; an error from fn stops
 // the rows and is returned as is.
-func (r *Resource) eachRow(ctx context.Context, q sq.SelectBuilder, fn func(*resource.Object) error) error {
+func (r *model) eachRow(ctx context.Context, q sq.SelectBuilder, fn func(*resource.Object) error) error {
 	query, args, err := q.ToSql()
 	if err != nil {
 		return err
@@ -463,7 +463,7 @@ func (r *Resource) eachRow(ctx context.Context, q sq.SelectBuilder, fn func(*res
 }
 
 // uri is the resource_uri of a key value.
-func (r *Resource) uri(key any) string {
+func (r *model) uri(key any) string {
 	var k string
 	switch x := key.(type) {
 	case int64:

@@ -17,7 +17,7 @@ import (
 
 // filterResolver is the filter allow-list of a root resource; it follows relations into the related
 // resources' own allow-lists, as Tastypie's check_filtering does.
-type filterResolver struct{ r *Resource }
+type filterResolver struct{ r *model }
 
 // Resolve refuses a path through more relations than the resource allows before it looks at any name,
 // so that a path of a thousand hops costs no more than one of five.
@@ -28,22 +28,21 @@ func (fr filterResolver) Resolve(path []string) (filters.Field, error) {
 	return fr.r.filterField(path, nil, fr.r)
 }
 
-// CheckOrdering checks a query's order_by against the resource's allow-list without running anything,
-// for steps that must refuse a bad request before they do work (a non-model resource's run).
-func (r *Resource) CheckOrdering(q url.Values) error {
+// checkOrdering checks a query's order_by against the resource's allow-list without running anything.
+func (r *model) checkOrdering(q url.Values) error {
 	_, err := filters.ParseOrder(q["order_by"], orderResolver{r})
 	return err
 }
 
 // orderResolver is the order_by allow-list of a root resource.
-type orderResolver struct{ r *Resource }
+type orderResolver struct{ r *model }
 
 func (or orderResolver) ResolveOrder(path []string) (filters.Field, error) {
 	return or.r.orderField(path, nil)
 }
 
 // maxRelationDepth is how many relations a path of this resource may go through (Meta.MaxRelationDepth).
-func (r *Resource) maxRelationDepth() int {
+func (r *model) maxRelationDepth() int {
 	if r.meta.MaxRelationDepth > 0 {
 		return r.meta.MaxRelationDepth
 	}
@@ -55,7 +54,7 @@ var joinAliasRe = regexp.MustCompile(`^tg(_[0-9]+)+$`)
 
 // checkMaxRelationDepth checks Meta.MaxRelationDepth when the API is built, and that the table's name
 // cannot be taken for a join's alias.
-func (r *Resource) checkMaxRelationDepth() error {
+func (r *model) checkMaxRelationDepth() error {
 	if n := r.meta.MaxRelationDepth; n < 0 || n > resource.MaxRelationDepthLimit {
 		return fmt.Errorf("Meta.MaxRelationDepth: %d is not between 0 (the default, %d) and %d", n, resource.DefaultMaxRelationDepth, resource.MaxRelationDepthLimit)
 	}
@@ -68,7 +67,7 @@ func (r *Resource) checkMaxRelationDepth() error {
 // checkDepth refuses a path (relation hops, then a field) that goes through more relations than the
 // resource allows, with code and a message beginning with what ("A filter"). The path is not repeated
 // in the message: it may be very long, and details.parameter names it.
-func (r *Resource) checkDepth(path []string, code apierror.Code, what string) error {
+func (r *model) checkDepth(path []string, code apierror.Code, what string) error {
 	if hops, most := len(path)-1, r.maxRelationDepth(); hops > most {
 		return apierror.New(code, "%s may go through at most %d relations on %s; this one goes through %d.", what, most, r.meta.ResourceName, hops).
 			With("max_relation_depth", most)
@@ -82,7 +81,7 @@ func (r *Resource) checkDepth(path []string, code apierror.Code, what string) er
 // whatever the names, so that no identifier reaches PostgreSQL's 63-byte limit (which would cut long
 // ones until they collide), unique within a query (the indexes name one path), and the same for the
 // same path in every query, so statements stay comparable.
-func (r *Resource) aliasOf(path []string) string {
+func (r *model) aliasOf(path []string) string {
 	if len(path) == 0 {
 		return r.alias
 	}
@@ -100,7 +99,7 @@ func (r *Resource) aliasOf(path []string) string {
 
 // lookupsFor returns the lookups Meta.Filtering allows on a field or relation, and whether it allows
 // any.
-func (r *Resource) lookupsFor(name string) (resource.Lookups, bool) {
+func (r *model) lookupsFor(name string) (resource.Lookups, bool) {
 	if l, ok := r.meta.Filtering[name]; ok {
 		return l, len(l) > 0
 	}
@@ -111,7 +110,7 @@ func (r *Resource) lookupsFor(name string) (resource.Lookups, bool) {
 }
 
 // filterable lists the names a client may filter on, sorted, for error messages.
-func (r *Resource) filterable() []string {
+func (r *model) filterable() []string {
 	var out []string
 	for _, c := range r.columns {
 		if _, ok := r.lookupsFor(c.Name); ok {
@@ -127,14 +126,14 @@ func (r *Resource) filterable() []string {
 	return out
 }
 
-func (r *Resource) notFilterable(name string) error {
+func (r *model) notFilterable(name string) error {
 	allowed := r.filterable()
 	return apierror.New(apierror.InvalidFilter, "The '%s' field does not allow filtering.%s", name, allowedSuffix(allowed)).
 		With("allowed", allowed)
 }
 
 // filterField resolves a filter path on r, reached from the query's root resource through via.
-func (r *Resource) filterField(path, via []string, root *Resource) (filters.Field, error) {
+func (r *model) filterField(path, via []string, root *model) (filters.Field, error) {
 	name := path[0]
 	lookups, allowed := r.lookupsFor(name)
 	if len(path) == 1 {
@@ -166,11 +165,11 @@ func (r *Resource) filterField(path, via []string, root *Resource) (filters.Fiel
 }
 
 // orderable reports whether Meta.Ordering allows a name.
-func (r *Resource) orderable(name string) bool {
+func (r *model) orderable(name string) bool {
 	return slices.Contains(r.meta.Ordering, name) || slices.Contains(r.meta.Ordering, resource.EveryField)
 }
 
-func (r *Resource) orderingNames() []string {
+func (r *model) orderingNames() []string {
 	var out []string
 	for _, c := range r.columns {
 		if r.orderable(c.Name) {
@@ -193,12 +192,12 @@ func (r *Resource) orderingNames() []string {
 
 // orderField resolves an order_by path: an own column or query field that Meta.Ordering lists, or a
 // path through a relation that Meta.Ordering lists by name (order_by=location__name).
-func (r *Resource) orderField(path, via []string) (filters.Field, error) {
+func (r *model) orderField(path, via []string) (filters.Field, error) {
 	return r.orderFieldFrom(path, via, r)
 }
 
 // orderFieldFrom resolves an order_by path on r, reached from the query's root resource through via.
-func (r *Resource) orderFieldFrom(path, via []string, root *Resource) (filters.Field, error) {
+func (r *model) orderFieldFrom(path, via []string, root *model) (filters.Field, error) {
 	if len(via) == 0 {
 		if err := r.checkDepth(path, apierror.InvalidOrdering, "An order_by term"); err != nil {
 			return filters.Field{}, err
@@ -241,7 +240,7 @@ func (r *Resource) orderFieldFrom(path, via []string, root *Resource) (filters.F
 
 // schemaFiltering shows the effective allow-list: each field with its lookups, each relation that
 // allows filtering through it as Tastypie's 2 (ALL_WITH_RELATIONS).
-func (r *Resource) schemaFiltering() map[string]any {
+func (r *model) schemaFiltering() map[string]any {
 	out := map[string]any{}
 	for _, c := range r.columns {
 		if l, ok := r.lookupsFor(c.Name); ok {

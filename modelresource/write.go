@@ -34,7 +34,7 @@ const (
 // validate checks b.Data against the table before the database is touched: unknown fields, types,
 // null, length and choices, and (for POST and PUT) required fields. It returns every problem at once,
 // as VALIDATION_ERROR with details.fields mapping each field to its problem.
-func (r *Resource) validate(b *resource.Bundle, mode writeMode) ([]assignment, error) {
+func (r *model) validate(b *resource.Bundle, mode writeMode) ([]assignment, error) {
 	problems := map[string]string{}
 	var out []assignment
 	// A primary key the database does not generate (a code) is given by the client on POST; PUT and
@@ -101,7 +101,7 @@ func (r *Resource) validate(b *resource.Bundle, mode writeMode) ([]assignment, e
 }
 
 // checkValue checks null, NUL characters, length and choices; it returns the problem or "".
-func (r *Resource) checkValue(c *column, v any) string {
+func (r *model) checkValue(c *column, v any) string {
 	if v == nil {
 		if !c.Nullable {
 			return "may not be null"
@@ -151,7 +151,7 @@ func validationError(name string, problems map[string]string) error {
 // objCreate inserts b.Data in a transaction and returns the object as a GET shows it. With b.Key (a PUT
 // to a key that does not exist, which objUpdate routes here) the row gets that key, and the body is
 // read as PUT reads it: the key comes from the URL.
-func (r *Resource) objCreate(ctx context.Context, b *resource.Bundle) (*resource.Object, error) {
+func (r *model) objCreate(ctx context.Context, b *resource.Bundle) (*resource.Object, error) {
 	var key any // nil: the database gives the key (or the body, for a key it does not generate)
 	mode := modeCreate
 	if b.Key != "" {
@@ -183,7 +183,7 @@ func (r *Resource) objCreate(ctx context.Context, b *resource.Bundle) (*resource
 }
 
 // insert writes one row and returns its key; key, when not nil, is the key to give it (PUT).
-func (r *Resource) insert(ctx context.Context, values []assignment, key any) (any, error) {
+func (r *model) insert(ctx context.Context, values []assignment, key any) (any, error) {
 	now := r.d.Now()
 	cols := make([]string, 0, len(values)+3)
 	args := make([]any, 0, len(values)+3)
@@ -226,7 +226,7 @@ func (r *Resource) insert(ctx context.Context, values []assignment, key any) (an
 }
 
 // reread reads a just-written object back, as a following GET would show it.
-func (r *Resource) reread(ctx context.Context, b *resource.Bundle, key any) (*resource.Object, error) {
+func (r *model) reread(ctx context.Context, b *resource.Bundle, key any) (*resource.Object, error) {
 	q, err := b.Resource.Steps.GetObjectList(ctx, &resource.Bundle{Resource: b.Resource, Method: "GET", Kind: resource.KindDetail, User: b.User})
 	if err != nil {
 		return nil, err
@@ -241,7 +241,7 @@ func (r *Resource) reread(ctx context.Context, b *resource.Bundle, key any) (*re
 	return objs[0], r.expand(ctx, b, objs, 0)
 }
 
-func (r *Resource) keyText(key any) string {
+func (r *model) keyText(key any) string {
 	if n, ok := key.(int64); ok {
 		return strconv.FormatInt(n, 10)
 	}
@@ -252,7 +252,7 @@ func (r *Resource) keyText(key any) string {
 // objUpdate replaces (PUT) or partially updates (PATCH) the object b.Key; a PUT on a missing key creates
 // it through the ObjCreate step, as Tastypie's obj_update does through obj_create, so that an ObjCreate
 // override's checks and writes apply.
-func (r *Resource) objUpdate(ctx context.Context, b *resource.Bundle) (*resource.Object, bool, error) {
+func (r *model) objUpdate(ctx context.Context, b *resource.Bundle) (*resource.Object, bool, error) {
 	key, ok := r.parseKey(b.Key)
 	if !ok {
 		return nil, false, r.notFound(b.Key)
@@ -301,7 +301,7 @@ func (r *Resource) objUpdate(ctx context.Context, b *resource.Bundle) (*resource
 }
 
 // keyTaken reports whether a row has the key, whoever may see it.
-func (r *Resource) keyTaken(ctx context.Context, key any) (bool, error) {
+func (r *model) keyTaken(ctx context.Context, key any) (bool, error) {
 	query, args, err := r.d.Builder().Select("1").From(r.alias).Where(sq.Eq{r.pk.expr: key}).ToSql()
 	if err != nil {
 		return false, err
@@ -314,7 +314,7 @@ func (r *Resource) keyTaken(ctx context.Context, key any) (bool, error) {
 	return rows.Next(), rows.Err()
 }
 
-func (r *Resource) update(ctx context.Context, b *resource.Bundle, key any, values []assignment) error {
+func (r *model) update(ctx context.Context, b *resource.Bundle, key any, values []assignment) error {
 	q := r.d.Builder().Update(r.alias).Where(sq.Eq{r.pk.expr: key})
 	for _, a := range values {
 		q = q.Set(r.d.Quote(a.col.Name), a.value)
@@ -338,7 +338,7 @@ func (r *Resource) update(ctx context.Context, b *resource.Bundle, key any, valu
 // execOne runs an UPDATE or DELETE of the row with a key; when no row is affected (it is gone, or the
 // authorization condition hides it) the answer is a 404. classify turns the statement's error into
 // the answer (writeConflict, deleteConflict).
-func (r *Resource) execOne(ctx context.Context, stmt sq.Sqlizer, key string, classify func(error) error) error {
+func (r *model) execOne(ctx context.Context, stmt sq.Sqlizer, key string, classify func(error) error) error {
 	query, args, err := stmt.ToSql()
 	if err != nil {
 		return err
@@ -356,7 +356,7 @@ func (r *Resource) execOne(ctx context.Context, stmt sq.Sqlizer, key string, cla
 // filteredWrite is the query of a write on the list: the request's filters, of which there must be at
 // least one (refusal is the message, naming the resource), on GetObjectList and ApplyFilters, narrowed
 // by the authorization conditions given.
-func (r *Resource) filteredWrite(ctx context.Context, b *resource.Bundle, refusal string, narrow ...func(context.Context, *resource.Bundle) (sq.Sqlizer, error)) (sq.SelectBuilder, error) {
+func (r *model) filteredWrite(ctx context.Context, b *resource.Bundle, refusal string, narrow ...func(context.Context, *resource.Bundle) (sq.Sqlizer, error)) (sq.SelectBuilder, error) {
 	s := b.Resource.Steps
 	if err := s.ValidateFilters(ctx, b); err != nil {
 		return sq.SelectBuilder{}, err
@@ -427,7 +427,7 @@ const updateChunk = 500
 // returns how many. It refuses without any filter, as DELETE does. The rows are those the user may
 // read and update; a change that would move a row out of what the user may read (say, to a location
 // outside their region) is refused as a whole with 403.
-func (r *Resource) objUpdateList(ctx context.Context, b *resource.Bundle) (int64, error) {
+func (r *model) objUpdateList(ctx context.Context, b *resource.Bundle) (int64, error) {
 	authz := b.Resource.Authorization()
 	q, err := r.filteredWrite(ctx, b, "PATCH on the %s list needs at least one filter; it never changes everything.", authz.ReadList, authz.UpdateList)
 	if err != nil {
@@ -491,7 +491,7 @@ func (r *Resource) objUpdateList(ctx context.Context, b *resource.Bundle) (int64
 // one, in one transaction, as a PATCH of each object would: the override runs for each (and the
 // default's ObjGet and UpdateDetail with it); the first failure rolls everything back. b.Data has
 // been hydrated and validated once already; each object gets its own copy.
-func (r *Resource) updateEach(ctx context.Context, b *resource.Bundle, q sq.SelectBuilder) (int64, error) {
+func (r *model) updateEach(ctx context.Context, b *resource.Bundle, q sq.SelectBuilder) (int64, error) {
 	var n int64
 	err := r.atomic(ctx, func(ctx context.Context) error {
 		keys, err := r.keys(ctx, q.OrderBy(r.pk.expr))
@@ -513,7 +513,7 @@ func (r *Resource) updateEach(ctx context.Context, b *resource.Bundle, q sq.Sele
 }
 
 // keys runs a query for the primary keys of what it selects.
-func (r *Resource) keys(ctx context.Context, q sq.SelectBuilder) ([]any, error) {
+func (r *model) keys(ctx context.Context, q sq.SelectBuilder) ([]any, error) {
 	query, args, err := q.RemoveColumns().Columns(r.pk.expr).ToSql()
 	if err != nil {
 		return nil, err
@@ -535,7 +535,7 @@ func (r *Resource) keys(ctx context.Context, q sq.SelectBuilder) ([]any, error) 
 }
 
 // stillReadable refuses a change that moved rows out of what the user may read.
-func (r *Resource) stillReadable(ctx context.Context, keys []any, readable sq.Sqlizer) error {
+func (r *model) stillReadable(ctx context.Context, keys []any, readable sq.Sqlizer) error {
 	query, args, err := r.d.Builder().Select("count(*)").From(r.alias).Where(sq.Eq{r.pk.expr: keys}).Where(readable).ToSql()
 	if err != nil {
 		return err

@@ -20,8 +20,10 @@
 // ObjGetList override makes a CSV export read page after page through it, each page running the
 // work: such a resource with Meta.CSVExport overrides ObjStreamList too; see resource's batch steps.)
 //
-// Every run is recorded in a table (processing_run by default: resource, parameters, user, started_at,
-// ended_at, status running/succeeded/failed, error). Two overlapping runs of one resource with the same
+// Every run is recorded in a table (processing_run by default: resource, parameters as a JSON object,
+// user, started_at, ended_at, status running/succeeded/failed, error), which the framework defines:
+// [EnsureRunTable] creates it (or brings one of an earlier definition up to date), and
+// [RunTableStatements] gives its statements for an application's own migrations. Two overlapping runs of one resource with the same
 // parameters do the work once: the second is a 409 RUN_IN_PROGRESS, or, with Options.WaitIfRunning, it
 // waits for the first and answers with its outcome. The exclusion holds within a process (a lock per
 // resource and parameters) and, on PostgreSQL, across processes (a session advisory lock on a hash of
@@ -80,17 +82,24 @@ type Options struct {
 	// with its outcome (the list, when it succeeded; a failed run is retried by the waiter) instead of
 	// answering 409 RUN_IN_PROGRESS.
 	WaitIfRunning bool
-	// RunTable is the table runs are recorded in; DefaultRunTable when empty. Its columns are those of
-	// migration 00004: id, resource, parameters, user_id, username, started_at, ended_at, status, error.
+	// RunTable is the table runs are recorded in; DefaultRunTable when empty. RunTableStatements and
+	// EnsureRunTable make it (id, resource, parameters, user_id, username, started_at, ended_at, status,
+	// error); a table of an earlier definition, with parameters as TEXT, is still written and read.
 	RunTable string
 }
 
-// Resource is a non-model resource. Create it with [New]; wrap it in a type of your own that has a
-// PreProcessData method.
+// Resource is a non-model resource: a description that [resource.New] binds into an API. Create it
+// with [New]; wrap it in a type of your own that has a PreProcessData method. As for a model resource,
+// binding keeps nothing on the value: one value can serve several APIs, and New can be retried.
 type Resource struct {
 	list   *modelresource.Resource
 	opts   Options
 	params *paramSpec
+}
+
+// bound is a non-model resource bound into one API: Bind makes one per API.
+type bound struct {
+	*Resource
 	// Set by Bind and Link, only read afterwards.
 	name   string
 	db     *dialect.DB
@@ -112,7 +121,7 @@ func New(meta resource.Meta, opts Options) *Resource {
 		opts.RunTable = DefaultRunTable
 	}
 	meta.ListMethods, meta.DetailMethods = []string{"get"}, []string{"get"}
-	r := &Resource{opts: opts, locks: processLocks}
+	r := &Resource{opts: opts}
 	spec, err := newParamSpec(opts.Params)
 	if err == nil {
 		r.params = spec
@@ -144,18 +153,32 @@ func (r *Resource) Bind(ctx context.Context, env *resource.Env) (*resource.Bindi
 	if err != nil {
 		return nil, err
 	}
-	r.name, r.db, r.d, r.logger = r.list.Meta().ResourceName, env.DB, env.Dialect, env.Logger
 	if _, err := env.Dialect.DescribeTable(ctx, env.DB.SQL(), r.opts.RunTable); err != nil {
-		return nil, fmt.Errorf("the run table %q: %w (are the migrations applied?)", r.opts.RunTable, err)
+		return nil, fmt.Errorf("the run table %q: %w (create it with nonmodel.EnsureRunTable, or RunTableStatements in a migration)", r.opts.RunTable, err)
 	}
-	r.runs = &runStore{db: env.DB, d: env.Dialect, table: env.Dialect.Quote(r.opts.RunTable)}
-	r.runs.observer, _ = env.Observer.(RunObserver)
-	r.keyNS = fmt.Sprintf("%p %s ", env.DB.SQL(), r.opts.RunTable)
-	if env.Dialect.Name() == dialect.Postgres {
-		if err := env.DB.QueryRowContext(ctx, "SELECT current_schema()").Scan(&r.lockNS); err != nil {
+	st, err := r.bindRuns(ctx, env.DB, env.Dialect, env.Logger)
+	if err != nil {
+		return nil, err
+	}
+	st.runs.observer, _ = env.Observer.(RunObserver)
+	return st.binding(inner), nil
+}
+
+// bindRuns returns the resource's state in the API whose database is db: its run table and locks.
+func (r *Resource) bindRuns(ctx context.Context, db *dialect.DB, d dialect.Dialect, logger *slog.Logger) (*bound, error) {
+	st := &bound{Resource: r, name: r.list.Meta().ResourceName, db: db, d: d, logger: logger, locks: processLocks}
+	st.runs = newRunStore(db, d, r.opts.RunTable)
+	st.keyNS = fmt.Sprintf("%p %s ", db.SQL(), r.opts.RunTable)
+	if d.Name() == dialect.Postgres {
+		if err := db.QueryRowContext(ctx, "SELECT current_schema()").Scan(&st.lockNS); err != nil {
 			return nil, fmt.Errorf("reading the current schema: %w", err)
 		}
 	}
+	return st, nil
+}
+
+// binding is the API's binding of the resource: the query's model resource's reads, run first.
+func (r *bound) binding(inner *resource.Binding) *resource.Binding {
 	def := inner.Steps
 	// A binding of its own: the model resource's reads, a list's (or a CSV list's) after the run, and
 	// none of its writes.
@@ -192,11 +215,11 @@ func (r *Resource) Bind(ctx context.Context, env *resource.Env) (*resource.Bindi
 		}
 		return nil
 	}
-	return out, nil
+	return out
 }
 
 // objGetList runs the work before a list GET reads the list.
-func (r *Resource) objGetList(next resource.ObjGetListFunc) resource.ObjGetListFunc {
+func (r *bound) objGetList(next resource.ObjGetListFunc) resource.ObjGetListFunc {
 	return func(ctx context.Context, b *resource.Bundle) (*resource.Page, error) {
 		if b.Kind != resource.KindList {
 			return next(ctx, b)
@@ -210,7 +233,7 @@ func (r *Resource) objGetList(next resource.ObjGetListFunc) resource.ObjGetListF
 }
 
 // objStreamList runs the work before a CSV list streams the list.
-func (r *Resource) objStreamList(next resource.ObjStreamListFunc) resource.ObjStreamListFunc {
+func (r *bound) objStreamList(next resource.ObjStreamListFunc) resource.ObjStreamListFunc {
 	return func(ctx context.Context, b *resource.Bundle, each func(*resource.Object) error) error {
 		ctx, err := r.run(ctx, b)
 		if err != nil {
@@ -223,7 +246,7 @@ func (r *Resource) objStreamList(next resource.ObjStreamListFunc) resource.ObjSt
 // run runs the work of a list request and returns the context the list is read with (carrying the
 // parameters): the parameters are decoded and the filters checked first, so that a bad request runs
 // nothing.
-func (r *Resource) run(ctx context.Context, b *resource.Bundle) (context.Context, error) {
+func (r *bound) run(ctx context.Context, b *resource.Bundle) (context.Context, error) {
 	p, canon, err := r.params.decode(b.Query)
 	if err != nil {
 		return ctx, err
@@ -231,7 +254,7 @@ func (r *Resource) run(ctx context.Context, b *resource.Bundle) (context.Context
 	if err := b.Resource.Steps.ValidateFilters(ctx, b); err != nil {
 		return ctx, err
 	}
-	if err := r.list.CheckOrdering(b.Query); err != nil {
+	if err := r.list.CheckOrdering(ctx, b.Query); err != nil {
 		return ctx, err
 	}
 	if p != nil {
@@ -246,7 +269,7 @@ func (r *Resource) run(ctx context.Context, b *resource.Bundle) (context.Context
 
 // execute takes the lock of the resource and parameters, records the run, does the work on a context
 // detached from the request's cancellation, and records its end.
-func (r *Resource) execute(ctx context.Context, b *resource.Bundle, params string) (*Run, error) {
+func (r *bound) execute(ctx context.Context, b *resource.Bundle, params string) (*Run, error) {
 	// A run changes things: it starts only once the request's credentials are confirmed.
 	if err := resource.ConfirmAuthentication(ctx); err != nil {
 		return nil, err
@@ -300,7 +323,7 @@ func (r *Resource) execute(ctx context.Context, b *resource.Bundle, params strin
 // lock takes the locks of the resource with the parameters: the process's, then, on PostgreSQL, the
 // advisory lock that excludes other processes. When one is held elsewhere it answers errBusy or, with
 // wait, waits for it (reporting waited) until ctx ends. release frees both.
-func (r *Resource) lock(ctx context.Context, params string, wait bool) (release func(), waited bool, err error) {
+func (r *bound) lock(ctx context.Context, params string, wait bool) (release func(), waited bool, err error) {
 	key := r.name + " " + params
 	local, waited, err := r.locks.acquire(ctx, r.keyNS+key, wait)
 	if err != nil {
@@ -319,7 +342,7 @@ func (r *Resource) lock(ctx context.Context, params string, wait bool) (release 
 
 // abandon marks the key's runs still recorded as running failed, as abandoned, and logs them; the
 // caller holds the key's locks.
-func (r *Resource) abandon(ctx context.Context, params string) ([]int64, error) {
+func (r *bound) abandon(ctx context.Context, params string) ([]int64, error) {
 	ids, err := r.runs.abandon(ctx, r.name, params)
 	if err != nil {
 		return nil, fmt.Errorf("marking abandoned runs failed: %w", err)
@@ -330,9 +353,19 @@ func (r *Resource) abandon(ctx context.Context, params string) ([]int64, error) 
 	return ids, nil
 }
 
+// sweepIn sweeps the resource's runs in api's database.
+func (r *Resource) sweepIn(ctx context.Context, api *resource.API) ([]int64, error) {
+	st, err := r.bindRuns(ctx, api.DB(), api.Dialect(), api.Logger())
+	if err != nil {
+		return nil, err
+	}
+	st.runs.observer, _ = api.Observer().(RunObserver)
+	return st.sweep(ctx)
+}
+
 // sweep marks abandoned the resource's runs recorded as running whose locks are free, key by key,
 // taking each key's locks without waiting; a key whose run is in progress is left alone.
-func (r *Resource) sweep(ctx context.Context) ([]int64, error) {
+func (r *bound) sweep(ctx context.Context) ([]int64, error) {
 	keys, err := r.runs.runningParams(ctx, r.name)
 	if err != nil {
 		return nil, fmt.Errorf("looking for running runs of %q: %w", r.name, err)
@@ -366,12 +399,12 @@ func Sweep(ctx context.Context, api *resource.API) ([]int64, error) {
 		res, _ := api.Resource(name)
 		r, ok := res.Self.(interface {
 			nonModel()
-			sweep(context.Context) ([]int64, error)
+			sweepIn(context.Context, *resource.API) ([]int64, error)
 		})
 		if !ok {
 			continue
 		}
-		ids, err := r.sweep(ctx)
+		ids, err := r.sweepIn(ctx, api)
 		swept = append(swept, ids...)
 		if err != nil {
 			return swept, err
@@ -385,7 +418,7 @@ type panicError struct{ value any }
 
 func (p panicError) Error() string { return fmt.Sprintf("panic: %v", p.value) }
 
-func (r *Resource) safePreProcess(ctx context.Context, b *resource.Bundle, run *Run) (err error) {
+func (r *bound) safePreProcess(ctx context.Context, b *resource.Bundle, run *Run) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.logger.ErrorContext(ctx, "panic in PreProcessData", "resource", r.name, "run_id", run.ID,

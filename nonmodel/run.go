@@ -81,10 +81,22 @@ func Trigger(ctx context.Context, api *resource.API, name string, q url.Values) 
 
 // runStore writes and reads the run table, and reports outcomes to the observer (nil: none).
 type runStore struct {
-	db       *dialect.DB
-	d        dialect.Dialect
-	table    string // quoted
+	db    *dialect.DB
+	d     dialect.Dialect
+	table string // quoted
+	// params is the parameters column as text, to compare and read: PostgreSQL's json type has no
+	// equality, so it is cast (a TEXT column, of a table made before parameters were JSON, casts to itself).
+	params   string
 	observer RunObserver
+}
+
+// newRunStore returns the store of the run table (unquoted) on db.
+func newRunStore(db *dialect.DB, d dialect.Dialect, table string) *runStore {
+	s := &runStore{db: db, d: d, table: d.Quote(table), params: "parameters"}
+	if d.Name() == dialect.Postgres {
+		s.params = "CAST(parameters AS TEXT)"
+	}
+	return s
 }
 
 // report tells the observer, when there is one, that a run of the resource had the outcome.
@@ -104,7 +116,7 @@ func (s *runStore) start(ctx context.Context, name, params string, u *resource.U
 		}
 	}
 	q := s.d.Rebind("INSERT INTO " + s.table + " (resource, parameters, user_id, username, started_at, status) VALUES (?, ?, ?, ?, ?, ?) RETURNING id")
-	if err := s.db.QueryRowContext(ctx, q, name, params, userID, username, s.d.Bind(field.DateTime, run.StartedAt), StatusRunning).Scan(&run.ID); err != nil {
+	if err := s.db.QueryRowContext(ctx, q, name, s.d.Bind(field.JSON, []byte(params)), userID, username, s.d.Bind(field.DateTime, run.StartedAt), StatusRunning).Scan(&run.ID); err != nil {
 		return nil, fmt.Errorf("recording the start of a run: %w", err)
 	}
 	return run, nil
@@ -127,7 +139,7 @@ func (s *runStore) finish(ctx context.Context, run *Run, stepErr error) error {
 // lastEnded returns the largest id of an ended run of the resource with the parameters, 0 for none.
 func (s *runStore) lastEnded(ctx context.Context, name, params string) (int64, error) {
 	var id sql.NullInt64
-	q := s.d.Rebind("SELECT max(id) FROM " + s.table + " WHERE resource = ? AND parameters = ? AND status <> ?")
+	q := s.d.Rebind("SELECT max(id) FROM " + s.table + " WHERE resource = ? AND " + s.params + " = ? AND status <> ?")
 	if err := s.db.QueryRowContext(ctx, q, name, params, StatusRunning).Scan(&id); err != nil {
 		return 0, err
 	}
@@ -139,7 +151,7 @@ func (s *runStore) lastEnded(ctx context.Context, name, params string) (int64, e
 // with them; a run left "running" by a crashed process is never taken.
 func (s *runStore) endedAfter(ctx context.Context, name, params string, after int64) (*Run, error) {
 	q := s.d.Rebind("SELECT id, status, coalesce(error, '') FROM " + s.table +
-		" WHERE resource = ? AND parameters = ? AND status <> ? AND id > ? ORDER BY id DESC LIMIT 1")
+		" WHERE resource = ? AND " + s.params + " = ? AND status <> ? AND id > ? ORDER BY id DESC LIMIT 1")
 	run := &Run{Resource: name, Parameters: params}
 	err := s.db.QueryRowContext(ctx, q, name, params, StatusRunning, after).Scan(&run.ID, &run.Status, &run.Error)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -155,7 +167,7 @@ func (s *runStore) endedAfter(ctx context.Context, name, params string, after in
 // recorded as running: the caller holds the key's locks, so no process is running them. It returns
 // their ids.
 func (s *runStore) abandon(ctx context.Context, name, params string) ([]int64, error) {
-	q := s.d.Rebind("UPDATE " + s.table + " SET status = ?, ended_at = ?, error = ? WHERE resource = ? AND parameters = ? AND status = ? RETURNING id")
+	q := s.d.Rebind("UPDATE " + s.table + " SET status = ?, ended_at = ?, error = ? WHERE resource = ? AND " + s.params + " = ? AND status = ? RETURNING id")
 	rows, err := s.db.QueryContext(ctx, q, StatusFailed, s.d.Bind(field.DateTime, s.d.Now()), AbandonedError, name, params, StatusRunning)
 	if err != nil {
 		return nil, err
@@ -175,7 +187,7 @@ func (s *runStore) abandon(ctx context.Context, name, params string) ([]int64, e
 
 // runningParams returns the parameters of the resource's runs recorded as running, each once.
 func (s *runStore) runningParams(ctx context.Context, name string) ([]string, error) {
-	q := s.d.Rebind("SELECT DISTINCT parameters FROM " + s.table + " WHERE resource = ? AND status = ? ORDER BY parameters")
+	q := s.d.Rebind("SELECT DISTINCT " + s.params + " FROM " + s.table + " WHERE resource = ? AND status = ? ORDER BY 1")
 	rows, err := s.db.QueryContext(ctx, q, name, StatusRunning)
 	if err != nil {
 		return nil, err

@@ -68,7 +68,7 @@ type Config struct {
 }
 
 // API serves a set of resources. It is an http.Handler; two APIs live side by side without sharing
-// anything.
+// anything, even when built from the same resource values.
 type API struct {
 	db           *dialect.DB
 	dialect      dialect.Dialect
@@ -79,6 +79,7 @@ type API struct {
 	names        []string
 	router       http.Handler
 	openapi      *openAPIDoc
+	observer     Observer
 
 	// maxBodyObjects and maxBodyValues are Config's (0: the defaults), csvRawText Config's CSVRawText.
 	maxBodyObjects, maxBodyValues int
@@ -107,6 +108,7 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 		maxBodyObjects: cfg.MaxBodyObjects,
 		maxBodyValues:  cfg.MaxBodyValues,
 		csvRawText:     cfg.CSVRawText,
+		observer:       cfg.Observer,
 	}
 	if cfg.DB == nil {
 		return nil, fmt.Errorf("resource: Config.DB is nil")
@@ -152,7 +154,10 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 		a.resources[m.ResourceName] = nil
 	}
 	for _, r := range resources {
-		m := r.Meta()
+		// The API keeps a copy of the Meta: the value registered stays a description, which New may
+		// bind again, into this API or another.
+		meta := *r.Meta()
+		m := &meta
 		binding, err := r.Bind(ctx, env)
 		if err != nil {
 			return nil, fmt.Errorf("resource %q: %w", m.ResourceName, err)
@@ -286,6 +291,9 @@ func (a *API) Dialect() dialect.Dialect { return a.dialect }
 
 // DB returns the API's database, whose statements answer classified errors.
 func (a *API) DB() *dialect.DB { return a.db }
+
+// Observer returns Config.Observer (nil when the application observes nothing).
+func (a *API) Observer() Observer { return a.observer }
 
 // Logger returns the API's logger.
 func (a *API) Logger() *slog.Logger { return a.logger }

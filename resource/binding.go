@@ -20,11 +20,17 @@ import (
 //	func (r indicators) ObjDelete(ctx context.Context, b *resource.Bundle, next resource.ObjDeleteFunc) error { ... }
 //
 // The API looks for override methods on the value registered, so the wrapper's methods win.
+//
+// A Resource is a description: each API it is registered in binds it into state of its own (the
+// [Binding], the [Bound]), so one value can serve several APIs, and New can be called again with it
+// after an error.
 type Resource interface {
-	// Meta returns the resource's description.
+	// Meta returns the resource's description. New takes a copy.
 	Meta() *Meta
 	// Bind prepares the resource to serve through env: it reads what it needs from the database,
-	// checks the Meta against it, and returns its default steps and field descriptions.
+	// checks the Meta against it, and returns its default steps and field descriptions. It is called
+	// once per API the value is registered in (again when New is retried), and keeps no state on the
+	// value: everything it prepares belongs to the Binding it returns.
 	Bind(ctx context.Context, env *Env) (*Binding, error)
 }
 
@@ -110,9 +116,11 @@ type FieldSchema struct {
 	RelatedResource string
 }
 
-// Bound is a resource as the API serves it.
+// Bound is a resource as one API serves it: the API's own state, built by New from the value
+// registered.
 type Bound struct {
-	Name    string
+	Name string
+	// Meta is the API's copy of the registered value's Meta.
 	Meta    *Meta
 	Steps   Steps
 	Binding *Binding

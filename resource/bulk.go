@@ -27,7 +27,7 @@ func patchList(ctx context.Context, b *Bundle) (*Response, error) {
 	if b.Resource.Meta.QuietWrites {
 		return &Response{Status: http.StatusAccepted}, nil
 	}
-	return &Response{Status: http.StatusAccepted, Body: map[string]any{"updated": n}}, nil
+	return &Response{Status: http.StatusAccepted, Body: &UpdatedResult{Updated: n}}, nil
 }
 
 // bulkPatch runs Tastypie's patch_list in one transaction: each object with a resource_uri (or its
@@ -84,7 +84,7 @@ func bulkPatch(ctx context.Context, b *Bundle) (*Response, error) {
 	if out == nil {
 		out = []*Object{}
 	}
-	return &Response{Status: http.StatusAccepted, Body: map[string]any{"objects": out}}, nil
+	return &Response{Status: http.StatusAccepted, Body: &ObjectsResult{Objects: out}}, nil
 }
 
 // patchOne updates (or creates) one object of a bulk PATCH.

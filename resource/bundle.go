@@ -69,7 +69,8 @@ type Parent struct {
 	URI string
 }
 
-// Page is one page of a list.
+// Page is one page of a list, as the ObjGetList step finds it; a list GET answers it as a
+// [ListResult], set/ as a [SetResult].
 type Page struct {
 	Objects []*Object
 	// TotalCount is how many objects the list matches, exact unless Estimated; unused when Uncounted.
@@ -80,8 +81,12 @@ type Page struct {
 	More bool
 }
 
-// Response is what Dispatch answers: a status, headers, and a body (nil, *Object, a list envelope, or
-// any value the JSON writer accepts).
+// Response is what Dispatch answers: a status, headers, and a body. The default Dispatch answers typed
+// bodies ([ListResult], [Object], [SetResult], [ObjectsResult], [DeletedResult], [UpdatedResult], nil
+// for a quiet write), which the engine returns as they are. An override may change them in place,
+// or answer any other value the JSON writer accepts (a map, a struct, one wrapping a typed body):
+// HTTP writes it, and an engine call that cannot read it returns an INTERNAL_ERROR naming the
+// override.
 type Response struct {
 	Status int
 	Header http.Header

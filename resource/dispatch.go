@@ -65,7 +65,7 @@ func defaultDispatch(ctx context.Context, b *Bundle) (*Response, error) {
 		if b.Resource.Meta.QuietWrites {
 			return &Response{Status: http.StatusNoContent}, nil
 		}
-		return &Response{Status: http.StatusOK, Body: map[string]any{"deleted": n}}, nil
+		return &Response{Status: http.StatusOK, Body: &DeletedResult{Deleted: n}}, nil
 	}
 	return nil, notOffered(b)
 }
@@ -183,32 +183,25 @@ func getList(ctx context.Context, b *Bundle) (*Response, error) {
 			return nil, err
 		}
 	}
-	meta := map[string]any{
-		"limit":       int64(b.Limit),
-		"offset":      int64(b.Offset),
-		"total_count": page.TotalCount,
-		"next":        nil,
-		"previous":    nil,
-	}
-	switch {
-	case page.Uncounted:
-		meta["total_count"] = nil
-	case page.Estimated:
-		meta["total_count_estimated"] = true
+	out := &ListResult{Meta: ListMeta{Limit: b.Limit, Offset: b.Offset, TotalCount: page.TotalCount,
+		Estimated: page.Estimated && !page.Uncounted, Uncounted: page.Uncounted}, Objects: page.Objects}
+	if page.Uncounted {
+		out.Meta.TotalCount = 0
 	}
 	exact := !page.Uncounted && !page.Estimated
 	// limit < count-offset is offset+limit < count without overflowing on a huge offset.
 	if (exact && int64(b.Limit) < page.TotalCount-int64(b.Offset)) || (!exact && page.More) {
-		meta["next"] = pageURI(b, b.Offset+b.Limit)
+		next := pageURI(b, b.Offset+b.Limit)
+		out.Meta.Next = &next
 	}
 	if b.Offset-b.Limit >= 0 {
-		meta["previous"] = pageURI(b, b.Offset-b.Limit)
+		prev := pageURI(b, b.Offset-b.Limit)
+		out.Meta.Previous = &prev
 	}
-	objects := page.Objects
-	if objects == nil {
-		objects = []*Object{}
+	if out.Objects == nil {
+		out.Objects = []*Object{}
 	}
-	return &Response{Status: http.StatusOK, Body: map[string]any{"meta": meta, "objects": objects}}, nil
+	return &Response{Status: http.StatusOK, Body: out}, nil
 }
 
 // pageURI is the list URI with every parameter of the request kept, then limit and offset.
@@ -264,11 +257,7 @@ func getSet(ctx context.Context, b *Bundle) (*Response, error) {
 		}
 		objects = append(objects, o)
 	}
-	body := map[string]any{"objects": objects}
-	if len(notFound) > 0 {
-		body["not_found"] = notFound
-	}
-	return &Response{Status: http.StatusOK, Body: body}, nil
+	return &Response{Status: http.StatusOK, Body: &SetResult{Objects: objects, NotFound: notFound}}, nil
 }
 
 func keyString(v any) string {
@@ -329,7 +318,10 @@ func postList(ctx context.Context, b *Bundle) (*Response, error) {
 			return nil, err
 		}
 	}
-	return &Response{Status: http.StatusCreated, Body: map[string]any{"objects": created}}, nil
+	if created == nil {
+		created = []*Object{}
+	}
+	return &Response{Status: http.StatusCreated, Body: &ObjectsResult{Objects: created}}, nil
 }
 
 func putOrPatchDetail(ctx context.Context, b *Bundle) (*Response, error) {

@@ -4,7 +4,8 @@
 // schema/, OPTIONS), in-process too (the engine: [API.List], [API.Create], ...).
 //
 // It holds no SQL of its own: the steps that read and write are supplied by an implementation such as
-// modelresource.
+// modelresource. Resource values are descriptions: [New] binds each into state of the API's own, so
+// one value can serve several APIs, and New can be called again after an error (see [Resource]).
 //
 // # Steps
 //
@@ -59,6 +60,17 @@
 // the batch step standing for it is not, the batch step goes through the override one object at a
 // time (a CSV list page by page), and New logs one line at Info naming the batch step to override to
 // batch again; an override of the batch step receives the batching default as next.
+//
+// # The engine
+//
+// [API.List], [API.Get], [API.Create] and the other engine methods run a request in-process through
+// the same Dispatch as HTTP and return its typed answer ([ListResult], [Object], [SetResult], ...; see
+// [Response]), with no conversion a user's code could break. A Dispatch override may change those
+// values in place, and both HTTP and the engine answer the change; one that answers another type (a
+// map wrapping the answer) is written as such over HTTP, while the engine call that cannot read it
+// returns an INTERNAL_ERROR naming the override, never a panic (the request itself was served).
+// Delete reads no body; DeleteWhere and PatchWhere call ObjDeleteList and ObjUpdateList without
+// Dispatch, so that they return the count under Meta.QuietWrites too; Schema reads the schema.
 //
 // # Steps that write while serving a read
 //

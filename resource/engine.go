@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,6 +17,9 @@ import (
 // a request and runs the same Dispatch, so the two cannot drift apart.
 //
 // Who is asking comes from the context ([WithUser]); no authentication runs in-process.
+//
+// Each method returns Dispatch's typed answer (answer.go) as it is; a body of another type, which only
+// a Dispatch override can answer, is an INTERNAL_ERROR naming the override (answerOf), never a panic.
 
 type userKey struct{}
 
@@ -28,30 +32,6 @@ func WithUser(ctx context.Context, u *User) context.Context {
 func UserFromContext(ctx context.Context) *User {
 	u, _ := ctx.Value(userKey{}).(*User)
 	return u
-}
-
-// ListMeta is the meta of a list: Tastypie's paginator fields.
-type ListMeta struct {
-	Limit  int
-	Offset int
-	// TotalCount is how many objects the list matches: exact unless Estimated, 0 when Uncounted (the
-	// resource's Meta.TotalCount decides).
-	TotalCount           int64
-	Estimated, Uncounted bool
-	Next                 *string
-	Previous             *string
-}
-
-// ListResult is one page of a list.
-type ListResult struct {
-	Meta    ListMeta
-	Objects []*Object
-}
-
-// SetResult answers Set: the objects found, in the order asked, and the keys not found.
-type SetResult struct {
-	Objects  []*Object
-	NotFound []string
 }
 
 func (a *API) bundle(ctx context.Context, name, method string, kind Kind, q url.Values) (*Bundle, error) {
@@ -83,34 +63,20 @@ func withBody(b *Bundle, data any) error {
 	return DecodeJSONBody(bytes.TrimSpace(raw), b)
 }
 
-// List runs GET /<name>/?<q>.
+// List runs GET /<name>/?<q>. format=csv is not offered in-process: List returns objects.
 func (a *API) List(ctx context.Context, name string, q url.Values) (*ListResult, error) {
 	b, err := a.bundle(ctx, name, http.MethodGet, KindList, q)
 	if err != nil {
 		return nil, err
 	}
+	if f := b.Query.Get("format"); f == "csv" {
+		return nil, apierror.New(apierror.NotAcceptable, "format=%s is not offered in-process; List returns objects.", f).With("parameter", "format")
+	}
 	resp, err := a.dispatch(ctx, b)
 	if err != nil {
 		return nil, err
 	}
-	body := resp.Body.(map[string]any)
-	m := body["meta"].(map[string]any)
-	out := &ListResult{Objects: body["objects"].([]*Object), Meta: ListMeta{
-		Limit: int(m["limit"].(int64)), Offset: int(m["offset"].(int64)),
-	}}
-	if n, ok := m["total_count"].(int64); ok {
-		out.Meta.TotalCount = n
-	} else {
-		out.Meta.Uncounted = true
-	}
-	out.Meta.Estimated, _ = m["total_count_estimated"].(bool)
-	if s, ok := m["next"].(string); ok {
-		out.Meta.Next = &s
-	}
-	if s, ok := m["previous"].(string); ok {
-		out.Meta.Previous = &s
-	}
-	return out, nil
+	return answerOf[*ListResult](b, resp, "List", false)
 }
 
 // Get runs GET /<name>/<key>/?<q>.
@@ -124,7 +90,7 @@ func (a *API) Get(ctx context.Context, name, key string, q url.Values) (*Object,
 	if err != nil {
 		return nil, err
 	}
-	return resp.Body.(*Object), nil
+	return answerOf[*Object](b, resp, "Get", false)
 }
 
 // Set runs GET /<name>/set/<key>;<key>/?<q>.
@@ -138,18 +104,52 @@ func (a *API) Set(ctx context.Context, name string, keys []string, q url.Values)
 	if err != nil {
 		return nil, err
 	}
-	body := resp.Body.(map[string]any)
-	out := &SetResult{Objects: body["objects"].([]*Object), NotFound: []string{}}
-	if nf, ok := body["not_found"].([]string); ok {
-		out.NotFound = nf
+	set, err := answerOf[*SetResult](b, resp, "Set", false)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	if set.NotFound == nil {
+		set.NotFound = []string{}
+	}
+	return set, nil
 }
 
-// object returns the object of a write's answer (nil with QuietWrites).
-func object(resp *Response) *Object {
-	o, _ := resp.Body.(*Object)
-	return o
+// answerOf returns the body of resp as the type T the engine method expects (nil when quiet allows a
+// quiet write's empty body). Any other body is a Dispatch override's doing: it is a classified error,
+// INTERNAL_ERROR, naming the override, the body's type and what was expected, never a panic. The
+// request was served (a write took effect); only its answer cannot be returned.
+func answerOf[T interface {
+	comparable
+	jsonAppender
+}](b *Bundle, resp *Response, method string, quiet bool) (T, error) {
+	var zero T
+	if resp == nil || resp.Body == nil {
+		if quiet {
+			return zero, nil
+		}
+	} else if v, ok := resp.Body.(T); ok && v != zero {
+		return v, nil
+	}
+	var body any
+	if resp != nil {
+		body = resp.Body
+	}
+	who, override := "Dispatch", ""
+	if _, ok := b.Resource.Self.(DispatchOverrider); ok {
+		override = fmt.Sprintf("%T.Dispatch", b.Resource.Self)
+		who = "the Dispatch override " + override
+	}
+	want := fmt.Sprintf("%T", zero)
+	if quiet {
+		want += " (or no body)"
+	}
+	e := apierror.New(apierror.Internal,
+		"Resource %q: %s answered a body of type %T; the in-process %s reads %s. The request was served; its answer cannot be returned.",
+		b.Resource.Name, who, body, method, want).With("resource", b.Resource.Name).With("body_type", fmt.Sprintf("%T", body)).With("expected", want)
+	if override != "" {
+		e = e.With("override", override)
+	}
+	return zero, e
 }
 
 // Create runs POST /<name>/ with one object.
@@ -168,7 +168,7 @@ func (a *API) Create(ctx context.Context, name string, data any) (*Object, error
 	if err != nil {
 		return nil, err
 	}
-	return object(resp), nil
+	return answerOf[*Object](b, resp, "Create", true)
 }
 
 // CreateMany runs POST /<name>/ with an array: all or nothing.
@@ -187,15 +187,16 @@ func (a *API) CreateMany(ctx context.Context, name string, items any) ([]*Object
 	if err != nil {
 		return nil, err
 	}
-	return objectsOfBody(resp), nil
+	return writtenObjects(b, resp, "CreateMany")
 }
 
-func objectsOfBody(resp *Response) []*Object {
-	if m, ok := resp.Body.(map[string]any); ok {
-		objs, _ := m["objects"].([]*Object)
-		return objs
+// writtenObjects returns the objects of an array POST's or a bulk PATCH's answer (nil with QuietWrites).
+func writtenObjects(b *Bundle, resp *Response, method string) ([]*Object, error) {
+	out, err := answerOf[*ObjectsResult](b, resp, method, true)
+	if out == nil || err != nil {
+		return nil, err
 	}
-	return nil
+	return out.Objects, nil
 }
 
 // Update runs PUT /<name>/<key>/: it replaces the object, or creates it with that key (created).
@@ -212,7 +213,11 @@ func (a *API) Update(ctx context.Context, name, key string, data any) (obj *Obje
 	if err != nil {
 		return nil, false, err
 	}
-	return object(resp), resp.Status == http.StatusCreated, nil
+	obj, err = answerOf[*Object](b, resp, "Update", true)
+	if err != nil {
+		return nil, false, err
+	}
+	return obj, resp != nil && resp.Status == http.StatusCreated, nil
 }
 
 // Patch runs PATCH /<name>/<key>/.
@@ -229,7 +234,7 @@ func (a *API) Patch(ctx context.Context, name, key string, data any) (*Object, e
 	if err != nil {
 		return nil, err
 	}
-	return object(resp), nil
+	return answerOf[*Object](b, resp, "Patch", true)
 }
 
 // Delete runs DELETE /<name>/<key>/.
@@ -243,7 +248,8 @@ func (a *API) Delete(ctx context.Context, name, key string) error {
 	return err
 }
 
-// DeleteWhere runs DELETE /<name>/?<q> and returns how many objects it deleted.
+// DeleteWhere runs DELETE /<name>/?<q> and returns how many objects it deleted. It calls the
+// ObjDeleteList step without Dispatch, whose answer carries no count under Meta.QuietWrites.
 func (a *API) DeleteWhere(ctx context.Context, name string, q url.Values) (int64, error) {
 	b, err := a.bundle(ctx, name, http.MethodDelete, KindList, q)
 	if err != nil {
@@ -259,6 +265,7 @@ func (a *API) DeleteWhere(ctx context.Context, name string, q url.Values) (int64
 }
 
 // PatchWhere runs PATCH /<name>/?<q> with one partial object and returns how many objects it changed.
+// It calls the ObjUpdateList step without Dispatch, as DeleteWhere does.
 func (a *API) PatchWhere(ctx context.Context, name string, q url.Values, data any) (int64, error) {
 	b, err := a.bundle(ctx, name, http.MethodPatch, KindList, q)
 	if err != nil {
@@ -295,11 +302,11 @@ func (a *API) BulkPatch(ctx context.Context, name string, objects any, deleted [
 	if err != nil {
 		return nil, err
 	}
-	return objectsOfBody(resp), nil
+	return writtenObjects(b, resp, "BulkPatch")
 }
 
 // Schema returns the schema of /<name>/schema/.
-func (a *API) Schema(ctx context.Context, name string) (map[string]any, error) {
+func (a *API) Schema(ctx context.Context, name string) (*Schema, error) {
 	b, err := a.bundle(ctx, name, http.MethodGet, KindSchema, nil)
 	if err != nil {
 		return nil, err

@@ -36,6 +36,8 @@ func appendJSONValue(b []byte, v any) ([]byte, error) {
 			return append(b, "null"...), nil
 		}
 		return x.AppendJSON(b)
+	case jsonAppender: // the answers' types (answer.go)
+		return x.AppendJSON(b)
 	case []*Object:
 		b = append(b, '[')
 		for i, o := range x {

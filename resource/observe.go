@@ -113,15 +113,16 @@ func rowsOf(kind, method string, resp *Response) int64 {
 	switch body := resp.Body.(type) {
 	case *Object:
 		return 1
-	case map[string]any:
-		if objects, ok := body["objects"].([]*Object); ok {
-			return int64(len(objects))
-		}
-		for _, k := range []string{"deleted", "updated"} {
-			if n, ok := body[k].(int64); ok {
-				return n
-			}
-		}
+	case *ListResult:
+		return int64(len(body.Objects))
+	case *SetResult:
+		return int64(len(body.Objects))
+	case *ObjectsResult:
+		return int64(len(body.Objects))
+	case *DeletedResult:
+		return body.Deleted
+	case *UpdatedResult:
+		return body.Updated
 	case nil:
 		// A quiet write of one object (QuietWrites): PUT, PATCH or DELETE of a detail. A quiet POST may
 		// have created one object or an array's worth.

@@ -54,47 +54,5 @@ func (a *API) Related(ctx context.Context, name, key, relation string, q url.Val
 	if err != nil {
 		return nil, err
 	}
-	return listResultOf(resp)
-}
-
-// listResultOf reads a list answer's body into a ListResult: the typed value itself, or the envelope
-// map getList answers; any other body (a Dispatch override's own) is an INTERNAL_ERROR, not a panic.
-func listResultOf(resp *Response) (*ListResult, error) {
-	if resp != nil {
-		switch body := resp.Body.(type) {
-		case *ListResult:
-			if body != nil {
-				return body, nil
-			}
-		case map[string]any:
-			if out, ok := listResultOfMap(body); ok {
-				return out, nil
-			}
-		}
-	}
-	return nil, apierror.New(apierror.Internal, "The list of a relation was answered in a shape the engine cannot read.")
-}
-
-func listResultOfMap(body map[string]any) (*ListResult, bool) {
-	m, ok := body["meta"].(map[string]any)
-	objs, ok2 := body["objects"].([]*Object)
-	limit, ok3 := m["limit"].(int64)
-	offset, ok4 := m["offset"].(int64)
-	if !ok || !ok2 || !ok3 || !ok4 {
-		return nil, false
-	}
-	out := &ListResult{Objects: objs, Meta: ListMeta{Limit: int(limit), Offset: int(offset)}}
-	if n, ok := m["total_count"].(int64); ok {
-		out.Meta.TotalCount = n
-	} else {
-		out.Meta.Uncounted = true
-	}
-	out.Meta.Estimated, _ = m["total_count_estimated"].(bool)
-	if s, ok := m["next"].(string); ok {
-		out.Meta.Next = &s
-	}
-	if s, ok := m["previous"].(string); ok {
-		out.Meta.Previous = &s
-	}
-	return out, true
+	return answerOf[*ListResult](b, resp, "Related", false)
 }

@@ -49,7 +49,57 @@ func (r *Bound) FieldNames() map[string]bool {
 	return out
 }
 
-func fieldSchema(f FieldSchema) map[string]any {
+// Schema is a resource's schema: the answer of GET /<name>/schema/ and of [API.Schema], and what
+// the listing inlines with fullschema=true. It is written as Tastypie's build_schema shapes it.
+type Schema struct {
+	AllowedListHTTPMethods   []string
+	AllowedDetailHTTPMethods []string
+	DefaultFormat            string
+	DefaultLimit, MaxLimit   int
+	// MaxDepth is how deep depth= may expand relations.
+	MaxDepth int
+	// Fields describes each field by name, resource_uri included.
+	Fields map[string]*SchemaField
+	// Filtering is the filter allow-list (Binding.Filtering): field → lookups, or 2 for a relation
+	// whose related resource's filters are allowed too (Tastypie's ALL_WITH_RELATIONS). Written only
+	// when not empty, as Ordering is.
+	Filtering map[string]any
+	Ordering  []string
+	// Relations describes each to-one and to-many relation by name.
+	Relations             map[string]SchemaRelation
+	RequiredGETParams     []string
+	RequiredFieldsForPost []string
+	QueryFields           []string
+	// TotalCount is how the resource counts its lists.
+	TotalCount CountMode
+	// Extra holds the implementation's own entries (Binding.SchemaExtra: a non-model resource's
+	// "params"), written beside the others.
+	Extra map[string]any
+}
+
+// SchemaField describes one field in a [Schema].
+type SchemaField struct {
+	Type                                          string
+	Nullable, Blank, ReadOnly, Unique, PrimaryKey bool
+	// Default is the field's default, or "No default provided.".
+	Default               any
+	HelpText, VerboseName string
+	// MaxLength, Choices, RelatedResource and RelatedSchema are written only when set.
+	MaxLength       int
+	Choices         []string
+	RelatedResource string
+	RelatedSchema   string
+}
+
+// SchemaRelation describes one relation in a [Schema].
+type SchemaRelation struct {
+	// RelatedType is "to_one" or "to_many".
+	RelatedType   string
+	Resource      string
+	RelatedSchema string
+}
+
+func fieldSchema(f FieldSchema) *SchemaField {
 	var def any = noDefault
 	if f.HasDefault {
 		def = f.Default
@@ -62,27 +112,9 @@ func fieldSchema(f FieldSchema) map[string]any {
 	if verbose == "" {
 		verbose = strings.ReplaceAll(f.Name, "_", " ")
 	}
-	m := map[string]any{
-		"type":         f.Type.String(),
-		"nullable":     f.Nullable,
-		"blank":        f.Blank,
-		"readonly":     f.ReadOnly,
-		"unique":       f.Unique,
-		"primary_key":  f.PrimaryKey,
-		"default":      def,
-		"help_text":    help,
-		"verbose_name": verbose,
-	}
-	if f.MaxLength > 0 {
-		m["max_length"] = int64(f.MaxLength)
-	}
-	if len(f.Choices) > 0 {
-		m["choices"] = f.Choices
-	}
-	if f.RelatedResource != "" {
-		m["related_resource"] = f.RelatedResource
-	}
-	return m
+	return &SchemaField{Type: f.Type.String(), Nullable: f.Nullable, Blank: f.Blank, ReadOnly: f.ReadOnly, Unique: f.Unique,
+		PrimaryKey: f.PrimaryKey, Default: def, HelpText: help, VerboseName: verbose, MaxLength: f.MaxLength, Choices: f.Choices,
+		RelatedResource: f.RelatedResource}
 }
 
 func lower(ms []string) []string {
@@ -94,49 +126,117 @@ func lower(ms []string) []string {
 }
 
 // Schema returns the resource's schema, as GET /<name>/schema/ answers it.
-func (r *Bound) Schema() map[string]any {
-	fields := map[string]any{
+func (r *Bound) Schema() *Schema {
+	fields := map[string]*SchemaField{
 		"resource_uri": fieldSchema(FieldSchema{Name: "resource_uri", Type: field.String, ReadOnly: true}),
 	}
 	for _, f := range r.Binding.Fields {
 		fs := fieldSchema(f)
 		if f.RelatedResource != "" {
-			fs["related_schema"] = r.API.prefix + f.RelatedResource + "/schema/"
+			fs.RelatedSchema = r.API.prefix + f.RelatedResource + "/schema/"
 		}
 		fields[f.Name] = fs
 	}
 	def, max := r.Limits()
-	s := map[string]any{
-		"allowed_list_http_methods":   lower(r.listMethods),
-		"allowed_detail_http_methods": lower(r.detailMethods),
-		"default_format":              "application/json",
-		"default_limit":               int64(def),
-		"max_limit":                   int64(max),
-		"fields":                      fields,
-		"required_GET_params":         nonNil(r.Meta.GETParamsRequired),
-		"required_fields_for_post":    nonNil(r.Meta.RequiredFieldsForPost),
-		"query_fields":                nonNil(r.Meta.QueryFields),
-		"total_count":                 string(r.countMode()),
+	s := &Schema{
+		AllowedListHTTPMethods:   lower(r.listMethods),
+		AllowedDetailHTTPMethods: lower(r.detailMethods),
+		DefaultFormat:            "application/json",
+		DefaultLimit:             def,
+		MaxLimit:                 max,
+		MaxDepth:                 r.MaxDepth(),
+		Fields:                   fields,
+		Filtering:                r.Binding.Filtering,
+		Ordering:                 r.Binding.Ordering,
+		Relations:                map[string]SchemaRelation{},
+		RequiredGETParams:        nonNil(r.Meta.GETParamsRequired),
+		RequiredFieldsForPost:    nonNil(r.Meta.RequiredFieldsForPost),
+		QueryFields:              nonNil(r.Meta.QueryFields),
+		TotalCount:               r.countMode(),
+		Extra:                    r.Binding.SchemaExtra,
 	}
-	if len(r.Binding.Filtering) > 0 {
-		s["filtering"] = r.Binding.Filtering
-	}
-	if len(r.Binding.Ordering) > 0 {
-		s["ordering"] = r.Binding.Ordering
-	}
-	rels := map[string]any{}
 	for name, to := range r.Binding.Relations {
-		rels[name] = map[string]any{"related_type": "to_one", "resource": to, "related_schema": r.API.prefix + to + "/schema/"}
+		s.Relations[name] = SchemaRelation{RelatedType: "to_one", Resource: to, RelatedSchema: r.API.prefix + to + "/schema/"}
 	}
 	for name, to := range r.Binding.ToMany {
-		rels[name] = map[string]any{"related_type": "to_many", "resource": to, "related_schema": r.API.prefix + to + "/schema/"}
-	}
-	s["max_depth"] = int64(r.MaxDepth())
-	s["relations"] = rels
-	for k, v := range r.Binding.SchemaExtra {
-		s[k] = v
+		s.Relations[name] = SchemaRelation{RelatedType: "to_many", Resource: to, RelatedSchema: r.API.prefix + to + "/schema/"}
 	}
 	return s
+}
+
+// AppendJSON appends the schema's JSON to b, keys sorted as every body's.
+func (s *Schema) AppendJSON(b []byte) ([]byte, error) {
+	if s == nil {
+		return append(b, "null"...), nil
+	}
+	return appendJSONValue(b, s.jsonMap())
+}
+
+// MarshalJSON writes the schema as AppendJSON does.
+func (s *Schema) MarshalJSON() ([]byte, error) { return s.AppendJSON(nil) }
+
+// jsonMap is the schema as the JSON object it is written as.
+func (s *Schema) jsonMap() map[string]any {
+	fields := make(map[string]any, len(s.Fields))
+	for name, f := range s.Fields {
+		fields[name] = f.jsonMap()
+	}
+	rels := make(map[string]any, len(s.Relations))
+	for name, r := range s.Relations {
+		rels[name] = map[string]any{"related_type": r.RelatedType, "resource": r.Resource, "related_schema": r.RelatedSchema}
+	}
+	m := map[string]any{
+		"allowed_list_http_methods":   nonNil(s.AllowedListHTTPMethods),
+		"allowed_detail_http_methods": nonNil(s.AllowedDetailHTTPMethods),
+		"default_format":              s.DefaultFormat,
+		"default_limit":               int64(s.DefaultLimit),
+		"max_limit":                   int64(s.MaxLimit),
+		"fields":                      fields,
+		"required_GET_params":         nonNil(s.RequiredGETParams),
+		"required_fields_for_post":    nonNil(s.RequiredFieldsForPost),
+		"query_fields":                nonNil(s.QueryFields),
+		"total_count":                 string(s.TotalCount),
+		"max_depth":                   int64(s.MaxDepth),
+		"relations":                   rels,
+	}
+	if len(s.Filtering) > 0 {
+		m["filtering"] = s.Filtering
+	}
+	if len(s.Ordering) > 0 {
+		m["ordering"] = s.Ordering
+	}
+	for k, v := range s.Extra {
+		m[k] = v
+	}
+	return m
+}
+
+// jsonMap is the field as the JSON object it is written as.
+func (f *SchemaField) jsonMap() map[string]any {
+	m := map[string]any{
+		"type":         f.Type,
+		"nullable":     f.Nullable,
+		"blank":        f.Blank,
+		"readonly":     f.ReadOnly,
+		"unique":       f.Unique,
+		"primary_key":  f.PrimaryKey,
+		"default":      f.Default,
+		"help_text":    f.HelpText,
+		"verbose_name": f.VerboseName,
+	}
+	if f.MaxLength > 0 {
+		m["max_length"] = int64(f.MaxLength)
+	}
+	if len(f.Choices) > 0 {
+		m["choices"] = f.Choices
+	}
+	if f.RelatedResource != "" {
+		m["related_resource"] = f.RelatedResource
+	}
+	if f.RelatedSchema != "" {
+		m["related_schema"] = f.RelatedSchema
+	}
+	return m
 }
 
 func nonNil(s []string) []string {

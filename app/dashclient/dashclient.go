@@ -333,8 +333,8 @@ type ProcessingRun struct {
 	Error *string `json:"error"`
 	// Integer data. Ex: 2673
 	ID int64 `json:"id,omitzero"`
-	// Unicode string data. Ex: "Hello World"
-	Parameters string `json:"parameters"`
+	// JSON data. Ex: {"a": [1, 2]}
+	Parameters json.RawMessage `json:"parameters,omitempty"`
 	// Unicode string data. Ex: "Hello World"
 	Resource string `json:"resource"`
 	// The object's URI.
