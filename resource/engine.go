@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/tastygo/tastygo/apierror"
 )
@@ -36,7 +37,8 @@ func UserFromContext(ctx context.Context) *User {
 func (a *API) bundle(ctx context.Context, name, method string, kind Kind, q url.Values) (*Bundle, error) {
 	res, ok := a.resources[name]
 	if !ok || res == nil {
-		return nil, apierror.New(apierror.ResourceNotFound, "There is no resource named %q.", name).With("resource", name)
+		return nil, apierror.New(apierror.ResourceNotFound, "There is no resource named %q. Resources: %s.",
+			name, strings.Join(a.names, ", ")).With("resource", name)
 	}
 	if q == nil {
 		q = url.Values{}

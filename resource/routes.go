@@ -173,16 +173,10 @@ func (a *API) serveResource(kind Kind) handlerFunc {
 func (a *API) subResourceHandler() handlerFunc {
 	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, rid string) (*Response, error) {
 		vars := mux.Vars(r)
-		parent, ok := a.resources[vars["name"]]
-		if !ok || parent == nil {
-			return nil, apierror.New(apierror.ResourceNotFound, "There is no resource named %q.", vars["name"]).With("resource", vars["name"])
+		parent, target, sub, err := a.relatedList(vars["name"], vars["relation"])
+		if err != nil {
+			return nil, err
 		}
-		sub, ok := parent.Binding.SubLists[vars["relation"]]
-		if !ok {
-			return nil, apierror.New(apierror.ResourceNotFound, "%q has no to-many relation %q.", parent.Name, vars["relation"]).
-				With("resource", parent.Name).With("relation", vars["relation"])
-		}
-		target := a.resources[sub.Resource]
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			return nil, apierror.New(apierror.MethodNotAllowed, "%s is not allowed on a relation's list. Allowed: GET.", r.Method).
 				With("allowed", []string{http.MethodGet})
@@ -199,15 +193,15 @@ func (a *API) subResourceHandler() handlerFunc {
 		if err != nil {
 			return nil, err
 		}
-		pb := &Bundle{Resource: parent, Request: r, Method: http.MethodGet, Kind: KindDetail, Key: key, User: user, RequestID: rid, Query: map[string][]string{}}
+		pb, b := relatedBundles(parent, target, key, vars["relation"], sub, query, user)
+		pb.Request, pb.RequestID = r, rid
+		b.Request, b.RequestID, b.Method = r, rid, r.Method
 		if err := target.checkThrottle(ctx, &Bundle{Resource: target, Request: r, Method: r.Method, Kind: KindList, Query: query, User: user, RequestID: rid}); err != nil {
 			return nil, err
 		}
 		if _, err := parent.Steps.ObjGet(withBundle(ctx, pb), pb); err != nil {
 			return nil, err
 		}
-		b := &Bundle{Resource: target, Request: r, Method: r.Method, Kind: KindList, Query: query, User: user, RequestID: rid,
-			Parent: &Parent{Via: sub.Via, Key: key, URI: parent.URI(url.PathEscape(key)) + vars["relation"] + "/"}}
 		noteBundle(ctx, b)
 		return getList(withBundle(ctx, b), b)
 	}
