@@ -225,6 +225,7 @@ func runClientSuite(t *testing.T, f *authFixture, tr csTransport) []string {
 	rec.add("count", n, err)
 	n, err = q.Offset(1).Limit(1).Count(ctx)
 	csSame(t, "Count with Offset and Limit", n, int64(1))
+	rec.add("count with offset and limit", n, err)
 	off, err := q.Offset(1).Limit(2).All(ctx)
 	csSame(t, "Offset", csIDsOf(off, indID), polio[1:3])
 	rec.add("offset", off, err)
@@ -242,6 +243,7 @@ func runClientSuite(t *testing.T, f *authFixture, tr csTransport) []string {
 	rec.add("iter", iterated, nil)
 	some, err := paged.OrderBy("-id").Limit(10).All(ctx)
 	csSame(t, "All with a Limit over pages", csIDsOf(some, locID), csIDs(t, f, `SELECT id FROM location ORDER BY id DESC LIMIT 10`))
+	rec.add("all with a limit over pages", some, err)
 	var stopped int
 	for range paged.Iter(ctx) {
 		if stopped++; stopped == 3 {
