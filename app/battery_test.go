@@ -58,14 +58,16 @@ type battery struct {
 
 // schemaInfo is what the battery reads from a resource's schema and data.
 type schemaInfo struct {
-	Fields        map[string]struct{ Type string } `json:"fields"`
-	Filtering     map[string]any                   `json:"filtering"`
-	Ordering      []string                         `json:"ordering"`
-	Relations     map[string]struct{ RelatedType string `json:"related_type"` } `json:"relations"`
-	Params        map[string]any                   `json:"params"`
-	RequiredGET   []string                         `json:"required_GET_params"`
-	ListMethods   []string                         `json:"allowed_list_http_methods"`
-	DetailMethods []string                         `json:"allowed_detail_http_methods"`
+	Fields    map[string]struct{ Type string } `json:"fields"`
+	Filtering map[string]any                   `json:"filtering"`
+	Ordering  []string                         `json:"ordering"`
+	Relations map[string]struct {
+		RelatedType string `json:"related_type"`
+	} `json:"relations"`
+	Params        map[string]any `json:"params"`
+	RequiredGET   []string       `json:"required_GET_params"`
+	ListMethods   []string       `json:"allowed_list_http_methods"`
+	DetailMethods []string       `json:"allowed_detail_http_methods"`
 	key           string         // the key of an existing object ("" when the list is empty)
 	object        map[string]any // that object, as read
 	required      string         // the required GET parameters with valid values, as a query string
