@@ -33,13 +33,14 @@ func TestBattery(t *testing.T) {
 		f := newAuthFixture(t, db, d)
 		b := newBattery(t, f)
 		start := time.Now()
-		b.params()
-		b.bigQueries()
-		b.paths()
-		b.headers()
-		b.bodies()
-		b.methods()
-		b.finish()
+		for _, phase := range []struct {
+			name string
+			run  func()
+		}{{"params", b.params}, {"bigQueries", b.bigQueries}, {"paths", b.paths}, {"headers", b.headers}, {"bodies", b.bodies}, {"methods", b.methods}, {"finish", b.finish}} {
+			n, began := b.sent, time.Now()
+			phase.run()
+			t.Logf("%s: %s: %d requests in %s", d.Name(), phase.name, b.sent-n, time.Since(began).Round(time.Millisecond))
+		}
 		t.Logf("%s: %d requests in %s", d.Name(), b.sent, time.Since(start).Round(time.Millisecond))
 	})
 }
