@@ -2,7 +2,9 @@ package main
 
 import (
 	"database/sql"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -38,6 +40,46 @@ func TestFilterValueCapAndRepeatedOrder(t *testing.T) {
 			if a := serve(t, f.api, http.MethodGet, "/api/v1/indicator/?"+q, admin, ""); a.status != http.StatusOK {
 				t.Errorf("%.60s: %d %.300s", q, a.status, a.raw)
 			}
+		}
+	})
+}
+
+// TestSeveralAuthorizationHeaders: the battery found that a request with two Authorization headers
+// was served as the first one's user (200), whatever the second said. Several headers are a 401 in
+// the error shape on every route, in either order, and nothing is written.
+func TestSeveralAuthorizationHeaders(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		f := newAuthFixture(t, db, d)
+		before := f.snapshot(t)
+		ind := f.scalar(t, `SELECT min(id) FROM indicator`)
+		for _, pair := range [][]string{
+			{f.as(superName), f.as(superName)},
+			{f.as(superName), "ApiKey plain:wrong"},
+			{"ApiKey plain:wrong", f.as(superName)},
+			{f.as(plainName), basic(superName, "pw-"+superName)},
+		} {
+			for _, tc := range []struct{ method, path, body string }{
+				{http.MethodGet, "/api/v1/indicator/", ""},
+				{http.MethodGet, "/api/v1/indicator/schema/", ""},
+				{http.MethodDelete, fmt.Sprintf("/api/v1/indicator/%d/", ind), ""},
+				{http.MethodPost, "/api/v1/indicator/", `{"name": "x", "short_name": "x"}`},
+				{http.MethodGet, fmt.Sprintf("/api/v1/location/%d/children/", f.locationID(t, scopedTop)), ""},
+			} {
+				for _, h := range []http.Handler{f.api, f.public} {
+					req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
+					req.Header.Set("Content-Type", "application/json")
+					req.Header["Authorization"] = pair
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, req)
+					if rec.Code != http.StatusUnauthorized || errorShape(rec.Body.Bytes()) != "" ||
+						!strings.Contains(rec.Body.String(), `"NOT_AUTHENTICATED"`) || rec.Header().Get("WWW-Authenticate") == "" {
+						t.Errorf("%s %s with %d headers: %d %s", tc.method, tc.path, len(pair), rec.Code, rec.Body.String())
+					}
+				}
+			}
+		}
+		if after := f.snapshot(t); after != before {
+			t.Errorf("the database changed")
 		}
 	})
 }

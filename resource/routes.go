@@ -278,7 +278,7 @@ func (a *API) serveListing(ctx context.Context, w http.ResponseWriter, r *http.R
 // mayReadSchema reports whether the request may see the resource's schema: the listing inlines only
 // those (fullschema=true), and names the others by URL.
 func (res *Bound) mayReadSchema(ctx context.Context, r *http.Request, query url.Values, rid string) bool {
-	user, err := res.authn.Authenticate(ctx, r)
+	user, err := authenticate(ctx, res.authn, r, false)
 	if err != nil {
 		return false
 	}
