@@ -83,3 +83,43 @@ func TestSeveralAuthorizationHeaders(t *testing.T) {
 		}
 	})
 }
+
+// TestAcceptQualities: the battery found that the Accept header's q-values were half read: q=0 never
+// excluded anything ("*/*;q=0" was answered in JSON) and a tie always went to JSON. Both backends now
+// negotiate as RFC 9110 says; format= still overrides the header.
+func TestAcceptQualities(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		f := newAuthFixture(t, db, d)
+		ind := f.scalar(t, `SELECT min(id) FROM indicator`)
+		detail := fmt.Sprintf("/api/v1/indicator/%d/", ind)
+		for _, tc := range []struct {
+			path, accept string
+			status       int
+			contentType  string
+		}{
+			{"/api/v1/indicator/", "*/*;q=0", http.StatusNotAcceptable, "application/json"},
+			{detail, "application/json;q=0", http.StatusNotAcceptable, "application/json"},
+			{detail, "text/csv;q=1, */*;q=0", http.StatusNotAcceptable, "application/json"},
+			{"/api/v1/indicator/schema/", "*/*;q=0", http.StatusNotAcceptable, "application/json"},
+			{"/api/v1/indicator/", "text/csv, application/json", http.StatusOK, "text/csv"},
+			{"/api/v1/indicator/", "application/json, text/csv", http.StatusOK, "application/json"},
+			{"/api/v1/indicator/", "application/json;q=0, text/csv", http.StatusOK, "text/csv"},
+			{"/api/v1/indicator/", "text/csv;q=0.4, application/json;q=0.5", http.StatusOK, "application/json"},
+			{"/api/v1/indicator/?format=json", "*/*;q=0", http.StatusOK, "application/json"},
+			{detail, "text/html", http.StatusOK, "application/json"},
+		} {
+			req := httptest.NewRequest(http.MethodGet, tc.path, nil)
+			req.Header.Set("Authorization", f.as(superName))
+			req.Header.Set("Accept", tc.accept)
+			rec := httptest.NewRecorder()
+			f.api.ServeHTTP(rec, req)
+			ok := rec.Code == tc.status && strings.HasPrefix(rec.Header().Get("Content-Type"), tc.contentType)
+			if tc.status == http.StatusNotAcceptable {
+				ok = ok && errorShape(rec.Body.Bytes()) == "" && strings.Contains(rec.Body.String(), `"NOT_ACCEPTABLE"`)
+			}
+			if !ok {
+				t.Errorf("%s with Accept %q: %d %s %.200s", tc.path, tc.accept, rec.Code, rec.Header().Get("Content-Type"), rec.Body.String())
+			}
+		}
+	})
+}

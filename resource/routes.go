@@ -121,6 +121,9 @@ func (a *API) serveResource(kind Kind) handlerFunc {
 		if err != nil {
 			return nil, err
 		}
+		if err := checkAcceptable(r, kind, method, query.Get("format")); err != nil {
+			return nil, err
+		}
 		b := &Bundle{Resource: res, Request: r, Method: method, Kind: kind, Query: query, RequestID: rid}
 		user, err := authenticate(ctx, res.authn, r, isRead(method))
 		if err != nil {
@@ -189,6 +192,9 @@ func (a *API) subResourceHandler() handlerFunc {
 		}
 		query, err := requestQuery(r)
 		if err != nil {
+			return nil, err
+		}
+		if err := checkAcceptable(r, KindList, r.Method, query.Get("format")); err != nil {
 			return nil, err
 		}
 		user, err := authenticate(ctx, target.authn, r, true)
