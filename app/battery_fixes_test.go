@@ -123,3 +123,49 @@ func TestAcceptQualities(t *testing.T) {
 		}
 	})
 }
+
+// TestOutOfRangeDatesAndNUL: the battery found that a date of year 0 (or a timestamp whose zone moves
+// it out of the years 1 to 9999) and a string holding "\u0000" reached the database: PostgreSQL
+// answered 500 (it stores no NUL in text; SQLite stored them, and year-0 text sorts before every other
+// date). Each is a 400 naming the field on both backends, and nothing is written.
+func TestOutOfRangeDatesAndNUL(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		f := newAuthFixture(t, db, d)
+		admin := f.as(superName)
+		campaign := f.scalar(t, `SELECT min(id) FROM campaign`)
+		dashboard := serve(t, f.api, http.MethodPost, "/api/v1/custom_dashboard/", admin, `{"title": "mine"}`)
+		if dashboard.status != http.StatusCreated {
+			t.Fatalf("dashboard: %d %s", dashboard.status, dashboard.raw)
+		}
+		dashURI, _ := dashboard.body["resource_uri"].(string)
+		before := f.snapshot(t)
+		for _, tc := range []struct {
+			method, path, body, field string
+		}{
+			{http.MethodPatch, fmt.Sprintf("/api/v1/campaign/%d/", campaign), `{"start_date": "0000-01-01"}`, "start_date"},
+			{http.MethodPatch, fmt.Sprintf("/api/v1/campaign/%d/", campaign), `{"end_date": "0001-01-01T00:30:00+01:00"}`, "end_date"},
+			{http.MethodPatch, fmt.Sprintf("/api/v1/campaign/%d/", campaign), `{"end_date": "9999-12-31T23:00:00-02:00"}`, "end_date"},
+			{http.MethodPatch, fmt.Sprintf("/api/v1/campaign/%d/", campaign), `{"name": "a\u0000b"}`, "name"},
+			{http.MethodPatch, dashURI, `{"title": "\u0000"}`, "title"},
+			{http.MethodPatch, dashURI, `{"layout": {"a": ["x\u0000"]}}`, "layout"},
+			{http.MethodPatch, dashURI, `{"layout": {"a\u0000": 1}}`, "layout"},
+			{http.MethodPost, "/api/v1/custom_dashboard/", `{"title": "t", "description": "\u0000"}`, "description"},
+		} {
+			a := serve(t, f.api, tc.method, tc.path, admin, tc.body)
+			details, _ := a.body["details"].(map[string]any)
+			fields, _ := details["fields"].(map[string]any)
+			if a.status != http.StatusBadRequest || a.code() != "VALIDATION_ERROR" || fields[tc.field] == nil {
+				t.Errorf("%s %s %s: %d %s", tc.method, tc.path, tc.body, a.status, a.raw)
+			}
+		}
+		for _, q := range []string{"start_date=0000-01-01", "start_date__gte=9999-12-31T23:00:00-02:00"} {
+			a := serve(t, f.api, http.MethodGet, "/api/v1/campaign/?"+q, admin, "")
+			if details, _ := a.body["details"].(map[string]any); a.status != http.StatusBadRequest || details["parameter"] == nil {
+				t.Errorf("GET campaign/?%s: %d %s", q, a.status, a.raw)
+			}
+		}
+		if after := f.snapshot(t); after != before {
+			t.Errorf("the database changed")
+		}
+	})
+}

@@ -175,7 +175,11 @@ func FromJSON(t Type, v any) (any, error) {
 	}
 	switch t {
 	case JSON:
-		// Any JSON value is accepted and stored as its text.
+		// Any JSON value is accepted and stored as its text, but for a NUL character in a string or a
+		// key: PostgreSQL stores none (json and jsonb refuse \u0000), so no backend does.
+		if holdsNUL(v) {
+			return nil, errors.New("may not contain a NUL character (\\u0000) in a string or a key")
+		}
 		b, err := json.Marshal(v)
 		if err != nil {
 			return nil, fmt.Errorf("is not JSON: %v", err)
@@ -234,6 +238,27 @@ func FromJSON(t Type, v any) (any, error) {
 		return ParseText(t, s)
 	}
 	return v, nil
+}
+
+// holdsNUL reports whether a decoded JSON value holds a NUL character in a string or an object key.
+func holdsNUL(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.IndexByte(x, 0) >= 0
+	case []any:
+		for _, e := range x {
+			if holdsNUL(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			if strings.IndexByte(k, 0) >= 0 || holdsNUL(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func jsonKind(v any) string {

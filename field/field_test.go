@@ -431,4 +431,12 @@ func TestYearsAndNUL(t *testing.T) {
 			t.Errorf("timestamp %q: %v", s, err)
 		}
 	}
+	for _, v := range []any{"\x00", []any{"a", "b\x00"}, map[string]any{"k\x00": 1.0}, map[string]any{"k": map[string]any{"x": []any{"\x00"}}}} {
+		if _, err := FromJSON(JSON, v); err == nil {
+			t.Errorf("JSON %#v: no error", v)
+		}
+	}
+	if _, err := FromJSON(JSON, map[string]any{"k": `\u0000`}); err != nil {
+		t.Errorf("the text \\u0000: %v", err)
+	}
 }
