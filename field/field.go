@@ -7,6 +7,7 @@ package field
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -103,15 +104,44 @@ func ParseKey(t Type, s string) (any, bool) {
 	return s, s != ""
 }
 
-// ParseDate reads an ISO 8601 date (2006-01-02). A full timestamp is accepted and truncated to its date.
+// MinYear and MaxYear bound the years of the dates and timestamps ParseDate and ParseDateTime accept
+// (after a timestamp is moved to UTC): the four-digit years of ISO 8601's basic form, which both
+// backends store alike. Year 0 is refused: PostgreSQL has none (1 BC comes before 1 AD), and SQLite
+// stores dates as text that would sort year 0 and year 10000 apart from the rest.
+const (
+	MinYear = 1
+	MaxYear = 9999
+)
+
+// yearError is the error for a date or timestamp outside MinYear to MaxYear.
+type yearError struct{ text string }
+
+func (e yearError) Error() string {
+	return fmt.Sprintf("%q is outside the years %d to %d (in UTC)", e.text, MinYear, MaxYear)
+}
+
+// inYears returns t, or an error naming s when t's year is outside MinYear to MaxYear.
+func inYears(t time.Time, s string) (time.Time, error) {
+	if y := t.Year(); y < MinYear || y > MaxYear {
+		return time.Time{}, yearError{s}
+	}
+	return t, nil
+}
+
+// ParseDate reads an ISO 8601 date (2006-01-02). A full timestamp is accepted and truncated to its
+// date. The year must be between MinYear and MaxYear.
 func ParseDate(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if d, err := time.Parse(DateLayout, s); err == nil {
-		return d, nil
+		return inYears(d, s)
 	}
-	if ts, err := ParseDateTime(s); err == nil {
+	ts, err := ParseDateTime(s)
+	if err == nil {
 		y, m, d := ts.Date()
 		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
+	}
+	if errors.As(err, new(yearError)) {
+		return time.Time{}, err
 	}
 	return time.Time{}, fmt.Errorf("%q is not an ISO 8601 date (YYYY-MM-DD)", s)
 }
@@ -126,12 +156,12 @@ var dateTimeLayouts = []string{
 }
 
 // ParseDateTime reads an ISO 8601 timestamp; one without a zone is taken as UTC, and a bare date as
-// its midnight UTC. The result is in UTC.
+// its midnight UTC. The result is in UTC, and its year between MinYear and MaxYear.
 func ParseDateTime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	for _, layout := range dateTimeLayouts {
 		if ts, err := time.Parse(layout, s); err == nil {
-			return ts.UTC(), nil
+			return inYears(ts.UTC(), s)
 		}
 	}
 	return time.Time{}, fmt.Errorf("%q is not an ISO 8601 timestamp (YYYY-MM-DDTHH:MM:SSZ)", s)
@@ -145,7 +175,11 @@ func FromJSON(t Type, v any) (any, error) {
 	}
 	switch t {
 	case JSON:
-		// Any JSON value is accepted and stored as its text.
+		// Any JSON value is accepted and stored as its text, but for a NUL character in a string or a
+		// key: PostgreSQL stores none (json and jsonb refuse \u0000), so no backend does.
+		if holdsNUL(v) {
+			return nil, errors.New("may not contain a NUL character (\\u0000) in a string or a key")
+		}
 		b, err := json.Marshal(v)
 		if err != nil {
 			return nil, fmt.Errorf("is not JSON: %v", err)
@@ -204,6 +238,27 @@ func FromJSON(t Type, v any) (any, error) {
 		return ParseText(t, s)
 	}
 	return v, nil
+}
+
+// holdsNUL reports whether a decoded JSON value holds a NUL character in a string or an object key.
+func holdsNUL(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.IndexByte(x, 0) >= 0
+	case []any:
+		for _, e := range x {
+			if holdsNUL(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			if strings.IndexByte(k, 0) >= 0 || holdsNUL(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func jsonKind(v any) string {

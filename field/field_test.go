@@ -5,6 +5,7 @@ import (
 	"math"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -410,5 +411,32 @@ func TestParseKey(t *testing.T) {
 		if ok != tc.ok || (ok && got != tc.want) {
 			t.Errorf("ParseKey(%v, %q) = %v, %v; want %v, %v", tc.t, tc.s, got, ok, tc.want, tc.ok)
 		}
+	}
+}
+
+// TestYearsAndNUL: dates and timestamps outside the years 1 to 9999 in UTC, and JSON holding a NUL
+// character, are refused (before, year 0 parsed, and PostgreSQL answered the write with a 500 or a
+// 400 naming no field).
+func TestYearsAndNUL(t *testing.T) {
+	for _, s := range []string{"0000-01-01", "0001-01-01T00:30:00+01:00", "9999-12-31T23:00:00-02:00", "0000-06-01T12:00:00Z"} {
+		if _, err := ParseText(Date, s); err == nil || !strings.Contains(err.Error(), "outside the years") {
+			t.Errorf("date %q: %v", s, err)
+		}
+		if _, err := ParseText(DateTime, s); err == nil || !strings.Contains(err.Error(), "outside the years") {
+			t.Errorf("timestamp %q: %v", s, err)
+		}
+	}
+	for _, s := range []string{"0001-01-01", "9999-12-31", "9999-12-31T23:59:59Z", "0001-01-01T01:00:00+01:00"} {
+		if _, err := ParseText(DateTime, s); err != nil {
+			t.Errorf("timestamp %q: %v", s, err)
+		}
+	}
+	for _, v := range []any{"\x00", []any{"a", "b\x00"}, map[string]any{"k\x00": 1.0}, map[string]any{"k": map[string]any{"x": []any{"\x00"}}}} {
+		if _, err := FromJSON(JSON, v); err == nil {
+			t.Errorf("JSON %#v: no error", v)
+		}
+	}
+	if _, err := FromJSON(JSON, map[string]any{"k": `\u0000`}); err != nil {
+		t.Errorf("the text \\u0000: %v", err)
 	}
 }

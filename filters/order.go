@@ -31,16 +31,24 @@ type OrderResolver interface {
 // comma-separated terms; spaces around a term are ignored. A term is a path ("name",
 // "campaign__name"), optionally after one "-" for descending order. Errors are *[apierror.Error] with
 // code INVALID_ORDERING and details.parameter "order_by" and details.value the term: an empty term, a
-// bare "-", or a path the resolver refuses (its message, or a generic one when it returns another
-// kind of error).
+// bare "-", a path the resolver refuses (its message, or a generic one when it returns another kind
+// of error), or a field named a second time ("id" and "-id" name the same field): a repeated term
+// could only be ignored or contradict the first, so it is refused, and the terms are bounded by the
+// fields a resource lets clients order by.
 func ParseOrder(values []string, r OrderResolver) ([]Order, error) {
 	var os []Order
+	seen := map[string]bool{}
 	for _, v := range values {
 		for _, term := range strings.Split(v, ",") {
 			o, err := parseTerm(strings.TrimSpace(term), r)
 			if err != nil {
 				return nil, err
 			}
+			if seen[o.Field.Param] {
+				return nil, apierror.New(apierror.InvalidOrdering, "order_by names the '%s' field more than once.", o.Field.Param).
+					With("parameter", OrderParam).With("value", o.Param)
+			}
+			seen[o.Field.Param] = true
 			os = append(os, o)
 		}
 	}

@@ -19,6 +19,15 @@ const Sep = "__"
 // [ErrTooManyValues]. It keeps a request far below the backends' bound-parameter limits.
 const MaxValues = 1000
 
+// MaxValueBytes is the longest value one filter may carry, in bytes (each element of an "in" or
+// "range" list counts alone); a longer one is an INVALID_VALUE whose cause is [ErrValueTooLong]. No
+// column a filter compares is that long, and a long LIKE pattern costs the database time (SQLite
+// refuses patterns over 50,000 bytes with an error).
+const MaxValueBytes = 4096
+
+// ErrValueTooLong is the cause (errors.Is) of the error for a filter value over [MaxValueBytes].
+var ErrValueTooLong = errors.New("filters: filter value too long")
+
 // ErrTooManyValues is the cause (errors.Is) of the error for an "in" filter with more than [MaxValues]
 // values.
 var ErrTooManyValues = errors.New("filters: too many values in one filter")
@@ -95,9 +104,9 @@ type Filter struct {
 // Errors are *[apierror.Error] with details.parameter set to the key: INVALID_FILTER for a field the
 // resolver refuses or a lookup it does not allow on the field (details.allowed lists the allowed
 // ones), INVALID_VALUE for a value that does not parse, an empty In, a Range without exactly two
-// values, an IsNull that is not a boolean, a Year, Month or Day that is not an integer, or text that
-// is not valid UTF-8 or holds a NUL byte (PostgreSQL refuses both). The first error in key order is
-// returned.
+// values, a value over [MaxValueBytes], an IsNull that is not a boolean, a Year, Month or Day that is
+// not an integer, or text that is not valid UTF-8 or holds a NUL byte (PostgreSQL refuses both). The
+// first error in key order is returned.
 func Parse(q url.Values, r Resolver, reserved func(string) bool) ([]Filter, error) {
 	keys := make([]string, 0, len(q))
 	for k := range q {
@@ -187,6 +196,9 @@ func parseValues(key string, t field.Type, l Lookup, raw []string) ([]any, error
 		texts = raw[len(raw)-1:]
 	}
 	for _, s := range texts {
+		if len(s) > MaxValueBytes {
+			return nil, invalidValue(key, fmt.Sprintf("a value may be at most %d bytes long, not %d", MaxValueBytes, len(s)), ErrValueTooLong)
+		}
 		if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
 			return nil, invalidValue(key, "the value is not valid UTF-8 text or holds a NUL byte", nil)
 		}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -56,32 +55,6 @@ func wantsCSV(b *Bundle) bool {
 		return f == "csv"
 	}
 	return b.Request != nil && prefersCSV(b.Request.Header.Values("Accept"))
-}
-
-// prefersCSV reads Accept headers: text/csv with a quality above zero and above application/json's.
-func prefersCSV(accept []string) bool {
-	csvQ, jsonQ := -1.0, -1.0
-	for _, h := range accept {
-		for _, part := range strings.Split(h, ",") {
-			mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
-			if err != nil {
-				continue
-			}
-			q := 1.0
-			if v, ok := params["q"]; ok {
-				if f, err := strconv.ParseFloat(v, 64); err == nil {
-					q = f
-				}
-			}
-			switch mt {
-			case "text/csv":
-				csvQ = max(csvQ, q)
-			case "application/json":
-				jsonQ = max(jsonQ, q)
-			}
-		}
-	}
-	return csvQ > 0 && csvQ > jsonQ
 }
 
 // csvList answers a list as CSV; checkReadParams has run.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"reflect"
+
+	"github.com/tastygo/tastygo/apierror"
 )
 
 // Provisional authentication: a read need not wait for its credentials' check.
@@ -84,8 +86,14 @@ func sameUser(a, b *User) bool {
 }
 
 // authenticate authenticates r with authn: provisionally when the request is a read whose answer waits
-// for the confirmation (settleAuthentication), and completely otherwise.
+// for the confirmation (settleAuthentication), and completely otherwise. A request with more than one
+// Authorization header is a 401 before authn sees it: which of them counts would be a guess (Go's
+// Header.Get takes the first, a proxy may take the last), so none does.
 func authenticate(ctx context.Context, authn Authentication, r *http.Request, read bool) (*User, error) {
+	if n := len(r.Header.Values("Authorization")); n > 1 {
+		return nil, apierror.New(apierror.NotAuthenticated, "The request has %d Authorization headers; send one.", n).
+			With("headers", n)
+	}
 	pa, ok := authn.(ProvisionalAuthenticator)
 	info := RequestInfoFrom(ctx)
 	if !ok || !read || info == nil || info.noProvisional {

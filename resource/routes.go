@@ -121,6 +121,9 @@ func (a *API) serveResource(kind Kind) handlerFunc {
 		if err != nil {
 			return nil, err
 		}
+		if err := checkAcceptable(r, kind, method, query.Get("format")); err != nil {
+			return nil, err
+		}
 		b := &Bundle{Resource: res, Request: r, Method: method, Kind: kind, Query: query, RequestID: rid}
 		user, err := authenticate(ctx, res.authn, r, isRead(method))
 		if err != nil {
@@ -183,6 +186,9 @@ func (a *API) subResourceHandler() handlerFunc {
 		}
 		query, err := requestQuery(r)
 		if err != nil {
+			return nil, err
+		}
+		if err := checkAcceptable(r, KindList, r.Method, query.Get("format")); err != nil {
 			return nil, err
 		}
 		user, err := authenticate(ctx, target.authn, r, true)
@@ -272,7 +278,7 @@ func (a *API) serveListing(ctx context.Context, w http.ResponseWriter, r *http.R
 // mayReadSchema reports whether the request may see the resource's schema: the listing inlines only
 // those (fullschema=true), and names the others by URL.
 func (res *Bound) mayReadSchema(ctx context.Context, r *http.Request, query url.Values, rid string) bool {
-	user, err := res.authn.Authenticate(ctx, r)
+	user, err := authenticate(ctx, res.authn, r, false)
 	if err != nil {
 		return false
 	}
