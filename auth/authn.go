@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tastygo/tastygo/apierror"
 	"github.com/tastygo/tastygo/resource"
@@ -237,6 +238,10 @@ func (a Basic) Authenticate(ctx context.Context, r *http.Request) (*resource.Use
 	username, password, ok := strings.Cut(string(raw), ":")
 	if !ok || username == "" {
 		return nil, notAuthenticated("Malformed Basic header: use base64 of <username>:<password>.")
+	}
+	if !utf8.ValidString(username) || strings.ContainsRune(username, 0) {
+		// No user has such a name (and PostgreSQL could not even look it up): refused before the store.
+		return nil, notAuthenticated("Malformed Basic header: the username is not valid UTF-8 text without NUL.")
 	}
 	digest := sha256.Sum256(raw)
 	if a.Cache.has(digest) {
