@@ -110,8 +110,9 @@ func (b *battery) paths() {
 					b.t.Errorf("%s %s%s/: %d; a key that is not canonical must not reach an object", m, list, clipped(k), code)
 				}
 			}
+			// In set/, ';' separates keys: "1;" names the key 1.
 			code, body := b.send(req{Method: http.MethodGet, Path: list + "set/" + k + "/", Query: s.required})
-			if objects, _ := body["objects"].([]any); code == http.StatusOK && len(objects) > 0 {
+			if objects, _ := body["objects"].([]any); code == http.StatusOK && len(objects) > 0 && !strings.Contains(k, ";") {
 				b.t.Errorf("GET %sset/%s/: %d objects; a key that is not canonical must not reach an object", list, clipped(k), len(objects))
 			}
 			for _, rel := range sortedKeys(s.Relations) {
@@ -154,7 +155,7 @@ func (b *battery) authorizations() [][]string {
 
 // headers sends odd Accept, Authorization and other headers.
 func (b *battery) headers() {
-	for _, name := range b.names {
+	for ri, name := range b.names {
 		s := b.schemas[name]
 		list := "/api/v1/" + name + "/"
 		targets := []string{list, list + "schema/"}
@@ -169,12 +170,18 @@ func (b *battery) headers() {
 				b.send(req{Method: http.MethodGet, Path: target, Query: join(s.required, "format="+f), Header: http.Header{"Authorization": {b.admin}, "Accept": {"*/*;q=0"}}})
 			}
 		}
+		// Credentials are checked the same way for every resource: each header on every list, and on a
+		// detail DELETE and a POST of every third resource.
+		writes := ri%3 == 0
 		for _, a := range b.authorizations() {
 			for _, r := range []req{
 				{Method: http.MethodGet, Path: list, Query: s.required},
 				{Method: http.MethodDelete, Path: list + "999999/"},
 				{Method: http.MethodPost, Path: list, Body: []byte(`{}`)},
 			} {
+				if r.Method != http.MethodGet && !writes {
+					continue
+				}
 				r.Header = http.Header{"Authorization": a, "Content-Type": {"application/json"}}
 				// Tastypie's order: the method is checked before the credentials; failed logins are throttled.
 				if code, _ := b.send(r); code != http.StatusUnauthorized && code != http.StatusMethodNotAllowed && code != http.StatusTooManyRequests {

@@ -79,8 +79,10 @@ func (b *battery) params() {
 		// Parameter names.
 		for i, p := range allValues {
 			get(list, p, "1")
-			get(list, "id__"+p, "1")
-			if i%3 == 0 {
+			if (i+ri)%2 == 0 {
+				get(list, "id__"+p, "1")
+			}
+			if (i+ri)%4 == 0 {
 				get(list, p+"__exact", "1")
 				get(list, "id__in__"+p, "1")
 			}
@@ -103,10 +105,10 @@ func (b *battery) params() {
 				}
 				continue
 			}
-			for _, p := range sqlPayloads {
+			for _, p := range pick(sqlPayloads, fi*10, 12) {
 				get(list, field, p)
 			}
-			for _, p := range pick(oddValues, fi*5, 8) {
+			for _, p := range pick(oddValues, fi*5, 6) {
 				get(list, field, p)
 			}
 			for li, l := range lookups {
@@ -122,7 +124,7 @@ func (b *battery) params() {
 		}
 		sort.Strings(reserved)
 		for pi, r := range reserved {
-			values := append(append([]string{}, sqlPayloads...), pick(oddValues, pi*3, 10)...)
+			values := append(pick(sqlPayloads, pi*12, 12), pick(oddValues, pi*6, 6)...)
 			for _, v := range values {
 				get(list, r, v)
 			}
