@@ -178,21 +178,22 @@ func BenchmarkAuth(b *testing.B) {
 // benchUser owns the benchmarks' API key.
 const benchUser = "bench"
 
-var benchKeys = map[dialect.Name]string{}
+// benchKeys holds the key made on each benchmark database (one per backend and data size).
+var benchKeys = map[*sql.DB]string{}
 
 // benchKey returns an API key of a superuser on the benchmark database of the backend, made once per run.
 func benchKey(b *testing.B, db *sql.DB, d dialect.Dialect, backend dialect.Name) string {
 	b.Helper()
 	benchMu.Lock()
 	defer benchMu.Unlock()
-	if k, ok := benchKeys[backend]; ok {
+	if k, ok := benchKeys[db]; ok {
 		return k
 	}
 	u, err := createUser(context.Background(), db, d, newUser{Username: benchUser, Superuser: true})
 	if err != nil {
 		b.Fatal(err)
 	}
-	benchKeys[backend] = u.Key
+	benchKeys[db] = u.Key
 	return u.Key
 }
 
