@@ -13,10 +13,11 @@ import (
 // Content negotiation by the Accept header, as RFC 9110 §12.5.1 says: each media type the server
 // offers gets the quality of the most specific media range that matches it (type/subtype, then
 // type/*, then */*); q=0 means "not acceptable"; the offer with the highest quality wins, a tie going
-// to the range that comes first in the header, then to the server's order. An offer that no range
-// matches is neither preferred nor refused: it is answered when no offer has a quality above zero and
-// it is not excluded, as Tastypie falls back to its default format. When every offer is excluded, the
-// answer is a 406. A header with no readable range (or none at all) chooses the server's first offer.
+// to the range that comes first in the header, then to the server's order. The server's default
+// offer (the first, JSON) when no range matches it is neither preferred nor refused: it is answered
+// when no offer has a quality above zero, as Tastypie falls back to its default format; another offer
+// no range matches is never chosen (Accept: application/json;q=0 does not get CSV). When nothing is
+// left, the answer is a 406. A header with no readable range (or none at all) chooses the server's first offer.
 // A range whose q is not a qvalue ("0" to "1" with at most three decimals) is ignored.
 
 // The media types the API offers, in its order of preference.
@@ -99,7 +100,7 @@ func negotiate(headers []string, offers []string) string {
 		}
 		switch {
 		case match == nil:
-			if fallback == "" {
+			if offer == offers[0] {
 				fallback = offer
 			}
 		case match.q > 0 && (best == "" || match.q > bestQ || (match.q == bestQ && match.pos < bestPos)):

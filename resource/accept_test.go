@@ -19,7 +19,7 @@ func TestNegotiate(t *testing.T) {
 		{"*/*;q=0", list, ""},
 		{"*/*;q=0", detail, ""},
 		{"application/json;q=0", detail, ""},
-		{"application/json;q=0", list, mediaCSV}, // CSV is not excluded, and JSON is
+		{"application/json;q=0", list, ""}, // CSV is not listed: not acceptable either (RFC 9110 §12.5.1), never a fallback
 		{"application/json;q=0, text/csv", list, mediaCSV},
 		{"text/csv;q=0", list, mediaJSON},
 		{"text/csv;q=0", detail, mediaJSON}, // JSON matched by nothing: the default

@@ -13,7 +13,7 @@ func FuzzPrefersCSV(f *testing.F) {
 		"text/csv", "application/json;q=0.5, text/csv", "", "*/*", "application/json, text/csv;q=0.9", "TEXT/CSV",
 		"text/csv;q=0", "text/csv;q=0.001", "text/csv;q=NaN", "text/csv;q=1e999", "text/csv;q=-1", "text/csv;q=2, application/json",
 		"text/csv; charset=utf-8; q=0.8, application/json;q=0.7", `text/csv; x="a,b"`, ",,,", "text/csv;;q=1", "text/*",
-		"*/*;q=0", "text/csv, application/json", "application/json;q=0, */*",
+		"*/*;q=0", "text/csv, application/json", "application/json;q=0, */*", "application/json;q=0", "AppliCAtion/json;q=0",
 	} {
 		f.Add(s, "")
 		f.Add(s, "application/json")
