@@ -142,7 +142,7 @@ func (f *authFixture) lastUsed(t *testing.T, keyID string) (time.Time, bool) {
 	if err := f.db.QueryRow(f.d.Rebind(`SELECT last_used_at FROM api_key WHERE key_id = ?`), keyID).Scan(&v); err != nil {
 		t.Fatal(err)
 	}
-	at, err := timestamp(v)
+	at, err := field.TimeFromDB(v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -435,20 +435,4 @@ func TestPasswordChangeTakesEffect(t *testing.T) {
 		}
 		checkStatus(t, "after the password is removed", serve(t, f.api, "GET", "/api/v1/indicator/?limit=1", basic(plainName, "a new one"), ""), 401, "wrong password")
 	})
-}
-
-// timestamp reads a timestamp column as the drivers return it: time.Time from PostgreSQL, ISO 8601
-// text from SQLite, nil for NULL (the zero time).
-func timestamp(v any) (time.Time, error) {
-	switch x := v.(type) {
-	case nil:
-		return time.Time{}, nil
-	case time.Time:
-		return x, nil
-	case string:
-		return field.ParseDateTime(x)
-	case []byte:
-		return field.ParseDateTime(string(x))
-	}
-	return time.Time{}, fmt.Errorf("a timestamp cannot be a %T", v)
 }

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/tastygo/tastygo/field"
 	"net/http"
 	"strings"
 
@@ -66,14 +67,14 @@ func (s *Server) Authenticate(ctx context.Context, r *http.Request) (*resource.U
 	if revoked != 0 {
 		return nil, notAuthenticated("The access token's client has been revoked.")
 	}
-	exp, err := timestamp(expires)
+	exp, err := field.TimeFromDB(expires)
 	if err != nil {
 		return nil, fmt.Errorf("oauth2cc: oauth2_token %s: expires_at: %w", id, err)
 	}
 	if !s.now().Before(exp) {
 		return nil, notAuthenticated("The access token has expired: get a new one.")
 	}
-	if c.CreatedAt, err = timestamp(created); err != nil {
+	if c.CreatedAt, err = field.TimeFromDB(created); err != nil {
 		return nil, fmt.Errorf("oauth2cc: oauth2_client %d: created_at: %w", c.RowID, err)
 	}
 	c.CreatedAt = c.CreatedAt.UTC()

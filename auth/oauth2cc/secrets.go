@@ -72,17 +72,3 @@ func tokenID(token string) (string, bool) {
 
 // bindTime is t as the backend stores a timestamp.
 func (s *Server) bindTime(t time.Time) any { return s.d.Bind(field.DateTime, t) }
-
-// timestamp reads a timestamp column: time.Time from PostgreSQL (and from SQLite, whose driver parses
-// TIMESTAMP columns), or the ISO 8601 text SQLite may give.
-func timestamp(v any) (time.Time, error) {
-	switch x := v.(type) {
-	case time.Time:
-		return x, nil
-	case string:
-		return field.ParseDateTime(x)
-	case []byte:
-		return field.ParseDateTime(string(x))
-	}
-	return time.Time{}, fmt.Errorf("a timestamp cannot be a %T", v)
-}

@@ -176,7 +176,7 @@ func (s *Store) KeyByID(ctx context.Context, id string) (*auth.StoredKey, error)
 		return nil, err
 	}
 	k.Revoked = revoked != 0
-	if k.LastUsed, err = timestamp(lastUsed); err != nil {
+	if k.LastUsed, err = field.TimeFromDB(lastUsed); err != nil {
 		return nil, fmt.Errorf("sqlstore: key %d: last_used_at: %w", k.ID, err)
 	}
 	if k.User, err = s.user(us); err != nil {
@@ -268,22 +268,6 @@ func (s *Store) TouchKey(ctx context.Context, keyID int64, at time.Time) error {
 func (s *Store) UpgradeKeyHash(ctx context.Context, keyID int64, old, new []byte) error {
 	_, err := s.db.ExecContext(ctx, s.upgrade, string(new), keyID, string(old))
 	return err
-}
-
-// timestamp reads a timestamp column: time.Time from PostgreSQL, ISO 8601 text (or time.Time) from
-// SQLite, nil for NULL (the zero time).
-func timestamp(v any) (time.Time, error) {
-	switch x := v.(type) {
-	case nil:
-		return time.Time{}, nil
-	case time.Time:
-		return x, nil
-	case string:
-		return field.ParseDateTime(x)
-	case []byte:
-		return field.ParseDateTime(string(x))
-	}
-	return time.Time{}, fmt.Errorf("a timestamp cannot be a %T", v)
 }
 
 // quoteAll quotes column names for a statement.
