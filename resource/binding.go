@@ -134,6 +134,8 @@ type Bound struct {
 	authn         Authentication
 	authz         Authorization
 	throttle      Throttle
+	// hooks are the per-field hooks (fieldhooks.go).
+	hooks fieldHooks
 	// oneByOne holds the batch steps that work one object at a time (batch.go).
 	oneByOne map[string]bool
 }

@@ -39,6 +39,9 @@ func defaultDispatch(ctx context.Context, b *Bundle) (*Response, error) {
 		if err := dehydrate(ctx, b, obj); err != nil {
 			return nil, err
 		}
+		if err := s.AlterDetailData(ctx, b, obj); err != nil {
+			return nil, err
+		}
 		return &Response{Status: http.StatusOK, Body: obj}, nil
 	case b.Kind == KindList && b.Method == http.MethodPost:
 		return postList(ctx, b)
@@ -201,6 +204,9 @@ func getList(ctx context.Context, b *Bundle) (*Response, error) {
 	if out.Objects == nil {
 		out.Objects = []*Object{}
 	}
+	if err := b.Resource.Steps.AlterListData(ctx, b, out); err != nil {
+		return nil, err
+	}
 	return &Response{Status: http.StatusOK, Body: out}, nil
 }
 
@@ -362,6 +368,9 @@ func writeAnswer(ctx context.Context, b *Bundle, obj *Object, withData, quiet in
 		return resp, nil
 	}
 	if err := dehydrate(ctx, b, obj); err != nil {
+		return nil, err
+	}
+	if err := b.Resource.Steps.AlterDetailData(ctx, b, obj); err != nil {
 		return nil, err
 	}
 	resp.Body = obj
