@@ -117,7 +117,9 @@ var stepSpecs = []stepSpec{
 	}},
 	{reflect.TypeFor[AlterListDataOverrider](), func(o any, d Steps, s *Steps) {
 		v := o.(AlterListDataOverrider)
-		s.AlterListData = func(ctx context.Context, b *Bundle, l *ListResult) error { return v.AlterListData(ctx, b, l, d.AlterListData) }
+		s.AlterListData = func(ctx context.Context, b *Bundle, l *ListResult) error {
+			return v.AlterListData(ctx, b, l, d.AlterListData)
+		}
 	}},
 	{reflect.TypeFor[AlterDetailDataOverrider](), func(o any, d Steps, s *Steps) {
 		v := o.(AlterDetailDataOverrider)
