@@ -231,6 +231,9 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 		if err := a.resources[name].bindFieldHooks(); err != nil {
 			return nil, fmt.Errorf("resource %q: %w", name, err)
 		}
+		if err := a.resources[name].bindEndpoints(); err != nil {
+			return nil, fmt.Errorf("resource %q: %w", name, err)
+		}
 	}
 	var err error
 	if a.openapi, err = a.buildOpenAPI(cfg); err != nil {

@@ -136,6 +136,8 @@ type Bound struct {
 	throttle      Throttle
 	// hooks are the per-field hooks (fieldhooks.go).
 	hooks fieldHooks
+	// endpoints are the resource's own routes (endpoints.go).
+	endpoints []Endpoint
 	// oneByOne holds the batch steps that work one object at a time (batch.go).
 	oneByOne map[string]bool
 }

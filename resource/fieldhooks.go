@@ -110,13 +110,13 @@ func (r *Bound) bindFieldHooks() error {
 	r.hooks = fieldHooks{}
 	for _, c := range r.Meta.Computed {
 		if c.Name == "" || !resourceNameRe.MatchString(c.Name) {
-			return fmt.Errorf("Meta.Computed: %q is not a field name (a-z, 0-9 and _)", c.Name)
+			return fmt.Errorf("computed field %q (Meta.Computed) is not a field name (a-z, 0-9 and _)", c.Name)
 		}
 		if r.FieldNames()[c.Name] {
-			return fmt.Errorf("Meta.Computed: %q is already a field of the resource", c.Name)
+			return fmt.Errorf("computed field %q (Meta.Computed) is already a field of the resource", c.Name)
 		}
 		if c.Type < field.String || c.Type >= field.Related {
-			return fmt.Errorf("Meta.Computed: %q has type %s; a computed field is a string, integer, float, boolean, date, datetime or json", c.Name, c.Type)
+			return fmt.Errorf("computed field %q (Meta.Computed) has type %s; a computed field is a string, integer, float, boolean, date, datetime or json", c.Name, c.Type)
 		}
 		r.Binding.Fields = append(r.Binding.Fields, FieldSchema{Name: c.Name, Type: c.Type, Nullable: c.Nullable,
 			ReadOnly: true, HelpText: c.HelpText})
@@ -168,7 +168,7 @@ func (r *Bound) bindFieldHooks() error {
 	}
 	for _, c := range r.hooks.computed {
 		if !found[c] {
-			return fmt.Errorf("Meta.Computed: %q has no Dehydrate method on %s; add func (%s) Dehydrate%s(ctx context.Context, b *resource.Bundle, obj *resource.Object) (any, error)",
+			return fmt.Errorf("computed field %q (Meta.Computed) has no Dehydrate method on %s; add func (%s) Dehydrate%s(ctx context.Context, b *resource.Bundle, obj *resource.Object) (any, error)",
 				c, typeName(t), typeName(t), goName(c))
 		}
 	}

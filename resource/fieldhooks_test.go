@@ -90,10 +90,10 @@ func TestNewRefusesWrongHooks(t *testing.T) {
 		{"AlterListData without next", alterWrong{bookResource()},
 			`resource "book": resource_test.alterWrong.AlterListData cannot override AlterListData: it has no next parameter (a resource.AlterListDataFunc, last), through which the override receives the default; an override of AlterListData is func(context.Context, *resource.Bundle, *resource.ListResult, resource.AlterListDataFunc) error (see resource.AlterListDataOverrider)`},
 		{"a computed field without its method", book{computedBook()},
-			`resource "book": Meta.Computed: "title_length" has no Dehydrate method on resource_test.book; add func (resource_test.book) DehydrateTitleLength(ctx context.Context, b *resource.Bundle, obj *resource.Object) (any, error)`},
+			`resource "book": computed field "title_length" (Meta.Computed) has no Dehydrate method on resource_test.book; add func (resource_test.book) DehydrateTitleLength(ctx context.Context, b *resource.Bundle, obj *resource.Object) (any, error)`},
 		{"a computed field named as a column", goodHooks{modelresource.New(resource.Meta{ResourceName: "book", Table: "book",
 			Computed: []resource.ComputedField{{Name: "title"}}})},
-			`resource "book": Meta.Computed: "title" is already a field of the resource`},
+			`resource "book": computed field "title" (Meta.Computed) is already a field of the resource`},
 		{"a hook with a pointer receiver, registered by pointer", &hookPointer{bookResource()}, ""},
 		{"a computed field and a hydrate hook", goodHooks{computedBook()}, ""},
 	}
