@@ -151,6 +151,9 @@ func (a *API) serveEndpoint(res *Bound, ep *Endpoint) handlerFunc {
 		if err := checkAcceptable(r, KindDetail, method, query.Get("format")); err != nil {
 			return nil, err
 		}
+		if f := query.Get("format"); f != "" && f != "json" {
+			return nil, apierror.New(apierror.NotAcceptable, "format=%s is not offered; use json.", clip(f)).With("parameter", "format")
+		}
 		b := &Bundle{Resource: res, Request: r, Method: method, Kind: kind, Query: query, RequestID: rid}
 		if b.User, err = authenticate(ctx, res.authn, r, isRead(method)); err != nil {
 			return nil, err
