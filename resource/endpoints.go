@@ -59,8 +59,14 @@ var endpointerType = reflect.TypeFor[Endpointer]()
 // under an object, another endpoint).
 func (r *Bound) bindEndpoints() error {
 	r.endpoints = nil
-	if err := checkOverride(reflect.TypeOf(r.Self), endpointerType); err != nil {
-		return err
+	t := reflect.TypeOf(r.Self)
+	if m, ok := t.MethodByName("Endpoints"); ok && !t.Implements(endpointerType) {
+		return fmt.Errorf("%s.Endpoints cannot declare endpoints: it is %s; the method is %s (see resource.Endpointer)",
+			typeName(t), methodFunc(m.Type), endpointerType.Method(0).Type)
+	}
+	if _, onPtr := reflect.PointerTo(t).MethodByName("Endpoints"); onPtr && t.Kind() != reflect.Pointer && !t.Implements(endpointerType) {
+		return fmt.Errorf("(*%s).Endpoints cannot declare endpoints: it has a pointer receiver, but the resource is registered as a %s value; register a pointer (&%s{...}) or give Endpoints a value receiver",
+			t, t, t)
 	}
 	e, ok := r.Self.(Endpointer)
 	if !ok {

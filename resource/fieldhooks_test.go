@@ -20,7 +20,9 @@ func (hookNoField) DehydrateTitel(ctx context.Context, b *resource.Bundle, obj *
 
 type hookWrongSig struct{ *modelresource.Resource }
 
-func (hookWrongSig) DehydrateTitle(ctx context.Context, b *resource.Bundle) (any, error) { return nil, nil }
+func (hookWrongSig) DehydrateTitle(ctx context.Context, b *resource.Bundle) (any, error) {
+	return nil, nil
+}
 
 type hydrateWrongSig struct{ *modelresource.Resource }
 
