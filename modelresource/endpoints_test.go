@@ -206,3 +206,26 @@ func (c *client) doHeader(method, path, body string, h http.Header) response {
 	}
 	return resp
 }
+
+type authorEndpoint struct{ *modelresource.Resource }
+
+func (authorEndpoint) Endpoints() []resource.Endpoint {
+	return []resource.Endpoint{{Name: "books", Detail: true, Handler: func(context.Context, *resource.Bundle, *resource.Object) (any, error) {
+		return nil, nil
+	}}}
+}
+
+// An endpoint on an object may not take the path of a relation listed under it.
+func TestEndpointCollidesWithSubResource(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		createFixture(t, db, d)
+		rs := fixtureResources()
+		rs[1].Meta().ToMany = map[string]resource.ToMany{"books": {Resource: "book", Via: "author"}}
+		rs[1] = authorEndpoint{rs[1].(*modelresource.Resource)}
+		_, err := resource.New(context.Background(), resource.Config{DB: db, Dialect: d}, rs...)
+		const want = `resource "author": Endpoints: books (on an object): /author/<key>/books/ is already the list of its relation "books"`
+		if err == nil || err.Error() != want {
+			t.Errorf("New:\n got: %v\nwant: %s", err, want)
+		}
+	})
+}

@@ -200,3 +200,36 @@ func TestFieldHooksValidationAndAlterOnEveryPath(t *testing.T) {
 		jsonEqual(t, field(r.body, "components", "schemas", "book", "properties", "title_length"), `{"description": "Letters in the title.", "readOnly": true, "type": "integer"}`)
 	})
 }
+
+// Nested writes and relations: a book written inside an author's body is hydrated and validated, and
+// books shown inside an author (depth=) or under it (/author/1/books/) are dehydrated.
+func TestFieldHooksInRelations(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		createFixture(t, db, d)
+		rs := fixtureResources()
+		rs[1].Meta().ToMany = map[string]resource.ToMany{"books": {Resource: "book", Via: "author", Expand: true}}
+		rs[2] = hookedBook{modelresource.New(hookedBookMeta())}
+		c := newClient(t, db, d, rs...)
+
+		r := c.do("GET", "/api/v1/author/1/?depth=1", nil)
+		if field(r.body, "books", 0, "genre") != "NOVEL" || normalizeText(field(r.body, "books", 0, "title_length")) != "8" {
+			t.Errorf("expanded: %s", r.raw)
+		}
+		r = c.do("GET", "/api/v1/author/1/books/?order_by=id", nil)
+		if field(r.body, "objects", 0, "genre") != "NOVEL" || field(r.body, "objects", 0, "extra") != nil {
+			t.Errorf("relation's list: %s", r.raw)
+		}
+		r = c.do("POST", "/api/v1/author/", map[string]any{"name": "New", "books": []any{map[string]any{"title": "  Nested  "}}})
+		if r.status != 201 || c.count("SELECT count(*) FROM book WHERE title = 'Nested'") != 1 {
+			t.Errorf("nested POST: %d %s", r.status, r.raw)
+		}
+		authors := c.count("SELECT count(*) FROM author")
+		r = c.do("POST", "/api/v1/author/", map[string]any{"name": "Other", "books": []any{map[string]any{"title": "Bad", "pages": -1}}})
+		if r.status != 400 || field(r.body, "code") != "VALIDATION_ERROR" || !strings.Contains(fmt.Sprint(field(r.body, "error")), "This title is not allowed") {
+			t.Errorf("nested POST of a bad book: %d %s", r.status, r.raw)
+		}
+		if n := c.count("SELECT count(*) FROM author"); n != authors {
+			t.Errorf("%d authors, want %d", n, authors)
+		}
+	})
+}
