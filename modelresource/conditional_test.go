@@ -2,6 +2,7 @@ package modelresource_test
 
 import (
 	"database/sql"
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -52,6 +53,70 @@ func TestConditionalGET(t *testing.T) {
 		// Errors carry no ETag.
 		if r := c.doHeader("GET", "/api/v1/book/99/", "", http.Header{"If-None-Match": {"*"}}); r.status != 404 || r.header.Get("ETag") != "" {
 			t.Errorf("404: %d %v", r.status, r.header)
+		}
+	})
+}
+
+// If-Match on PUT, PATCH and DELETE: the current ETag lets the write through, any other is a 412 and
+// changes nothing; two clients PATCHing with the same If-Match at once: exactly one wins.
+func TestIfMatch(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		createFixture(t, db, d)
+		c := newClient(t, db, d)
+		etag := func(key string) string {
+			return c.doHeader("GET", "/api/v1/book/"+key+"/", "", http.Header{}).header.Get("ETag")
+		}
+		patch := func(key, ifMatch, body string) response {
+			return c.doHeader("PATCH", "/api/v1/book/"+key+"/", body, http.Header{"If-Match": {ifMatch}, "Content-Type": {"application/json"}})
+		}
+		old := etag("1")
+		if r := patch("1", `"stale"`, `{"pages": 1}`); r.status != 412 || field(r.body, "code") != "PRECONDITION_FAILED" || field(r.body, "details", "etag") != old {
+			t.Errorf("stale: %d %s", r.status, r.raw)
+		}
+		if r := patch("1", "W/"+old, `{"pages": 1}`); r.status != 412 {
+			t.Errorf("weak: %d %s", r.status, r.raw)
+		}
+		if r := patch("1", old, `{"pages": 2}`); r.status != 202 {
+			t.Errorf("current: %d %s", r.status, r.raw)
+		}
+		if r := patch("1", old, `{"pages": 3}`); r.status != 412 {
+			t.Errorf("the ETag before the change: %d %s", r.status, r.raw)
+		}
+		if r := patch("1", "*", `{"pages": 4}`); r.status != 202 {
+			t.Errorf("*: %d %s", r.status, r.raw)
+		}
+		if r := c.doHeader("PUT", "/api/v1/book/70/", `{"title": "x", "author_id": 1}`, http.Header{"If-Match": {"*"}, "Content-Type": {"application/json"}}); r.status != 412 {
+			t.Errorf("PUT that would create, If-Match *: %d %s", r.status, r.raw)
+		}
+		if r := c.doHeader("DELETE", "/api/v1/book/2/", "", http.Header{"If-Match": {old}}); r.status != 412 {
+			t.Errorf("DELETE, stale: %d %s", r.status, r.raw)
+		}
+		if r := c.doHeader("DELETE", "/api/v1/book/2/", "", http.Header{"If-Match": {etag("2")}}); r.status != 204 {
+			t.Errorf("DELETE: %d %s", r.status, r.raw)
+		}
+		if n := c.count("SELECT count(*) FROM book WHERE (id = 1 AND pages = 4) OR id = 70 OR id = 2"); n != 1 {
+			t.Errorf("rows not as expected: %d", n)
+		}
+
+		// Two writers with the same If-Match, many times: exactly one wins each round.
+		for round := 0; round < 10; round++ {
+			current := etag("3")
+			results := make(chan response, 2)
+			for _, pages := range []int{100 + round, 200 + round} {
+				go func() {
+					results <- patch("3", current, fmt.Sprintf(`{"pages": %d}`, pages))
+				}()
+			}
+			a, b := <-results, <-results
+			if a.status == 412 {
+				a, b = b, a
+			}
+			if a.status != 202 || b.status != 412 {
+				t.Fatalf("round %d: %d %s / %d %s", round, a.status, a.raw, b.status, b.raw)
+			}
+			if n := c.count("SELECT count(*) FROM book WHERE id = 3 AND pages = ?", field(a.body, "pages")); n != 1 {
+				t.Fatalf("round %d: the row does not hold the winner's value %v", round, field(a.body, "pages"))
+			}
 		}
 	})
 }

@@ -22,6 +22,15 @@ func (r *Bound) IsReserved(name string) bool {
 
 // defaultDispatch chooses the handler for the method and kind, as Tastypie's dispatch does.
 func defaultDispatch(ctx context.Context, b *Bundle) (*Response, error) {
+	if b.Kind == KindDetail && b.Request != nil && b.Request.Header.Get("If-Match") != "" &&
+		(b.Method == http.MethodPut || b.Method == http.MethodPatch || b.Method == http.MethodDelete) {
+		return ifMatch(ctx, b, func(ctx context.Context) (*Response, error) { return dispatchOne(ctx, b) })
+	}
+	return dispatchOne(ctx, b)
+}
+
+// dispatchOne is defaultDispatch once any precondition holds.
+func dispatchOne(ctx context.Context, b *Bundle) (*Response, error) {
 	s := b.Resource.Steps
 	switch {
 	case b.Kind == KindList && (b.Method == http.MethodGet || b.Method == http.MethodHead):
