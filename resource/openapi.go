@@ -160,7 +160,7 @@ func (a *API) serveOpenAPI(ctx context.Context, w http.ResponseWriter, r *http.R
 	case len(readable) == 0:
 		if apierror.CodeOf(first) == apierror.NotAuthenticated {
 			if ch, ok := firstRes.authn.(Challenger); ok && ch.Challenge() != "" {
-				w.Header().Set("WWW-Authenticate", ch.Challenge())
+				SetChallenges(w.Header(), ch.Challenge())
 			}
 		}
 		return nil, first

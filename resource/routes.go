@@ -94,7 +94,7 @@ func (a *API) withChallenge(serve handlerFunc) handlerFunc {
 					challenge = ch.Challenge()
 				}
 			}
-			w.Header().Set("WWW-Authenticate", challenge)
+			SetChallenges(w.Header(), challenge)
 		}
 		return resp, err
 	}
