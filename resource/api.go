@@ -62,6 +62,10 @@ type Config struct {
 	Authorization  Authorization
 	// Throttle limits requests to resources whose Meta sets none; nil: no throttling.
 	Throttle Throttle
+	// Sessions, when set, is the login by session for browsers: the API serves <Prefix>login/ and
+	// <Prefix>logout/ (so no resource may be named login or logout), and its HTML pages log in and
+	// out through it. Add it to Authentication too, so that its sessions authenticate requests.
+	Sessions SessionLogin
 	// Observer receives the events resources report, such as how processing runs end, for an
 	// application's metrics; see [Observer]. Requests are observed through [WithRequestInfo].
 	Observer Observer
@@ -80,6 +84,7 @@ type API struct {
 	router       http.Handler
 	openapi      *openAPIDoc
 	observer     Observer
+	sessions     SessionLogin
 
 	// maxBodyObjects and maxBodyValues are Config's (0: the defaults), csvRawText Config's CSVRawText.
 	maxBodyObjects, maxBodyValues int
@@ -109,6 +114,7 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 		maxBodyValues:  cfg.MaxBodyValues,
 		csvRawText:     cfg.CSVRawText,
 		observer:       cfg.Observer,
+		sessions:       cfg.Sessions,
 	}
 	if cfg.DB == nil {
 		return nil, fmt.Errorf("resource: Config.DB is nil")
@@ -142,6 +148,9 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 		}
 		if !resourceNameRe.MatchString(m.ResourceName) {
 			return nil, fmt.Errorf("resource %q: the name may hold only a-z, 0-9 and _", m.ResourceName)
+		}
+		if cfg.Sessions != nil && (m.ResourceName == "login" || m.ResourceName == "logout") {
+			return nil, fmt.Errorf("resource %q: the name is taken by Config.Sessions' page", m.ResourceName)
 		}
 		if _, dup := a.resources[m.ResourceName]; dup {
 			return nil, fmt.Errorf("resource %q: registered twice", m.ResourceName)
