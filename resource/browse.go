@@ -116,6 +116,11 @@ func (a *API) writePage(w http.ResponseWriter, r *http.Request, rid string, kind
 	if err != nil {
 		status, p.Error = a.errorAnswer(w, r, rid, err)
 		body = errorBody(p.Error)
+		if status == http.StatusUnauthorized && a.sessions != nil {
+			// The page offers its login form; a challenge would make the browser ask for a Basic
+			// login over it instead (JSON answers keep their challenges).
+			w.Header().Del("WWW-Authenticate")
+		}
 	} else {
 		if resp != nil {
 			for k, vs := range resp.Header {
