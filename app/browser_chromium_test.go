@@ -147,4 +147,6 @@ func inTab(t *testing.T, ctx context.Context, what string, actions ...chromedp.A
 }
 
 // showing is a check that a text holds sub.
-func showing(sub string) func(string) bool { return func(s string) bool { return strings.Contains(s, sub) } }
+func showing(sub string) func(string) bool {
+	return func(s string) bool { return strings.Contains(s, sub) }
+}

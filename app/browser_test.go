@@ -84,7 +84,7 @@ func TestBrowserSession(t *testing.T) {
 			chromedp.Click(chromedp.CSS("#edit-form button[type=submit]")))
 		waitText(t, ctx, "#body", "the edited object", showing(`"name": "Edited in Chromium"`))
 		var name string
-		if err := db.QueryRow(`SELECT name FROM indicator WHERE id = `+fmt.Sprint(third)).Scan(&name); err != nil || name != "Edited in Chromium" {
+		if err := db.QueryRow(`SELECT name FROM indicator WHERE id = ` + fmt.Sprint(third)).Scan(&name); err != nil || name != "Edited in Chromium" {
 			t.Fatalf("indicator %d is named %q after the edit (%v)", third, name, err)
 		}
 
