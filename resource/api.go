@@ -62,6 +62,13 @@ type Config struct {
 	Authorization  Authorization
 	// Throttle limits requests to resources whose Meta sets none; nil: no throttling.
 	Throttle Throttle
+	// CORS is the cross-origin policy (see [CORS]); nil: none, and a preflight is an OPTIONS like
+	// any other (authenticated).
+	CORS *CORS
+	// PublicDocs serves <Prefix>openapi.json and <Prefix>docs/ to anyone, without authentication,
+	// whole (every resource); false: each shows only the resources whose /schema/ the request may
+	// read, and a request that may read none gets that error.
+	PublicDocs bool
 	// Observer receives the events resources report, such as how processing runs end, for an
 	// application's metrics; see [Observer]. Requests are observed through [WithRequestInfo].
 	Observer Observer
@@ -80,6 +87,8 @@ type API struct {
 	router       http.Handler
 	openapi      *openAPIDoc
 	observer     Observer
+	// publicDocs is Config.PublicDocs.
+	publicDocs bool
 
 	// maxBodyObjects and maxBodyValues are Config's (0: the defaults), csvRawText Config's CSVRawText.
 	maxBodyObjects, maxBodyValues int
@@ -109,6 +118,7 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 		maxBodyValues:  cfg.MaxBodyValues,
 		csvRawText:     cfg.CSVRawText,
 		observer:       cfg.Observer,
+		publicDocs:     cfg.PublicDocs,
 	}
 	if cfg.DB == nil {
 		return nil, fmt.Errorf("resource: Config.DB is nil")
@@ -227,7 +237,9 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 	if a.openapi, err = a.buildOpenAPI(cfg); err != nil {
 		return nil, err
 	}
-	a.router = a.routes()
+	if a.router, err = cfg.CORS.handler(a.routes()); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 

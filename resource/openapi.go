@@ -131,7 +131,8 @@ func listingPath() *oaPathItem {
 // serveOpenAPI answers GET <prefix>openapi.json. The document shows what each resource's /schema/
 // shows, so it asks what /schema/ asks: a resource is described when the request may read its schema
 // (authentication, then ReadList authorization), as the listing's fullschema=true inlines only those.
-// A request that may read none of them gets the error the first resource answers.
+// A request that may read none of them gets the error the first resource answers. With
+// Config.PublicDocs the whole document is served to anyone.
 func (a *API) serveOpenAPI(ctx context.Context, w http.ResponseWriter, r *http.Request, rid string) (*Response, error) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return nil, apierror.New(apierror.MethodNotAllowed, "%s is not allowed on the OpenAPI document. Allowed: GET.", r.Method).
@@ -140,6 +141,9 @@ func (a *API) serveOpenAPI(ctx context.Context, w http.ResponseWriter, r *http.R
 	query, err := requestQuery(r)
 	if err != nil {
 		return nil, err
+	}
+	if a.publicDocs {
+		return &Response{Status: http.StatusOK, Body: a.openapi.full}, nil
 	}
 	var readable []string
 	var first error
