@@ -153,6 +153,9 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 		if !resourceNameRe.MatchString(m.ResourceName) {
 			return nil, fmt.Errorf("resource %q: the name may hold only a-z, 0-9 and _", m.ResourceName)
 		}
+		if m.ResourceName == "docs" {
+			return nil, fmt.Errorf("resource %q: the name is taken by the documentation page, <prefix>docs/", m.ResourceName)
+		}
 		if _, dup := a.resources[m.ResourceName]; dup {
 			return nil, fmt.Errorf("resource %q: registered twice", m.ResourceName)
 		}
