@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"context"
 	"database/sql"
 	"log/slog"
@@ -105,6 +107,23 @@ type access struct {
 	throttle resource.Throttle
 	// observer receives the resources' events (processing runs) for the metrics; nil: none.
 	observer resource.Observer
+	// corsOrigins are the origins whose pages may call the API from a browser, with credentials
+	// (serve --cors-origins); none: no cross-origin access.
+	corsOrigins []string
+	// publicDocs serves openapi.json and docs/ without credentials (serve --public-docs).
+	publicDocs bool
+}
+
+// corsMaxAge is how long browsers may cache the answer to a preflight (serve --cors-origins).
+const corsMaxAge = 10 * time.Minute
+
+// corsPolicy is the API's cross-origin policy: the origins allowed, with credentials (an API key
+// header, Basic or a session cookie); nil without origins.
+func (a access) corsPolicy() *resource.CORS {
+	if len(a.corsOrigins) == 0 {
+		return nil
+	}
+	return &resource.CORS{AllowedOrigins: a.corsOrigins, AllowCredentials: true, MaxAge: corsMaxAge}
 }
 
 // keyMemo returns the memo with which a read by a key seen before is served while the key's row is read
@@ -141,6 +160,6 @@ func newHandler(db *sql.DB, d dialect.Dialect, logger *slog.Logger, a access) (h
 		AnonymousRead: a.publicRead,
 	}
 	return resource.New(context.Background(), resource.Config{DB: db, Dialect: d, Logger: logger, Authentication: authn, Throttle: a.throttle, Observer: a.observer,
-		Sessions: sessions},
+		Sessions: sessions, CORS: a.corsPolicy(), PublicDocs: a.publicDocs},
 		append(dashboardResources(d), processingResources(d)...)...)
 }

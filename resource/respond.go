@@ -94,6 +94,18 @@ func (a *API) writeResponse(w http.ResponseWriter, r *http.Request, resp *Respon
 	if info != nil {
 		info.Rows = rowsOf(info.Kind, info.Method, resp)
 	}
+	if page, ok := resp.Body.(htmlPage); ok {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		for k, vs := range resp.Header {
+			w.Header()[k] = vs
+		}
+		a.noteAnswer(w, r, resp.Status, "")
+		w.WriteHeader(resp.Status)
+		if r.Method != http.MethodHead {
+			_, _ = w.Write(page)
+		}
+		return
+	}
 	for k, vs := range resp.Header {
 		for _, v := range vs {
 			w.Header().Add(k, v)

@@ -24,6 +24,7 @@ func (a *API) routes() http.Handler {
 	name := "{name:[a-z0-9_]+}"
 	r.Handle(p, a.handler(pageRoot, a.serveListing))
 	r.Handle(p+"openapi.json", a.handler(pageOther, a.serveOpenAPI))
+	r.Handle(p+"docs{slash:/?}", a.handler(pageOther, a.serveDocs))
 	if a.sessions != nil {
 		r.Handle(p+"login/", a.handler(pageOther, a.serveLogin))
 		r.Handle(p+"logout/", a.handler(pageOther, a.serveLogout))
