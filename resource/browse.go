@@ -112,7 +112,7 @@ type formField struct {
 func (a *API) writePage(w http.ResponseWriter, r *http.Request, rid string, kind pageKind, resp *Response, err error) {
 	p := &page{Prefix: a.prefix, Path: r.URL.Path, Query: r.URL.RawQuery, Method: r.Method, Title: "API"}
 	var body any
-	status := http.StatusOK
+	status, answered := http.StatusOK, err == nil
 	if err != nil {
 		status, p.Error = a.errorAnswer(w, r, rid, err)
 		body = errorBody(p.Error)
@@ -137,6 +137,7 @@ func (a *API) writePage(w http.ResponseWriter, r *http.Request, rid string, kind
 	p.Status, p.StatusText = status, http.StatusText(status)
 	var raw []byte
 	if body != nil {
+		var err error
 		if raw, err = appendJSONValue(nil, body); err != nil {
 			a.logger.ErrorContext(r.Context(), "encoding response", "error", err)
 			raw = nil
@@ -150,10 +151,10 @@ func (a *API) writePage(w http.ResponseWriter, r *http.Request, rid string, kind
 	}
 	p.Body = a.linkedJSON(raw)
 	p.Crumbs = a.crumbs(r.URL.Path)
-	a.fillPage(r, rid, kind, p, resp, decoded, err == nil)
+	a.fillPage(r, rid, kind, p, resp, decoded, answered)
 	var nonce [16]byte
 	_, _ = rand.Read(nonce[:])
-	p.Nonce = base64.StdEncoding.EncodeToString(nonce[:])
+	p.Nonce = base64.RawURLEncoding.EncodeToString(nonce[:])
 	p.CSS, p.JS = browseCSS, browseJS
 	a.renderHTML(w, r, status, "page.html", p)
 }

@@ -102,7 +102,7 @@ func (a *API) safeNext(next string) string {
 func (a *API) renderLogin(w http.ResponseWriter, r *http.Request, status int, p *page) {
 	var nonce [16]byte
 	_, _ = rand.Read(nonce[:])
-	p.Nonce, p.CSS = base64.StdEncoding.EncodeToString(nonce[:]), browseCSS
+	p.Nonce, p.CSS = base64.RawURLEncoding.EncodeToString(nonce[:]), browseCSS
 	w.Header().Set("Cache-Control", "no-store")
 	a.renderHTML(w, r, status, "login.html", p)
 }
