@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -119,6 +118,3 @@ func TestBrowserSession(t *testing.T) {
 		waitText(t, ctx, "#login", "the login link", func(s string) bool { return s == "Log in" })
 	})
 }
-
-// scriptTag matches a script element in a page's source.
-var scriptTag = regexp.MustCompile(`(?i)<script\b`)
