@@ -4,6 +4,7 @@ import (
 	"mime"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -127,7 +128,9 @@ func wantsHTML(r *http.Request) bool {
 		return false
 	}
 	accept := r.Header.Values("Accept")
-	if len(accept) == 0 || r.URL.Query().Has("format") {
+	if len(accept) == 0 || !slices.ContainsFunc(accept, func(h string) bool { return strings.Contains(strings.ToLower(h), "html") }) ||
+		r.URL.Query().Has("format") {
+		// No range names HTML: API clients pay one substring search.
 		return false
 	}
 	return negotiate(accept, []string{mediaJSON, mediaHTML}) == mediaHTML
