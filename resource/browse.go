@@ -79,6 +79,7 @@ type page struct {
 	Filters                []filterRow
 	Ordering               []string
 	OrderBy, Limit         string
+	LimitParam             string
 	Previous, Next         string
 	Create, Edit           *writeForm
 	Delete                 bool
@@ -128,7 +129,7 @@ func (a *API) writePage(w http.ResponseWriter, r *http.Request, rid string, kind
 					w.Header().Add(k, v)
 				}
 			}
-			status, body = resp.Status, resp.Body
+			status, body = resp.Status, a.wireBody(resp.Body)
 		} else {
 			status = http.StatusNoContent
 		}
@@ -149,7 +150,7 @@ func (a *API) writePage(w http.ResponseWriter, r *http.Request, rid string, kind
 		dec.UseNumber()
 		_ = dec.Decode(&decoded)
 	}
-	p.Body = a.linkedJSON(raw)
+	p.Body = a.linkedJSON(raw, r)
 	p.Crumbs = a.crumbs(r.URL.Path)
 	a.fillPage(r, rid, kind, p, resp, decoded, answered)
 	var nonce [16]byte
@@ -305,7 +306,8 @@ func (a *API) filterForm(r *http.Request, res *Bound, p *page) {
 	for _, f := range res.Binding.Ordering {
 		p.Ordering = append(p.Ordering, f, "-"+f)
 	}
-	p.OrderBy, p.Limit = query.Get("order_by"), query.Get("limit")
+	p.LimitParam = a.pageSizeParam()
+	p.OrderBy, p.Limit = query.Get("order_by"), query.Get(p.LimitParam)
 }
 
 // writeForm is the create (obj nil) or edit form of the resource's writable fields.
@@ -376,12 +378,21 @@ func (a *API) crumbs(path string) []crumb {
 	return out
 }
 
-// jsonURIString matches a JSON string literal whose text is a path (no escapes, no spaces).
-var jsonURIString = regexp.MustCompile(`"(/[A-Za-z0-9_\-./;,%?=&~+:@]*)"`)
+// pageSizeParam is the query parameter that sets a list's page size in the API's wire style.
+func (a *API) pageSizeParam() string { return "limit" }
 
-// linkedJSON is the JSON indented, escaped for HTML, each string that is a path under the API's
-// prefix a link.
-func (a *API) linkedJSON(raw []byte) template.HTML {
+// wireBody is a response body as the API writes it (writeResponse), so that a page shows exactly the
+// JSON a client gets, in whichever wire style the API speaks.
+func (a *API) wireBody(body any) any { return body }
+
+// jsonURIString matches a JSON string literal whose text is a path or an http(s) URL (no escapes, no
+// spaces).
+var jsonURIString = regexp.MustCompile(`"((?:https?://[A-Za-z0-9.\-\[\]:]+)?/[A-Za-z0-9_\-./;,%?=&~+:@]*)"`)
+
+// linkedJSON is the JSON indented, escaped for HTML, each string that is a URI of the API (a path
+// under its prefix, or an absolute URL of this host under it, as Django REST framework's style
+// writes links) a link.
+func (a *API) linkedJSON(raw []byte, r *http.Request) template.HTML {
 	if raw == nil {
 		return ""
 	}
@@ -390,11 +401,12 @@ func (a *API) linkedJSON(raw []byte) template.HTML {
 		return template.HTML(html.EscapeString(string(raw)))
 	}
 	text := ind.String()
+	ours := []string{a.prefix, "http://" + r.Host + a.prefix, "https://" + r.Host + a.prefix}
 	var out strings.Builder
 	last := 0
 	for _, m := range jsonURIString.FindAllStringSubmatchIndex(text, -1) {
 		uri := text[m[2]:m[3]]
-		if !strings.HasPrefix(uri, a.prefix) {
+		if !slices.ContainsFunc(ours, func(p string) bool { return strings.HasPrefix(uri, p) }) {
 			continue
 		}
 		out.WriteString(html.EscapeString(text[last:m[0]]))

@@ -2,6 +2,7 @@ package resource
 
 import (
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -33,6 +34,24 @@ func TestWantsHTML(t *testing.T) {
 		}
 		if got := wantsHTML(r); got != tc.want {
 			t.Errorf("%s %s Accept %q: wantsHTML %v, want %v", tc.method, tc.target, tc.accept, got, tc.want)
+		}
+	}
+}
+
+func TestLinkedJSON(t *testing.T) {
+	a := &API{prefix: "/api/v1/"}
+	r := httptest.NewRequest("GET", "http://example.com/api/v1/", nil)
+	raw := []byte(`{"a":"/api/v1/x/1/","b":"http://example.com/api/v1/x/?page=2&page_size=2","c":"http://evil.example/api/v1/x/","d":"/other/","e":"<script>"}`)
+	got := string(a.linkedJSON(raw, r))
+	for _, want := range []string{
+		`&#34;a&#34;: "<a href="/api/v1/x/1/">/api/v1/x/1/</a>"`,
+		`&#34;b&#34;: "<a href="http://example.com/api/v1/x/?page=2&amp;page_size=2">http://example.com/api/v1/x/?page=2&amp;page_size=2</a>"`,
+		`&#34;c&#34;: &#34;http://evil.example/api/v1/x/&#34;`,
+		`&#34;d&#34;: &#34;/other/&#34;`,
+		`&#34;e&#34;: &#34;&lt;script&gt;&#34;`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("linkedJSON lacks %s:\n%s", want, got)
 		}
 	}
 }

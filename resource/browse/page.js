@@ -10,7 +10,7 @@
         input.name = input.dataset.field + (lookup && lookup !== "exact" ? "__" + lookup : "");
         input.disabled = input.value === "";
       });
-      filter.querySelectorAll("select[name], input[name=limit]").forEach(function (el) { el.disabled = el.value === ""; });
+      filter.querySelectorAll("select[name], #limit").forEach(function (el) { el.disabled = el.value === ""; });
     });
   }
   function send(method, action, body) {
