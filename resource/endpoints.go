@@ -130,7 +130,7 @@ func (a *API) endpointRoutes(rt *mux.Router) {
 			if ep.Detail {
 				path = a.prefix + "{name:" + name + "}/{key:[^/]+}/" + ep.Name + "{slash:/?}"
 			}
-			rt.Handle(path, a.handler(a.withChallenge(a.serveEndpoint(res, ep))))
+			rt.Handle(path, a.handler(pageOther, a.withChallenge(a.serveEndpoint(res, ep))))
 		}
 	}
 }
