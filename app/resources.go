@@ -107,12 +107,16 @@ type access struct {
 	observer resource.Observer
 }
 
-// confirmInRead is whether lists read their key in their own read transaction
-// (resource.Config.ConfirmInRead): on SQLite, where the key's read is CPU work in this process (a read
-// transaction of its own costs about 15 µs; inside the list's, a few), but not on PostgreSQL, where
-// BEGIN and COMMIT would be two more round trips and the key's read overlaps the list's instead
-// (BENCHMARKS.md, issue 9). Both read a key seen before beside the read (auth.KeyMemo).
-func confirmInRead(d dialect.Dialect) bool { return d.Name() == dialect.SQLite }
+// keyMemo returns the memo with which a read by a key seen before is served while the key's row is read
+// beside it, on PostgreSQL, where that read is a round trip spent waiting; on SQLite it is CPU work in
+// this process (about 15 µs), which costs more run beside the request than before it
+// (BENCHMARKS.md, issue 9), so there the key is read first and there is no memo.
+func keyMemo(d dialect.Dialect) *auth.KeyMemo {
+	if d.Name() == dialect.Postgres {
+		return auth.NewKeyMemo()
+	}
+	return nil
+}
 
 // newHandler builds the dashboard's API over db: API keys (Tastypie's ApiKey header, or Bearer) and
 // HTTP Basic against app_user and api_key, required for every request unless a read is public; one
@@ -126,11 +130,11 @@ func newHandler(db *sql.DB, d dialect.Dialect, logger *slog.Logger, a access) (h
 	guard := auth.NewGuard(auth.GuardConfig{})
 	authn := auth.Required{
 		Authentication: auth.Chain{
-			auth.APIKey{Store: store, Pepper: pepper, Guard: guard, Logger: logger, Memo: auth.NewKeyMemo()},
+			auth.APIKey{Store: store, Pepper: pepper, Guard: guard, Logger: logger, Memo: keyMemo(d)},
 			auth.Basic{Store: store, Cache: a.cache, Guard: guard},
 		},
 		AnonymousRead: a.publicRead,
 	}
-	return resource.New(context.Background(), resource.Config{DB: db, Dialect: d, Logger: logger, Authentication: authn, Throttle: a.throttle, Observer: a.observer, ConfirmInRead: confirmInRead(d)},
+	return resource.New(context.Background(), resource.Config{DB: db, Dialect: d, Logger: logger, Authentication: authn, Throttle: a.throttle, Observer: a.observer},
 		append(dashboardResources(d), processingResources(d)...)...)
 }

@@ -87,14 +87,6 @@ func (db *DB) Conn(ctx context.Context) (*Conn, error) {
 type Tx struct {
 	tx *sql.Tx
 	c  *classifier
-	db *sql.DB // the pool of a read transaction (BeginRead); nil otherwise
-}
-
-// Stmt returns st, prepared on the transaction's database, as a statement of the transaction:
-// database/sql reuses st's preparation on the transaction's connection when there is one, and
-// prepares it there otherwise. It is closed with the transaction.
-func (tx *Tx) Stmt(ctx context.Context, st *Stmt) *Stmt {
-	return &Stmt{st: tx.tx.StmtContext(ctx, st.st), c: tx.c}
 }
 
 // ExecContext runs a statement that returns no rows.

@@ -31,14 +31,9 @@ func (r *Resource) DB(ctx context.Context) dialect.Querier {
 	return m.db(ctx)
 }
 
-// db is what DB returns for the model: the write transaction ctx carries, or the database (never a
-// list's read transaction, in which an override's write does not belong).
+// db is what DB returns for the model.
 func (r *model) db(ctx context.Context) dialect.Querier {
-	var q dialect.Querier = r.env.DB
-	if tx, ok := ctx.Value(txKey{}).(*dialect.Tx); ok {
-		q = tx
-	}
-	return dialect.MapErrors(q, r.uniqueConflict)
+	return dialect.MapErrors(r.querier(ctx), r.uniqueConflict)
 }
 
 // uniqueConflict names the fields of a unique violation on the resource's table.
@@ -64,39 +59,7 @@ func (r *model) querier(ctx context.Context) dialect.Querier {
 	if tx, ok := ctx.Value(txKey{}).(*dialect.Tx); ok {
 		return tx
 	}
-	if tx := dialect.ReadTxFor(ctx, r.env.DB.SQL()); tx != nil {
-		return tx
-	}
 	return r.env.DB
-}
-
-// inReadTx runs read, a list's read, in one transaction whose first statement checks the request's
-// provisional credentials (resource.Config.ConfirmInRead): the key's look-up, the count and the page
-// share one connection and one snapshot. Inside a transaction already, or when the API reads lists
-// otherwise, read runs as it is.
-func (r *model) inReadTx(ctx context.Context, b *resource.Bundle, read func(ctx context.Context) (*resource.Page, error)) (*resource.Page, error) {
-	if !b.Resource.API.ReadsListsInTransaction() {
-		return read(ctx)
-	}
-	if _, ok := ctx.Value(txKey{}).(*dialect.Tx); ok || dialect.ReadTxFor(ctx, r.env.DB.SQL()) != nil {
-		return read(ctx)
-	}
-	tx, err := r.env.DB.BeginRead(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ctx = dialect.WithReadTx(ctx, tx)
-	var page *resource.Page
-	if err = resource.ConfirmAuthentication(ctx); err == nil {
-		page, err = read(ctx)
-	}
-	if cerr := tx.Commit(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, err
-	}
-	return page, nil
 }
 
 // atomic runs fn in one transaction; inside an outer one it simply joins it.

@@ -203,11 +203,6 @@ func (r *model) objGetList(ctx context.Context, b *resource.Bundle) (*resource.P
 	if b.Kind == resource.KindSet {
 		return r.objGetSet(ctx, b)
 	}
-	return r.inReadTx(ctx, b, func(ctx context.Context) (*resource.Page, error) { return r.listPage(ctx, b) })
-}
-
-// listPage reads a list's count and page.
-func (r *model) listPage(ctx context.Context, b *resource.Bundle) (*resource.Page, error) {
 	orders, err := filters.ParseOrder(b.Query["order_by"], orderResolver{r})
 	if err != nil {
 		return nil, err

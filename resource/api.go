@@ -65,13 +65,6 @@ type Config struct {
 	// Observer receives the events resources report, such as how processing runs end, for an
 	// application's metrics; see [Observer]. Requests are observed through [WithRequestInfo].
 	Observer Observer
-	// ConfirmInRead reads each list (its count and its page) in one transaction on one connection,
-	// and checks a provisional authentication's credentials ([ProvisionalAuthenticator]) as that
-	// transaction's first statement instead of on another goroutine beside the read: the check then
-	// costs one indexed SELECT, not a connection and a transaction of its own. Worth it where a
-	// statement is CPU work in this process (SQLite) rather than a round trip spent waiting
-	// (PostgreSQL, where BEGIN and COMMIT are round trips too); see BENCHMARKS.md, issue 9.
-	ConfirmInRead bool
 }
 
 // API serves a set of resources. It is an http.Handler; two APIs live side by side without sharing
@@ -91,8 +84,6 @@ type API struct {
 	// maxBodyObjects and maxBodyValues are Config's (0: the defaults), csvRawText Config's CSVRawText.
 	maxBodyObjects, maxBodyValues int
 	csvRawText                    bool
-	// confirmInRead is Config's ConfirmInRead.
-	confirmInRead bool
 	// perWriteTimeout bounds each write of an answer; exports holds a slot per CSV export reading
 	// rows, for at most exportWait of waiting (export.go).
 	perWriteTimeout time.Duration
@@ -118,7 +109,6 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 		maxBodyValues:  cfg.MaxBodyValues,
 		csvRawText:     cfg.CSVRawText,
 		observer:       cfg.Observer,
-		confirmInRead:  cfg.ConfirmInRead,
 	}
 	if cfg.DB == nil {
 		return nil, fmt.Errorf("resource: Config.DB is nil")
@@ -317,7 +307,3 @@ func newRequestID() string {
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
-
-// ReadsListsInTransaction reports whether a list is read in one transaction whose first statement
-// confirms the request's credentials (Config.ConfirmInRead).
-func (a *API) ReadsListsInTransaction() bool { return a.confirmInRead }

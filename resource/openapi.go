@@ -175,7 +175,7 @@ func (a *API) serveOpenAPI(ctx context.Context, w http.ResponseWriter, r *http.R
 // schemaAccess returns nil when the request may read the resource's schema, or the error /schema/
 // would answer.
 func (res *Bound) schemaAccess(ctx context.Context, r *http.Request, query url.Values, rid string) error {
-	user, err := authenticate(ctx, res.authn, r, false, false)
+	user, err := authenticate(ctx, res.authn, r, false)
 	if err != nil {
 		return err
 	}

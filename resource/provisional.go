@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"reflect"
-	"sync"
 
 	"github.com/tastygo/tastygo/apierror"
 )
@@ -44,13 +43,9 @@ type ProvisionalAuthenticator interface {
 // pendingAuth is a confirmation under way for the request whose RequestInfo holds it.
 type pendingAuth struct {
 	provisional *User
-	// inRead is the check when it waits to run in the read's own transaction (Config.ConfirmInRead):
-	// the first ConfirmAuthentication runs it, with its context. nil: it runs on another goroutine.
-	inRead ConfirmFunc
-	once   sync.Once
-	done   chan struct{}
-	user   *User
-	err    error
+	done        chan struct{}
+	user        *User
+	err         error
 }
 
 // errUserChanged is what ConfirmAuthentication returns when the credentials now authenticate another
@@ -68,12 +63,6 @@ func ConfirmAuthentication(ctx context.Context) error {
 		return nil
 	}
 	p := info.pending
-	if p.inRead != nil {
-		p.once.Do(func() {
-			defer close(p.done)
-			p.user, p.err = p.inRead(ctx)
-		})
-	}
 	select {
 	case <-p.done:
 	case <-ctx.Done():
@@ -96,20 +85,11 @@ func sameUser(a, b *User) bool {
 	return a.ID == b.ID && a.Username == b.Username && a.Superuser == b.Superuser && reflect.DeepEqual(a.Data, b.Data)
 }
 
-// ConfirmsInRead reports whether the request's credentials, taken provisionally, wait to be checked in
-// its read (Config.ConfirmInRead): a read that opens a transaction calls ConfirmAuthentication with the
-// transaction in its context first, so that the check's statements run there (dialect.WithReadTx).
-func ConfirmsInRead(ctx context.Context) bool {
-	info := RequestInfoFrom(ctx)
-	return info != nil && info.pending != nil && info.pending.inRead != nil
-}
-
 // authenticate authenticates r with authn: provisionally when the request is a read whose answer waits
-// for the confirmation (settleAuthentication), and completely otherwise. With inRead, the confirmation
-// waits for the read to run it (ConfirmsInRead); otherwise it starts at once on another goroutine. A request with more than one
+// for the confirmation (settleAuthentication), and completely otherwise. A request with more than one
 // Authorization header is a 401 before authn sees it: which of them counts would be a guess (Go's
 // Header.Get takes the first, a proxy may take the last), so none does.
-func authenticate(ctx context.Context, authn Authentication, r *http.Request, read, inRead bool) (*User, error) {
+func authenticate(ctx context.Context, authn Authentication, r *http.Request, read bool) (*User, error) {
 	if n := len(r.Header.Values("Authorization")); n > 1 {
 		return nil, apierror.New(apierror.NotAuthenticated, "The request has %d Authorization headers; send one.", n).
 			With("headers", n)
@@ -125,10 +105,6 @@ func authenticate(ctx context.Context, authn Authentication, r *http.Request, re
 	}
 	p := &pendingAuth{provisional: user, done: make(chan struct{})}
 	info.pending = p
-	if inRead {
-		p.inRead = confirm
-		return user, nil
-	}
 	go func() {
 		defer close(p.done)
 		p.user, p.err = confirm(ctx)

@@ -125,7 +125,7 @@ func (a *API) serveResource(kind Kind) handlerFunc {
 			return nil, err
 		}
 		b := &Bundle{Resource: res, Request: r, Method: method, Kind: kind, Query: query, RequestID: rid}
-		user, err := authenticate(ctx, res.authn, r, isRead(method), res.API.confirmInRead)
+		user, err := authenticate(ctx, res.authn, r, isRead(method))
 		if err != nil {
 			return nil, err
 		}
@@ -191,7 +191,7 @@ func (a *API) subResourceHandler() handlerFunc {
 		if err := checkAcceptable(r, KindList, r.Method, query.Get("format")); err != nil {
 			return nil, err
 		}
-		user, err := authenticate(ctx, target.authn, r, true, target.API.confirmInRead)
+		user, err := authenticate(ctx, target.authn, r, true)
 		if err != nil {
 			return nil, err
 		}
@@ -278,7 +278,7 @@ func (a *API) serveListing(ctx context.Context, w http.ResponseWriter, r *http.R
 // mayReadSchema reports whether the request may see the resource's schema: the listing inlines only
 // those (fullschema=true), and names the others by URL.
 func (res *Bound) mayReadSchema(ctx context.Context, r *http.Request, query url.Values, rid string) bool {
-	user, err := authenticate(ctx, res.authn, r, false, false)
+	user, err := authenticate(ctx, res.authn, r, false)
 	if err != nil {
 		return false
 	}

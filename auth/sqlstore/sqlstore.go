@@ -162,18 +162,10 @@ func (s *Store) KeyByID(ctx context.Context, id string) (*auth.StoredKey, error)
 	var revoked int
 	var lastUsed any
 	us := s.newUserScan()
-	// Inside a request's read transaction on this database (dialect.WithReadTx) the key is read there:
-	// one indexed SELECT on the read's connection, not a connection and a read of its own.
-	tx := dialect.ReadTxFor(ctx, s.db.SQL())
 	var row *dialect.Row
-	switch st := s.preparedKeyByID(ctx); {
-	case st != nil && tx != nil:
-		row = tx.Stmt(ctx, st).QueryRowContext(ctx, id)
-	case st != nil:
+	if st := s.preparedKeyByID(ctx); st != nil {
 		row = st.QueryRowContext(ctx, id)
-	case tx != nil:
-		row = tx.QueryRowContext(ctx, s.keyByID, id)
-	default:
+	} else {
 		row = s.db.QueryRowContext(ctx, s.keyByID, id)
 	}
 	err := row.Scan(append([]any{&k.ID, &k.Hash, &revoked, &lastUsed}, us.dest()...)...)

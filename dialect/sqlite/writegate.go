@@ -104,18 +104,8 @@ func (c *gatedConn) Begin() (driver.Tx, error) {
 	return c.BeginTx(context.Background(), driver.TxOptions{})
 }
 
-// BeginTx waits for the gate, then begins (IMMEDIATE: the transaction is the writer at once). A
-// read-only transaction (sql.TxOptions.ReadOnly) takes no gate and no lock: a deferred BEGIN, whose
-// snapshot starts at its first SELECT, beside the writer as WAL allows; its statements that may write
-// still take the gate, as outside a transaction.
+// BeginTx waits for the gate, then begins (IMMEDIATE: the transaction is the writer at once).
 func (c *gatedConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	if opts.ReadOnly {
-		exec := c.inner.(driver.ExecerContext)
-		if _, err := exec.ExecContext(ctx, "BEGIN DEFERRED", nil); err != nil {
-			return nil, err
-		}
-		return readTx{exec}, nil
-	}
 	if err := c.gate.acquire(ctx); err != nil {
 		return nil, err
 	}
@@ -169,24 +159,6 @@ func (c *gatedConn) Close() error {
 func isSelect(query string) bool {
 	q := strings.TrimLeft(query, " \t\r\n(")
 	return len(q) >= 6 && strings.EqualFold(q[:6], "select")
-}
-
-// readTx is a read-only transaction: a deferred BEGIN on the connection.
-type readTx struct{ exec driver.ExecerContext }
-
-// Commit ends the read; when COMMIT fails, ROLLBACK ends it, so that the connection goes back to the
-// pool outside a transaction.
-func (t readTx) Commit() error {
-	_, err := t.exec.ExecContext(context.Background(), "COMMIT", nil)
-	if err != nil {
-		_ = t.Rollback()
-	}
-	return err
-}
-
-func (t readTx) Rollback() error {
-	_, err := t.exec.ExecContext(context.Background(), "ROLLBACK", nil)
-	return err
 }
 
 // gatedTx releases the gate when the transaction ends.
