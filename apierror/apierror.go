@@ -28,6 +28,9 @@ const (
 	Forbidden             Code = "FORBIDDEN"
 	ObjectDoesNotExist    Code = "OBJECT_DOES_NOT_EXIST"
 	ResourceNotFound      Code = "RESOURCE_NOT_FOUND"
+	// PageNotFound: a page number that is not a positive integer, or lies past the end of the list
+	// (Django REST framework's "Invalid page.").
+	PageNotFound Code = "PAGE_NOT_FOUND"
 	MethodNotAllowed      Code = "METHOD_NOT_ALLOWED"
 	NotAcceptable         Code = "NOT_ACCEPTABLE"
 	Conflict              Code = "CONFLICT"
@@ -57,6 +60,7 @@ var statuses = map[Code]int{
 	Forbidden:             http.StatusForbidden,
 	ObjectDoesNotExist:    http.StatusNotFound,
 	ResourceNotFound:      http.StatusNotFound,
+	PageNotFound:          http.StatusNotFound,
 	MethodNotAllowed:      http.StatusMethodNotAllowed,
 	NotAcceptable:         http.StatusNotAcceptable,
 	Conflict:              http.StatusConflict,

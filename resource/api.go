@@ -62,6 +62,9 @@ type Config struct {
 	Authorization  Authorization
 	// Throttle limits requests to resources whose Meta sets none; nil: no throttling.
 	Throttle Throttle
+	// Style is the wire format every resource of the API speaks: TastypieStyle (the zero value) or
+	// DRFStyle; see [Style].
+	Style Style
 	// Observer receives the events resources report, such as how processing runs end, for an
 	// application's metrics; see [Observer]. Requests are observed through [WithRequestInfo].
 	Observer Observer
@@ -80,6 +83,9 @@ type API struct {
 	router       http.Handler
 	openapi      *openAPIDoc
 	observer     Observer
+	// style is Config.Style, and wire what it decides (style.go).
+	style Style
+	wire  wire
 
 	// maxBodyObjects and maxBodyValues are Config's (0: the defaults), csvRawText Config's CSVRawText.
 	maxBodyObjects, maxBodyValues int
@@ -114,6 +120,11 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 		return nil, fmt.Errorf("resource: Config.DB is nil")
 	}
 	a.db = dialect.NewDB(cfg.DB, cfg.Dialect)
+	var err error
+	if a.wire, err = wireOf(cfg.Style); err != nil {
+		return nil, err
+	}
+	a.style = cfg.Style
 	if a.prefix == "" {
 		a.prefix = DefaultPrefix
 	}
@@ -223,7 +234,6 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 			}
 		}
 	}
-	var err error
 	if a.openapi, err = a.buildOpenAPI(cfg); err != nil {
 		return nil, err
 	}

@@ -97,7 +97,7 @@ func (a *API) writeResponse(w http.ResponseWriter, r *http.Request, resp *Respon
 		w.WriteHeader(resp.Status)
 		return
 	}
-	a.writeJSON(w, r, resp.Status, resp.Body)
+	a.writeJSON(w, r, resp.Status, a.wire.body(resp.Body))
 }
 
 func (a *API) writeJSON(w http.ResponseWriter, r *http.Request, status int, body any) {

@@ -262,29 +262,57 @@ func (r *Bound) parses() []string {
 	return []string{"application/json"}
 }
 
-// serveOptions answers OPTIONS with Django REST framework's metadata shape and the Allow header.
+// serveOptions answers OPTIONS with the metadata the API's style shapes and the Allow header.
 func (a *API) serveOptions(r *Bound, kind Kind) (*Response, error) {
-	allowed := r.allowed(kind)
+	h := http.Header{}
+	h.Set("Allow", strings.Join(r.allowed(kind), ", "))
+	return &Response{Status: http.StatusOK, Header: h, Body: a.wire.options(r, kind)}, nil
+}
+
+// title is the resource's name as a title: "data_point" is "Data point".
+func (r *Bound) title() string {
 	title := strings.ReplaceAll(r.Name, "_", " ")
-	title = strings.ToUpper(title[:1]) + title[1:]
+	return strings.ToUpper(title[:1]) + title[1:]
+}
+
+// actionKind reports whether OPTIONS on kind describes the fields of method: POST on the list, PUT on
+// an object, as Django REST framework's SimpleMetadata does.
+func actionKind(kind Kind, method string) bool {
+	return (kind == KindList && method == http.MethodPost) || (kind == KindDetail && method == http.MethodPut)
+}
+
+// tastypieOptions is the Tastypie style's OPTIONS: Django REST framework's metadata keys, written with
+// sorted keys as every body of the style.
+func (r *Bound) tastypieOptions(kind Kind) map[string]any {
 	body := map[string]any{
-		"name":        title,
+		"name":        r.title(),
 		"description": r.Meta.Description,
 		"renders":     []string{"application/json"},
 		"parses":      r.parses(),
 	}
 	actions := map[string]any{}
-	for _, m := range allowed {
-		if (kind == KindList && m == http.MethodPost) || (kind == KindDetail && m == http.MethodPut) {
+	for _, m := range r.allowed(kind) {
+		if actionKind(kind, m) {
 			actions[m] = r.actionFields()
 		}
 	}
 	if len(actions) > 0 {
 		body["actions"] = actions
 	}
-	h := http.Header{}
-	h.Set("Allow", strings.Join(allowed, ", "))
-	return &Response{Status: http.StatusOK, Header: h, Body: body}, nil
+	return body
+}
+
+// optionsLabel is DRF's label of a field: capfirst(verbose_name), or the name with "_" → " ",
+// capitalized.
+func optionsLabel(f FieldSchema) string {
+	label := f.VerboseName
+	if label == "" {
+		label = strings.ReplaceAll(f.Name, "_", " ")
+	}
+	if c, n := utf8.DecodeRuneInString(label); n > 0 {
+		label = string(unicode.ToUpper(c)) + label[n:]
+	}
+	return label
 }
 
 func (r *Bound) actionFields() map[string]any {
@@ -294,19 +322,11 @@ func (r *Bound) actionFields() map[string]any {
 	}
 	out := map[string]any{}
 	for _, f := range r.Binding.Fields {
-		// DRF's label: capfirst(verbose_name), or the name with "_" → " ", capitalized.
-		label := f.VerboseName
-		if label == "" {
-			label = strings.ReplaceAll(f.Name, "_", " ")
-		}
-		if c, n := utf8.DecodeRuneInString(label); n > 0 {
-			label = string(unicode.ToUpper(c)) + label[n:]
-		}
 		m := map[string]any{
 			"type":      f.Type.String(),
 			"required":  !f.ReadOnly && (required[f.Name] || (!f.Nullable && !f.HasDefault)),
 			"read_only": f.ReadOnly,
-			"label":     label,
+			"label":     optionsLabel(f),
 		}
 		if f.MaxLength > 0 {
 			m["max_length"] = int64(f.MaxLength)
