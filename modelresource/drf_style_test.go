@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -177,6 +179,158 @@ func TestDRFListPages(t *testing.T) {
 					t.Errorf("GET %s = %d\n%s\nwant %d\n%s", tt.path, r.status, r.raw, tt.status, tt.want)
 				}
 			})
+		}
+	})
+}
+
+func TestDRFOrderingSearchFilters(t *testing.T) {
+	tests := []struct {
+		name, query string
+		want        []int64
+	}{
+		{"ordering ascending", "ordering=amount", []int64{5, 2, 3, 1, 4}},
+		{"ordering descending, key breaks ties", "ordering=-amount", []int64{1, 4, 3, 2, 5}},
+		{"ordering by several", "ordering=-amount,-id", []int64{4, 1, 3, 2, 5}},
+		{"ordering with spaces and an empty term", "ordering=%20qos%20,,-id", []int64{5, 3, 1, 2, 4}},
+		{"ordering through a relation", "ordering=-team__name,id", []int64{1, 2, 3, 4, 5}},
+		{"search one term", "search=alice", []int64{1}},
+		{"search is case-insensitive", "search=EXAMPLE", []int64{1, 2, 4, 5}},
+		{"search terms are ANDed", "search=example%20com", []int64{1, 4, 5}},
+		{"search terms split on commas", "search=example,org", []int64{2}},
+		{"search: % matches itself", "search=%25", []int64{3}},
+		{"search: _ matches itself", "search=_", []int64{3, 4}},
+		{"search: backslash matches itself", "search=%5C", []int64{}},
+		{"search: non-ASCII case-insensitive", "search=%C3%A9mile", []int64{5}},
+		{"search: a quoted phrase is one term", "search=%22alice%20bob%22", []int64{}},
+		{"search: blank narrows nothing", "search=%20,%20", []int64{1, 2, 3, 4, 5}},
+		{"search with a filter and ordering", "search=example&status=1&ordering=-id", []int64{5, 1}},
+		{"filter with lookups", "amount__gte=7&username__istartswith=C", []int64{3}},
+		{"filter through a relation", "team__name__iexact=red", []int64{1, 2}},
+		{"filter in", "qos__in=2,3", []int64{2, 4}},
+	}
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		c := newDRFClient(t, db, d)
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				c.t = t
+				r := c.do("GET", "/api/v1/member/?"+tt.query, nil)
+				if r.status != 200 {
+					t.Fatalf("GET ?%s = %d %s", tt.query, r.status, r.raw)
+				}
+				if got := resultIDs(t, r); !reflect.DeepEqual(got, tt.want) {
+					t.Errorf("GET ?%s = ids %v, want %v", tt.query, got, tt.want)
+				}
+			})
+		}
+	})
+}
+
+func TestDRFBadParameters(t *testing.T) {
+	tests := []struct {
+		name, path string
+		status     int
+		want       string
+	}{
+		{"ordering by a field that does not exist", "/api/v1/member/?ordering=-nope", 400,
+			`{"code": "INVALID_ORDERING", "details": {"parameter": "ordering", "value": "-nope"}, "error": "No matching 'nope' field for ordering on. Allowed: amount, email, id, joined, qos, status, team, team_id, username.", "success": false}`},
+		{"order_by is not a parameter of the style", "/api/v1/member/?order_by=id", 400, ""},
+		{"limit is not a parameter of the style", "/api/v1/member/?limit=2", 400, ""},
+		{"offset is not a parameter of the style", "/api/v1/member/?offset=2", 400, ""},
+		{"an unknown parameter", "/api/v1/member/?bogus=1", 400, ""},
+		{"a bad filter value", "/api/v1/member/?amount__gte=lots", 400, ""},
+		{"search with a NUL", "/api/v1/member/?search=a%00b", 400,
+			`{"code": "INVALID_VALUE", "details": {"parameter": "search"}, "error": "Invalid value for the 'search' filter: the value is not valid UTF-8 text or holds a NUL byte.", "success": false}`},
+	}
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		c := newDRFClient(t, db, d)
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				c.t = t
+				r := c.do("GET", tt.path, nil)
+				if r.status != tt.status || (tt.want != "" && r.raw != tt.want) {
+					t.Errorf("GET %s = %d\n%s\nwant %d\n%s", tt.path, r.status, r.raw, tt.status, tt.want)
+				}
+				if tt.status == 400 && tt.want == "" {
+					param := strings.SplitN(strings.SplitN(tt.path, "?", 2)[1], "=", 2)[0]
+					if got := r.body.(map[string]any)["details"].(map[string]any)["parameter"]; got != param {
+						t.Errorf("GET %s: details.parameter %v, want %q: %s", tt.path, got, param, r.raw)
+					}
+				}
+			})
+		}
+	})
+}
+
+func TestDRFObjectsAndWrites(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		c := newDRFClient(t, db, d)
+		check := func(method, path string, body any, status int, want string) response {
+			t.Helper()
+			r := c.do(method, path, body)
+			if r.status != status || (want != "" && r.raw != want) {
+				t.Errorf("%s %s = %d\n%s\nwant %d\n%s", method, path, r.status, r.raw, status, want)
+			}
+			return r
+		}
+		check("GET", "/api/v1/", nil, 200, `{"member": "http://example.com/api/v1/member/", "team": "http://example.com/api/v1/team/"}`)
+		check("GET", "/api/v1/member/1/", nil, 200, `{"success": true, `+drfMember(1)[1:])
+		check("GET", "/api/v1/member/9/", nil, 404,
+			`{"code": "OBJECT_DOES_NOT_EXIST", "details": {"key": "9", "resource": "member"}, "error": "No member with key \"9\".", "success": false}`)
+		check("GET", "/api/v1/team/1/?depth=1", nil, 200, `{"success": true, "id": 1, "name": "Red", "resource_uri": "/api/v1/team/1/"}`)
+		check("GET", "/api/v1/member/?id=2&depth=1", nil, 200,
+			`{"success": true, "count": 1, "next": null, "previous": null, "results": [{"amount": 3, "email": "bob@example.org", "id": 2, "joined": null, "qos": 2, "resource_uri": "/api/v1/member/2/", "status": 2, "team": {"id": 1, "name": "Red", "resource_uri": "/api/v1/team/1/"}, "team_id": 1, "username": "bob"}]}`)
+		check("GET", "/api/v1/team/set/1;7/", nil, 200,
+			`{"success": true, "not_found": ["7"], "results": [{"id": 1, "name": "Red", "resource_uri": "/api/v1/team/1/"}]}`)
+
+		// Writes: POST one (201, Location), POST an array ({"success", "results"}), PATCH (200), PUT
+		// that creates (201), DELETE (204).
+		r := check("POST", "/api/v1/team/", map[string]any{"name": "Green"}, 201, `{"success": true, "id": 3, "name": "Green", "resource_uri": "/api/v1/team/3/"}`)
+		if loc := r.header.Get("Location"); loc != "/api/v1/team/3/" {
+			t.Errorf("Location = %q", loc)
+		}
+		check("POST", "/api/v1/team/", []any{map[string]any{"name": "Cyan"}, map[string]any{"name": "Pink"}}, 201,
+			`{"success": true, "results": [{"id": 4, "name": "Cyan", "resource_uri": "/api/v1/team/4/"}, {"id": 5, "name": "Pink", "resource_uri": "/api/v1/team/5/"}]}`)
+		check("POST", "/api/v1/team/", []any{map[string]any{"name": "Mauve"}, map[string]any{"name": "Red"}}, 409, "")
+		if n := c.count(`SELECT count(*) FROM team`); n != 5 {
+			t.Errorf("teams = %d, want 5 (the failed array wrote nothing)", n)
+		}
+		check("PATCH", "/api/v1/member/2/", map[string]any{"amount": 1337}, 200,
+			`{"success": true, "amount": 1337, "email": "bob@example.org", "id": 2, "joined": null, "qos": 2, "resource_uri": "/api/v1/member/2/", "status": 2, "team_id": 1, "username": "bob"}`)
+		if n := c.count(`SELECT count(*) FROM member WHERE id = 2 AND amount = 1337`); n != 1 {
+			t.Errorf("member 2's amount was not written")
+		}
+		check("PUT", "/api/v1/team/9/", map[string]any{"name": "Nine"}, 201, `{"success": true, "id": 9, "name": "Nine", "resource_uri": "/api/v1/team/9/"}`)
+		check("PUT", "/api/v1/team/9/", map[string]any{"name": "Nein"}, 200, `{"success": true, "id": 9, "name": "Nein", "resource_uri": "/api/v1/team/9/"}`)
+		check("PATCH", "/api/v1/member/?team_id=2", map[string]any{"qos": 7}, 202, `{"success": true, "updated": 3}`)
+		check("DELETE", "/api/v1/team/9/", nil, 204, "")
+		check("DELETE", "/api/v1/team/?name__in=Cyan,Pink", nil, 200, `{"success": true, "deleted": 2}`)
+		if n := c.count(`SELECT count(*) FROM team`); n != 3 {
+			t.Errorf("teams = %d, want 3", n)
+		}
+		if n := c.count(`SELECT count(*) FROM member WHERE qos = 7`); n != 3 {
+			t.Errorf("members with qos 7 = %d, want 3", n)
+		}
+	})
+}
+
+func TestDRFEngine(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		c := newDRFClient(t, db, d)
+		list, err := c.api.List(context.Background(), "member", url.Values{"page": {"2"}, "page_size": {"2"}, "ordering": {"-id"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []any
+		for _, o := range list.Objects {
+			id, _ := o.Get("id")
+			ids = append(ids, id)
+		}
+		if list.Meta.TotalCount != 5 || list.Meta.Limit != 2 || list.Meta.Offset != 2 || *list.Meta.Next != "/api/v1/member/?ordering=-id&page=3&page_size=2" ||
+			*list.Meta.Previous != "/api/v1/member/?ordering=-id&page_size=2" || !reflect.DeepEqual(ids, []any{int64(3), int64(2)}) {
+			t.Errorf("List = %+v, ids %v", list.Meta, ids)
+		}
+		if _, err := c.api.List(context.Background(), "member", url.Values{"page": {"9"}}); err == nil || !strings.Contains(err.Error(), "Invalid page.") {
+			t.Errorf("List page 9: %v", err)
 		}
 	})
 }
