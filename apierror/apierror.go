@@ -46,6 +46,8 @@ const (
 	// ServerBusy: the server is at a limit it sets itself (the CSV exports running at once); try again
 	// after Retry-After.
 	ServerBusy Code = "SERVER_BUSY"
+	// PreconditionFailed: an If-Match header names another version of the object than the current one.
+	PreconditionFailed Code = "PRECONDITION_FAILED"
 )
 
 var statuses = map[Code]int{
@@ -62,6 +64,7 @@ var statuses = map[Code]int{
 	ResourceNotFound:      http.StatusNotFound,
 	PageNotFound:          http.StatusNotFound,
 	MethodNotAllowed:      http.StatusMethodNotAllowed,
+	PreconditionFailed:    http.StatusPreconditionFailed,
 	NotAcceptable:         http.StatusNotAcceptable,
 	Conflict:              http.StatusConflict,
 	RunInProgress:         http.StatusConflict,

@@ -40,6 +40,7 @@ func TestStatus(t *testing.T) {
 		{RequestTimeout, http.StatusGatewayTimeout},
 		{NotImplementedHandler, http.StatusNotImplemented},
 		{ServerBusy, http.StatusServiceUnavailable},
+		{PreconditionFailed, http.StatusPreconditionFailed},
 		{"NO_SUCH_CODE", http.StatusInternalServerError},
 		{"", http.StatusInternalServerError},
 		{"invalid_filter", http.StatusInternalServerError}, // codes are case-sensitive

@@ -161,7 +161,7 @@ func (r *Bound) Schema() *Schema {
 		TotalCount:               r.countMode(),
 		SearchFields:             r.Meta.SearchFields,
 		Style:                    r.API.style,
-		Extra:                    r.Binding.SchemaExtra,
+		Extra:                    r.schemaExtra(),
 	}
 	for name, to := range r.Binding.Relations {
 		s.Relations[name] = SchemaRelation{RelatedType: "to_one", Resource: to, RelatedSchema: r.API.prefix + to + "/schema/"}
