@@ -17,17 +17,20 @@ type Code string
 
 // The codes of API.md's error table.
 const (
-	InvalidFilter         Code = "INVALID_FILTER"
-	InvalidValue          Code = "INVALID_VALUE"
-	MissingParameter      Code = "MISSING_PARAMETER"
-	InvalidOrdering       Code = "INVALID_ORDERING"
-	ValidationError       Code = "VALIDATION_ERROR"
-	MalformedBody         Code = "MALFORMED_BODY"
-	BadRequest            Code = "BAD_REQUEST"
-	NotAuthenticated      Code = "NOT_AUTHENTICATED"
-	Forbidden             Code = "FORBIDDEN"
-	ObjectDoesNotExist    Code = "OBJECT_DOES_NOT_EXIST"
-	ResourceNotFound      Code = "RESOURCE_NOT_FOUND"
+	InvalidFilter      Code = "INVALID_FILTER"
+	InvalidValue       Code = "INVALID_VALUE"
+	MissingParameter   Code = "MISSING_PARAMETER"
+	InvalidOrdering    Code = "INVALID_ORDERING"
+	ValidationError    Code = "VALIDATION_ERROR"
+	MalformedBody      Code = "MALFORMED_BODY"
+	BadRequest         Code = "BAD_REQUEST"
+	NotAuthenticated   Code = "NOT_AUTHENTICATED"
+	Forbidden          Code = "FORBIDDEN"
+	ObjectDoesNotExist Code = "OBJECT_DOES_NOT_EXIST"
+	ResourceNotFound   Code = "RESOURCE_NOT_FOUND"
+	// PageNotFound: a page number that is not a positive integer, or lies past the end of the list
+	// (Django REST framework's "Invalid page.").
+	PageNotFound          Code = "PAGE_NOT_FOUND"
 	MethodNotAllowed      Code = "METHOD_NOT_ALLOWED"
 	NotAcceptable         Code = "NOT_ACCEPTABLE"
 	Conflict              Code = "CONFLICT"
@@ -59,6 +62,7 @@ var statuses = map[Code]int{
 	Forbidden:             http.StatusForbidden,
 	ObjectDoesNotExist:    http.StatusNotFound,
 	ResourceNotFound:      http.StatusNotFound,
+	PageNotFound:          http.StatusNotFound,
 	MethodNotAllowed:      http.StatusMethodNotAllowed,
 	PreconditionFailed:    http.StatusPreconditionFailed,
 	NotAcceptable:         http.StatusNotAcceptable,

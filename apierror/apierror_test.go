@@ -26,6 +26,7 @@ func TestStatus(t *testing.T) {
 		{Forbidden, http.StatusForbidden},
 		{ObjectDoesNotExist, http.StatusNotFound},
 		{ResourceNotFound, http.StatusNotFound},
+		{PageNotFound, http.StatusNotFound},
 		{MethodNotAllowed, http.StatusMethodNotAllowed},
 		{NotAcceptable, http.StatusNotAcceptable},
 		{Conflict, http.StatusConflict},
@@ -55,8 +56,8 @@ func TestStatus(t *testing.T) {
 
 // Every code of the table has a status of its own: a code added without a status would answer 500.
 func TestStatusCoversEveryCode(t *testing.T) {
-	if len(statuses) != 25 {
-		t.Errorf("the status table has %d codes, TestStatus checks 25: add the new code there", len(statuses))
+	if len(statuses) != 26 {
+		t.Errorf("the status table has %d codes, TestStatus checks 26: add the new code there", len(statuses))
 	}
 }
 

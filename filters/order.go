@@ -36,17 +36,23 @@ type OrderResolver interface {
 // could only be ignored or contradict the first, so it is refused, and the terms are bounded by the
 // fields a resource lets clients order by.
 func ParseOrder(values []string, r OrderResolver) ([]Order, error) {
+	return ParseOrderOf(OrderParam, values, r)
+}
+
+// ParseOrderOf is [ParseOrder] for terms given by the query parameter param (Django REST framework's
+// "ordering"), which its errors name in their messages and details.parameter.
+func ParseOrderOf(param string, values []string, r OrderResolver) ([]Order, error) {
 	var os []Order
 	seen := map[string]bool{}
 	for _, v := range values {
 		for _, term := range strings.Split(v, ",") {
-			o, err := parseTerm(strings.TrimSpace(term), r)
+			o, err := parseTerm(param, strings.TrimSpace(term), r)
 			if err != nil {
 				return nil, err
 			}
 			if seen[o.Field.Param] {
-				return nil, apierror.New(apierror.InvalidOrdering, "order_by names the '%s' field more than once.", o.Field.Param).
-					With("parameter", OrderParam).With("value", o.Param)
+				return nil, apierror.New(apierror.InvalidOrdering, "%s names the '%s' field more than once.", param, o.Field.Param).
+					With("parameter", param).With("value", o.Param)
 			}
 			seen[o.Field.Param] = true
 			os = append(os, o)
@@ -55,15 +61,15 @@ func ParseOrder(values []string, r OrderResolver) ([]Order, error) {
 	return os, nil
 }
 
-func parseTerm(term string, r OrderResolver) (Order, error) {
+func parseTerm(param, term string, r OrderResolver) (Order, error) {
 	name, desc := strings.CutPrefix(term, "-")
 	if name == "" {
-		msg := "An order_by value may not be empty."
+		msg := "An " + param + " value may not be empty."
 		if desc {
-			msg = "The order_by value '-' names no field."
+			msg = "The " + param + " value '-' names no field."
 		}
 		return Order{}, apierror.New(apierror.InvalidOrdering, "%s", msg).
-			With("parameter", OrderParam).With("value", term)
+			With("parameter", param).With("value", term)
 	}
 	path := strings.Split(name, Sep)
 	f, err := r.ResolveOrder(path)
@@ -72,7 +78,7 @@ func parseTerm(term string, r OrderResolver) (Order, error) {
 		if e == nil {
 			e = apierror.New(apierror.InvalidOrdering, "The '%s' field does not allow ordering.", name).Wrap(err)
 		}
-		return Order{}, e.With("parameter", OrderParam).With("value", term)
+		return Order{}, e.With("parameter", param).With("value", term)
 	}
 	f.Param = name
 	return Order{Param: term, Field: f, Desc: desc}, nil

@@ -87,8 +87,10 @@ type Filter struct {
 	Lookup Lookup
 	// Values holds the typed values, as [field.ParseText] returns them for the field's type (int64,
 	// float64, bool, string, time.Time): one value, or at least one for In, exactly two for Range.
-	// IsNull holds one bool, and Year, Month and Day one int64.
+	// IsNull holds one bool, and Year, Month and Day one int64. A [Search] holds its terms (strings).
 	Values []any
+	// Fields are the fields a [Search] filter looks in (its Field is unused); nil for every other lookup.
+	Fields []Field
 }
 
 // Parse reads every query parameter for which reserved returns false (nil reserves nothing) as a

@@ -29,7 +29,11 @@ import (
 func Where(fs []Filter, d dialect.Dialect) (sq.Sqlizer, error) {
 	conds := make(sq.And, 0, len(fs))
 	for _, f := range fs {
-		c, err := compile(f, d)
+		compileOne := compile
+		if f.Lookup == Search {
+			compileOne = compileSearch
+		}
+		c, err := compileOne(f, d)
 		if err != nil {
 			return nil, err
 		}
@@ -176,6 +180,9 @@ func Joins(fs []Filter) [][]string {
 	paths := make([][]string, 0, len(fs))
 	for _, f := range fs {
 		paths = append(paths, f.Field.Path)
+		for _, sf := range f.Fields {
+			paths = append(paths, sf.Path)
+		}
 	}
 	return JoinPaths(paths...)
 }

@@ -39,6 +39,7 @@ type model struct {
 	readOnly  map[string]bool
 	createdAt *column
 	updatedAt *column
+	search    []filters.Field // Meta.SearchFields
 	binding   *resource.Binding
 }
 
@@ -320,6 +321,9 @@ func (r *model) link(lookup func(string) (*resource.Bound, bool)) error {
 	if err := r.bindQueryFields(); err != nil {
 		return err
 	}
+	if err := r.bindSearch(); err != nil {
+		return err
+	}
 	if err := r.checkRequiredParams(); err != nil {
 		return err
 	}
@@ -439,6 +443,10 @@ func (r *model) fieldSchemas() []resource.FieldSchema {
 		if c.relation != "" {
 			fs.RelatedResource = r.relations[c.relation].to
 		}
+		if c.MaxInt > 0 {
+			lo, hi := -c.MaxInt, c.MaxInt
+			fs.MinValue, fs.MaxValue = &lo, &hi
+		}
 		out = append(out, fs)
 	}
 	for _, q := range r.query {
@@ -451,4 +459,28 @@ func (r *model) fieldSchemas() []resource.FieldSchema {
 // checkLookups checks a Filtering entry's lookups against the field's type.
 func checkLookups(t field.Type, ls resource.Lookups) error {
 	return filters.CheckLookups(t, ls)
+}
+
+// bindSearch resolves Meta.SearchFields: each must be a text column of the table.
+func (r *model) bindSearch() error {
+	r.search = nil
+	for _, name := range r.meta.SearchFields {
+		c, ok := r.byName[name]
+		if !ok || c.Type != field.String {
+			return fmt.Errorf("Meta.SearchFields: %q is not a text field of %q (text fields: %s)", name, r.meta.ResourceName, strings.Join(r.textFieldNames(), ", "))
+		}
+		r.search = append(r.search, filters.Field{Param: name, Name: name, Column: c.expr, Type: field.String})
+	}
+	return nil
+}
+
+// textFieldNames are the names of the text columns, in table order.
+func (r *model) textFieldNames() []string {
+	var out []string
+	for _, c := range r.columns {
+		if c.Type == field.String {
+			out = append(out, c.Name)
+		}
+	}
+	return out
 }

@@ -58,7 +58,7 @@ func (r *Resource) Column(name string) string {
 // quoteIdent quotes an identifier as both backends do (dialect.Dialect.Quote).
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
-// CheckOrdering checks a query's order_by against the resource's allow-list without running anything,
+// CheckOrdering checks a query's ordering (order_by, or ordering in Django REST framework's style) against the resource's allow-list without running anything,
 // for steps that must refuse a bad request before they do work (a non-model resource's run). ctx is a
 // request's, of an API serving r, as for [Resource.DB].
 func (r *Resource) CheckOrdering(ctx context.Context, q url.Values) error {
@@ -66,7 +66,7 @@ func (r *Resource) CheckOrdering(ctx context.Context, q url.Values) error {
 	if err != nil {
 		return err
 	}
-	return m.checkOrdering(q)
+	return m.checkOrdering(resource.BundleFromContext(ctx).Resource.API, q)
 }
 
 // boundIn returns r's state in the API serving the request ctx belongs to (the bundle every step's,

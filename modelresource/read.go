@@ -56,9 +56,21 @@ func (r *model) validateFilters(ctx context.Context, b *resource.Bundle) error {
 	return err
 }
 
-// buildFilters parses the query's filters.
+// buildFilters parses the query's filters, and its search= over Meta.SearchFields as one more.
 func (r *model) buildFilters(ctx context.Context, b *resource.Bundle) ([]filters.Filter, error) {
-	return filters.Parse(b.Query, filterResolver{r}, b.Resource.IsReserved)
+	fs, err := filters.Parse(b.Query, filterResolver{r}, b.Resource.IsReserved)
+	if err != nil || len(r.search) == 0 {
+		return fs, err
+	}
+	vs := b.Query[filters.SearchParam]
+	if len(vs) == 0 {
+		return fs, nil
+	}
+	search, ok, err := filters.NewSearch(vs[len(vs)-1], r.search)
+	if err != nil || !ok {
+		return fs, err
+	}
+	return append(fs, search), nil
 }
 
 // applyFilters adds the filters to the query as bound conditions.
@@ -203,7 +215,7 @@ func (r *model) objGetList(ctx context.Context, b *resource.Bundle) (*resource.P
 	if b.Kind == resource.KindSet {
 		return r.objGetSet(ctx, b)
 	}
-	orders, err := filters.ParseOrder(b.Query["order_by"], orderResolver{r})
+	orders, err := r.parseOrdering(b)
 	if err != nil {
 		return nil, err
 	}
@@ -281,7 +293,7 @@ func (r *model) count(ctx context.Context, q sq.SelectBuilder) (*resource.Page, 
 // count and without expanding relations, each object handed to each as its row arrives. A b.Limit above
 // zero is the page of b.Limit and b.Offset; zero reads every row from b.Offset on.
 func (r *model) objStreamList(ctx context.Context, b *resource.Bundle, each func(*resource.Object) error) error {
-	orders, err := filters.ParseOrder(b.Query["order_by"], orderResolver{r})
+	orders, err := r.parseOrdering(b)
 	if err != nil {
 		return err
 	}

@@ -28,10 +28,18 @@ func (fr filterResolver) Resolve(path []string) (filters.Field, error) {
 	return fr.r.filterField(path, nil, fr.r)
 }
 
-// checkOrdering checks a query's order_by against the resource's allow-list without running anything.
-func (r *model) checkOrdering(q url.Values) error {
-	_, err := filters.ParseOrder(q["order_by"], orderResolver{r})
+// checkOrdering checks a query's ordering (order_by, or ordering in Django REST framework's style)
+// against the resource's allow-list without running anything.
+func (r *model) checkOrdering(api *resource.API, q url.Values) error {
+	param, terms := api.OrderingOf(q)
+	_, err := filters.ParseOrderOf(param, terms, orderResolver{r})
 	return err
+}
+
+// parseOrdering reads the request's ordering against the resource's allow-list.
+func (r *model) parseOrdering(b *resource.Bundle) ([]filters.Order, error) {
+	param, terms := b.OrderingParam()
+	return filters.ParseOrderOf(param, terms, orderResolver{r})
 }
 
 // orderResolver is the order_by allow-list of a root resource.

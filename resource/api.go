@@ -62,6 +62,9 @@ type Config struct {
 	Authorization  Authorization
 	// Throttle limits requests to resources whose Meta sets none; nil: no throttling.
 	Throttle Throttle
+	// Style is the wire format every resource of the API speaks: TastypieStyle (the zero value) or
+	// DRFStyle; see [Style].
+	Style Style
 	// Sessions, when set, is the login by session for browsers: the API serves <Prefix>login/ and
 	// <Prefix>logout/ (so no resource may be named login or logout), and its HTML pages log in and
 	// out through it. Add it to Authentication too, so that its sessions authenticate requests.
@@ -91,7 +94,10 @@ type API struct {
 	router       http.Handler
 	openapi      *openAPIDoc
 	observer     Observer
-	sessions     SessionLogin
+	// style is Config.Style, and wire what it decides (style.go).
+	style    Style
+	wire     wire
+	sessions SessionLogin
 	// publicDocs is Config.PublicDocs.
 	publicDocs bool
 
@@ -130,6 +136,11 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 		return nil, fmt.Errorf("resource: Config.DB is nil")
 	}
 	a.db = dialect.NewDB(cfg.DB, cfg.Dialect)
+	var err error
+	if a.wire, err = wireOf(cfg.Style); err != nil {
+		return nil, err
+	}
+	a.style = cfg.Style
 	if a.prefix == "" {
 		a.prefix = DefaultPrefix
 	}
@@ -257,7 +268,6 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 			return nil, fmt.Errorf("resource %q: %w", name, err)
 		}
 	}
-	var err error
 	if a.openapi, err = a.buildOpenAPI(cfg); err != nil {
 		return nil, err
 	}

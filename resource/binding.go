@@ -115,7 +115,11 @@ type FieldSchema struct {
 	HelpText    string
 	VerboseName string
 	MaxLength   int
-	Choices     []string
+	// MinValue and MaxValue bound an integer field's values as its column's type does (an int column
+	// holds ±2147483647); nil when the type sets no bound the framework knows. OPTIONS shows them in
+	// Django REST framework's style.
+	MinValue, MaxValue *int64
+	Choices            []string
 	// RelatedResource names the resource a foreign key points at, "" for none.
 	RelatedResource string
 }
@@ -163,11 +167,15 @@ func (r *Bound) MaxDepth() int {
 	return 3
 }
 
-// Limits returns the default and maximum page sizes.
+// Limits returns the default and maximum page sizes: Meta.Limit (when zero, 20 in Tastypie's style
+// and 100 in Django REST framework's) and Meta.MaxLimit (1000 when zero).
 func (r *Bound) Limits() (def, max int) {
 	def, max = r.Meta.Limit, r.Meta.MaxLimit
 	if def <= 0 {
 		def = 20
+		if r.API != nil && r.API.wire != nil {
+			def = r.API.wire.defaultLimit()
+		}
 	}
 	if max <= 0 {
 		max = 1000

@@ -63,10 +63,10 @@ func csvList(ctx context.Context, b *Bundle) (*Response, error) {
 		return nil, apierror.New(apierror.InvalidValue, "depth=%s cannot be used with format=csv: nested objects have no CSV form.",
 			b.Query.Get("depth")).With("parameter", "depth")
 	}
-	if err := parsePaging(b); err != nil {
+	limited, err := b.Resource.API.wire.paging(b)
+	if err != nil {
 		return nil, err
 	}
-	_, limited := b.Query["limit"]
 	paged := limited || !b.Resource.Meta.CSVExport
 	if !paged {
 		b.Limit = 0 // every row from the offset on

@@ -13,11 +13,19 @@ import (
 	"github.com/tastygo/tastygo/filters"
 )
 
-// IsReserved reports whether a query parameter is not a filter for the resource: one of the framework's
-// (filters.ReservedParams: limit, offset, order_by, fields, depth, format, _) or one the resource
-// declares in Meta.ExtraParams.
+// IsReserved reports whether a query parameter is not a filter for the resource: one of the API's
+// style (Tastypie's: filters.ReservedParams, limit, offset, order_by, fields, depth, format, _;
+// Django REST framework's: page, page_size, ordering, fields, depth, format, _), search when the
+// resource declares Meta.SearchFields, or one the resource declares in Meta.ExtraParams.
 func (r *Bound) IsReserved(name string) bool {
-	return filters.IsReserved(name) || slices.Contains(r.Meta.ExtraParams, name)
+	if r.API != nil && r.API.wire != nil {
+		if r.API.wire.reserves(name) {
+			return true
+		}
+	} else if filters.IsReserved(name) {
+		return true
+	}
+	return (name == filters.SearchParam && len(r.Meta.SearchFields) > 0) || slices.Contains(r.Meta.ExtraParams, name)
 }
 
 // defaultDispatch chooses the handler for the method and kind, as Tastypie's dispatch does.
@@ -183,7 +191,8 @@ func getList(ctx context.Context, b *Bundle) (*Response, error) {
 	if wantsCSV(b) {
 		return csvList(ctx, b)
 	}
-	if err := parsePaging(b); err != nil {
+	style := b.Resource.API.wire
+	if _, err := style.paging(b); err != nil {
 		return nil, err
 	}
 	page, err := b.Resource.Steps.ObjGetList(ctx, b)
@@ -200,15 +209,8 @@ func getList(ctx context.Context, b *Bundle) (*Response, error) {
 	if page.Uncounted {
 		out.Meta.TotalCount = 0
 	}
-	exact := !page.Uncounted && !page.Estimated
-	// limit < count-offset is offset+limit < count without overflowing on a huge offset.
-	if (exact && int64(b.Limit) < page.TotalCount-int64(b.Offset)) || (!exact && page.More) {
-		next := pageURI(b, b.Offset+b.Limit)
-		out.Meta.Next = &next
-	}
-	if b.Offset-b.Limit >= 0 {
-		prev := pageURI(b, b.Offset-b.Limit)
-		out.Meta.Previous = &prev
+	if err := style.links(b, page, out); err != nil {
+		return nil, err
 	}
 	if out.Objects == nil {
 		out.Objects = []*Object{}
@@ -356,7 +358,7 @@ func putOrPatchDetail(ctx context.Context, b *Bundle) (*Response, error) {
 	case created:
 		return writeAnswer(ctx, b, obj, http.StatusCreated, http.StatusCreated)
 	case b.Partial:
-		return writeAnswer(ctx, b, obj, http.StatusAccepted, http.StatusAccepted)
+		return writeAnswer(ctx, b, obj, b.Resource.API.wire.patchStatus(), http.StatusAccepted)
 	}
 	return writeAnswer(ctx, b, obj, http.StatusOK, http.StatusNoContent)
 }

@@ -54,6 +54,11 @@ type Meta struct {
 	Filtering map[string]Lookups
 	// Ordering lists the fields that order_by accepts.
 	Ordering []string
+	// SearchFields are the text fields search= looks in, as Django REST framework's SearchFilter does:
+	// the value's terms (split on whitespace and commas, a quoted phrase kept whole) must each be
+	// contained, case-insensitively, in at least one of them. Empty: search= is not a parameter of the
+	// resource. It works in both wire styles.
+	SearchFields []string
 
 	// ListMethods and DetailMethods are the HTTP methods allowed on the list and on one object,
 	// lower-case as in Tastypie. Empty means get, post, patch and delete on the list, and get, put, patch and

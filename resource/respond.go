@@ -116,7 +116,7 @@ func (a *API) writeResponse(w http.ResponseWriter, r *http.Request, resp *Respon
 		w.WriteHeader(resp.Status)
 		return
 	}
-	a.writeJSONAnswer(w, r, resp.Status, resp.Body)
+	a.writeJSONAnswer(w, r, resp.Status, a.wire.body(resp.Body))
 }
 
 func (a *API) writeJSON(w http.ResponseWriter, r *http.Request, status int, body any) {

@@ -266,7 +266,8 @@ func (r *Bound) checkMethod(kind Kind, method string) error {
 		method, what, r.Name, strings.Join(allowed, ", ")).With("allowed", allowed)
 }
 
-// serveListing answers GET /api/v1/: every resource with its list endpoint and schema.
+// serveListing answers GET /api/v1/: every resource, as the API's style lists them (Tastypie's: its
+// list endpoint and schema; Django REST framework's: its list's absolute URL).
 func (a *API) serveListing(ctx context.Context, w http.ResponseWriter, r *http.Request, rid string) (*Response, error) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return nil, apierror.New(apierror.MethodNotAllowed, "%s is not allowed on the API root. Allowed: GET.", r.Method).
@@ -276,17 +277,7 @@ func (a *API) serveListing(ctx context.Context, w http.ResponseWriter, r *http.R
 	if err != nil {
 		return nil, err
 	}
-	full := query.Get("fullschema") == "true" || query.Get("fullschema") == "True"
-	out := make(map[string]any, len(a.names))
-	for _, n := range a.names {
-		res := a.resources[n]
-		var schema any = res.ListURI() + "schema/"
-		if full && res.mayReadSchema(ctx, r, query, rid) {
-			schema = res.Schema()
-		}
-		out[n] = map[string]any{"list_endpoint": res.ListURI(), "schema": schema}
-	}
-	return &Response{Status: http.StatusOK, Body: out}, nil
+	return &Response{Status: http.StatusOK, Body: a.wire.listing(ctx, a, r, query, rid)}, nil
 }
 
 // mayReadSchema reports whether the request may see the resource's schema: the listing inlines only

@@ -72,6 +72,12 @@ type Schema struct {
 	QueryFields           []string
 	// TotalCount is how the resource counts its lists.
 	TotalCount CountMode
+	// SearchFields are the fields search= looks in (Meta.SearchFields); written only when not empty.
+	SearchFields []string
+	// Style is the API's wire style: in Django REST framework's, the page sizes are written as
+	// page_size and max_page_size (the parameters are page, page_size and ordering), with
+	// "wire_style": "drf".
+	Style Style
 	// Extra holds the implementation's own entries (Binding.SchemaExtra: a non-model resource's
 	// "params"), written beside the others.
 	Extra map[string]any
@@ -153,6 +159,8 @@ func (r *Bound) Schema() *Schema {
 		RequiredFieldsForPost:    nonNil(r.Meta.RequiredFieldsForPost),
 		QueryFields:              nonNil(r.Meta.QueryFields),
 		TotalCount:               r.countMode(),
+		SearchFields:             r.Meta.SearchFields,
+		Style:                    r.API.style,
 		Extra:                    r.schemaExtra(),
 	}
 	for name, to := range r.Binding.Relations {
@@ -204,6 +212,15 @@ func (s *Schema) jsonMap() map[string]any {
 	}
 	if len(s.Ordering) > 0 {
 		m["ordering"] = s.Ordering
+	}
+	if len(s.SearchFields) > 0 {
+		m["search_fields"] = s.SearchFields
+	}
+	if s.Style == DRFStyle {
+		m["wire_style"] = "drf"
+		m["page_size"], m["max_page_size"] = m["default_limit"], m["max_limit"]
+		delete(m, "default_limit")
+		delete(m, "max_limit")
 	}
 	for k, v := range s.Extra {
 		m[k] = v
@@ -262,29 +279,57 @@ func (r *Bound) parses() []string {
 	return []string{"application/json"}
 }
 
-// serveOptions answers OPTIONS with Django REST framework's metadata shape and the Allow header.
+// serveOptions answers OPTIONS with the metadata the API's style shapes and the Allow header.
 func (a *API) serveOptions(r *Bound, kind Kind) (*Response, error) {
-	allowed := r.allowed(kind)
+	h := http.Header{}
+	h.Set("Allow", strings.Join(r.allowed(kind), ", "))
+	return &Response{Status: http.StatusOK, Header: h, Body: a.wire.options(r, kind)}, nil
+}
+
+// title is the resource's name as a title: "data_point" is "Data point".
+func (r *Bound) title() string {
 	title := strings.ReplaceAll(r.Name, "_", " ")
-	title = strings.ToUpper(title[:1]) + title[1:]
+	return strings.ToUpper(title[:1]) + title[1:]
+}
+
+// actionKind reports whether OPTIONS on kind describes the fields of method: POST on the list, PUT on
+// an object, as Django REST framework's SimpleMetadata does.
+func actionKind(kind Kind, method string) bool {
+	return (kind == KindList && method == http.MethodPost) || (kind == KindDetail && method == http.MethodPut)
+}
+
+// tastypieOptions is the Tastypie style's OPTIONS: Django REST framework's metadata keys, written with
+// sorted keys as every body of the style.
+func (r *Bound) tastypieOptions(kind Kind) map[string]any {
 	body := map[string]any{
-		"name":        title,
+		"name":        r.title(),
 		"description": r.Meta.Description,
 		"renders":     []string{"application/json"},
 		"parses":      r.parses(),
 	}
 	actions := map[string]any{}
-	for _, m := range allowed {
-		if (kind == KindList && m == http.MethodPost) || (kind == KindDetail && m == http.MethodPut) {
+	for _, m := range r.allowed(kind) {
+		if actionKind(kind, m) {
 			actions[m] = r.actionFields()
 		}
 	}
 	if len(actions) > 0 {
 		body["actions"] = actions
 	}
-	h := http.Header{}
-	h.Set("Allow", strings.Join(allowed, ", "))
-	return &Response{Status: http.StatusOK, Header: h, Body: body}, nil
+	return body
+}
+
+// optionsLabel is DRF's label of a field: capfirst(verbose_name), or the name with "_" → " ",
+// capitalized.
+func optionsLabel(f FieldSchema) string {
+	label := f.VerboseName
+	if label == "" {
+		label = strings.ReplaceAll(f.Name, "_", " ")
+	}
+	if c, n := utf8.DecodeRuneInString(label); n > 0 {
+		label = string(unicode.ToUpper(c)) + label[n:]
+	}
+	return label
 }
 
 func (r *Bound) actionFields() map[string]any {
@@ -294,19 +339,11 @@ func (r *Bound) actionFields() map[string]any {
 	}
 	out := map[string]any{}
 	for _, f := range r.Binding.Fields {
-		// DRF's label: capfirst(verbose_name), or the name with "_" → " ", capitalized.
-		label := f.VerboseName
-		if label == "" {
-			label = strings.ReplaceAll(f.Name, "_", " ")
-		}
-		if c, n := utf8.DecodeRuneInString(label); n > 0 {
-			label = string(unicode.ToUpper(c)) + label[n:]
-		}
 		m := map[string]any{
 			"type":      f.Type.String(),
 			"required":  !f.ReadOnly && (required[f.Name] || (!f.Nullable && !f.HasDefault)),
 			"read_only": f.ReadOnly,
-			"label":     label,
+			"label":     optionsLabel(f),
 		}
 		if f.MaxLength > 0 {
 			m["max_length"] = int64(f.MaxLength)
