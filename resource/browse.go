@@ -379,11 +379,16 @@ func (a *API) crumbs(path string) []crumb {
 }
 
 // pageSizeParam is the query parameter that sets a list's page size in the API's wire style.
-func (a *API) pageSizeParam() string { return "limit" }
+func (a *API) pageSizeParam() string {
+	if a.style == DRFStyle {
+		return pageSizeParam
+	}
+	return "limit"
+}
 
 // wireBody is a response body as the API writes it (writeResponse), so that a page shows exactly the
 // JSON a client gets, in whichever wire style the API speaks.
-func (a *API) wireBody(body any) any { return body }
+func (a *API) wireBody(body any) any { return a.wire.body(body) }
 
 // jsonURIString matches a JSON string literal whose text is a path or an http(s) URL (no escapes, no
 // spaces).
