@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/tastygo/tastygo/app/seed"
@@ -51,9 +53,12 @@ var errDrainTimeout = errors.New("the drain timed out: requests still in flight 
 // at once and lets requests in flight finish for up to --drain: it exits 0 when they all did, non-zero
 // (with a log line) when the drain timed out.
 func runServe(ctx context.Context, e env, args []string) error {
-	fs, dbFlag := newFlagSet(e, "serve", "[serve] [--addr HOST:PORT] [--public-read] [--throttle N] [--metrics-addr HOST:PORT] [--drain 30s] [--log-format json|text] [--db FILE|URL]")
+	fs, dbFlag := newFlagSet(e, "serve", "[serve] [--addr HOST:PORT] [--public-read] [--public-docs] [--cors-origins ORIGIN,...] [--throttle N] [--metrics-addr HOST:PORT] [--drain 30s] [--log-format json|text] [--db FILE|URL]")
 	addr := fs.String("addr", defaultAddr, "address to listen on")
 	publicRead := fs.Bool("public-read", false, "let requests without credentials read (GET); writes always need a user's key or password")
+	publicDocs := fs.Bool("public-docs", false, "serve /api/v1/openapi.json and /api/v1/docs/ (every resource) without credentials")
+	corsOrigins := fs.String("cors-origins", "", "comma-separated origins (scheme://host[:port]) whose pages may call the API from a browser, "+
+		"with credentials; empty: none")
 	perMinute := fs.Int("throttle", 0, "requests per minute each user (or, without credentials, each client address) may make, "+
 		"counted in this process; beyond it 429 THROTTLED with Retry-After. 0: no limit")
 	metricsAddr := fs.String("metrics-addr", "", "address of a second listener serving Prometheus metrics at /metrics; empty: no metrics")
@@ -96,7 +101,12 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	acc := access{publicRead: *publicRead, cache: auth.NewCache(auth.DefaultCacheTTL), pepper: pepper}
+	origins, err := splitOrigins(*corsOrigins)
+	if err != nil {
+		fmt.Fprintln(fs.Output(), err)
+		return errUsage
+	}
+	acc := access{publicRead: *publicRead, publicDocs: *publicDocs, corsOrigins: origins, cache: auth.NewCache(auth.DefaultCacheTTL), pepper: pepper}
 	if *perMinute > 0 {
 		acc.throttle = &throttle.PerUser{Limit: *perMinute, Window: time.Minute}
 	}
@@ -221,4 +231,20 @@ func demoAdmin(ctx context.Context, db *sql.DB, d dialect.Dialect, pepper auth.P
 	}
 	logger.Info("created the demo superuser; its API key follows on standard output, shown only this once", "username", demoAdminName)
 	return created.Key, nil
+}
+
+// splitOrigins reads --cors-origins: origins separated by commas, each scheme://host[:port].
+func splitOrigins(flag string) ([]string, error) {
+	var out []string
+	for _, o := range strings.Split(flag, ",") {
+		if o = strings.TrimSpace(o); o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil {
+			return nil, fmt.Errorf("--cors-origins: %q is not an origin such as https://a.example or http://localhost:5173", o)
+		}
+		out = append(out, o)
+	}
+	return out, nil
 }

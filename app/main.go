@@ -3,8 +3,8 @@
 //
 // Usage:
 //
-//	app [serve] [--addr 127.0.0.1:8000] [--public-read] [--throttle N] [--metrics-addr HOST:PORT] [--drain 30s]
-//	    [--log-format json|text] [--db ./dashboard.db|postgres://...]
+//	app [serve] [--addr 127.0.0.1:8000] [--public-read] [--public-docs] [--cors-origins ORIGIN,...] [--throttle N]
+//	    [--metrics-addr HOST:PORT] [--drain 30s] [--log-format json|text] [--db ./dashboard.db|postgres://...]
 //	app migrate [--db ./dashboard.db|postgres://...]
 //	app seed [--size small|medium|large] [--db ./dashboard.db|postgres://...]
 //	app createuser --username NAME [--email EMAIL] [--superuser] [--top-location CODE] [--password-stdin] [--addr HOST:PORT]
@@ -16,7 +16,8 @@
 // DATABASE_URL names (either kind) when --db is not given. serve migrates it and, when it has
 // no locations yet, fills it with the small demo data and creates the demo superuser "admin", whose
 // API key it prints once, before it listens. Every request needs an API key (or a password, with HTTP
-// Basic) of a user, except reads with serve --public-read. serve --throttle N lets each user (or,
+// Basic) of a user, except reads with serve --public-read (and the OpenAPI document and docs page with
+// --public-docs); pages on the --cors-origins may call it from a browser. serve --throttle N lets each user (or,
 // without credentials, each client address) make N requests per minute, counted in this process.
 // serve answers /healthz and /readyz beside the API, logs one line per request (JSON unless
 // --log-format text), serves Prometheus metrics on --metrics-addr, and on SIGTERM or SIGINT lets the

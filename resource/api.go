@@ -62,6 +62,17 @@ type Config struct {
 	Authorization  Authorization
 	// Throttle limits requests to resources whose Meta sets none; nil: no throttling.
 	Throttle Throttle
+	// Sessions, when set, is the login by session for browsers: the API serves <Prefix>login/ and
+	// <Prefix>logout/ (so no resource may be named login or logout), and its HTML pages log in and
+	// out through it. Add it to Authentication too, so that its sessions authenticate requests.
+	Sessions SessionLogin
+	// CORS is the cross-origin policy (see [CORS]); nil: none, and a preflight is an OPTIONS like
+	// any other (authenticated).
+	CORS *CORS
+	// PublicDocs serves <Prefix>openapi.json and <Prefix>docs/ to anyone, without authentication,
+	// whole (every resource); false: each shows only the resources whose /schema/ the request may
+	// read, and a request that may read none gets that error.
+	PublicDocs bool
 	// Observer receives the events resources report, such as how processing runs end, for an
 	// application's metrics; see [Observer]. Requests are observed through [WithRequestInfo].
 	Observer Observer
@@ -80,6 +91,9 @@ type API struct {
 	router       http.Handler
 	openapi      *openAPIDoc
 	observer     Observer
+	sessions     SessionLogin
+	// publicDocs is Config.PublicDocs.
+	publicDocs bool
 
 	// maxBodyObjects and maxBodyValues are Config's (0: the defaults), csvRawText Config's CSVRawText.
 	maxBodyObjects, maxBodyValues int
@@ -109,6 +123,8 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 		maxBodyValues:  cfg.MaxBodyValues,
 		csvRawText:     cfg.CSVRawText,
 		observer:       cfg.Observer,
+		sessions:       cfg.Sessions,
+		publicDocs:     cfg.PublicDocs,
 	}
 	if cfg.DB == nil {
 		return nil, fmt.Errorf("resource: Config.DB is nil")
@@ -142,6 +158,12 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 		}
 		if !resourceNameRe.MatchString(m.ResourceName) {
 			return nil, fmt.Errorf("resource %q: the name may hold only a-z, 0-9 and _", m.ResourceName)
+		}
+		if m.ResourceName == "docs" {
+			return nil, fmt.Errorf("resource %q: the name is taken by the documentation page, <prefix>docs/", m.ResourceName)
+		}
+		if cfg.Sessions != nil && (m.ResourceName == "login" || m.ResourceName == "logout") {
+			return nil, fmt.Errorf("resource %q: the name is taken by Config.Sessions' page", m.ResourceName)
 		}
 		if _, dup := a.resources[m.ResourceName]; dup {
 			return nil, fmt.Errorf("resource %q: registered twice", m.ResourceName)
@@ -200,6 +222,7 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 		if defaults.Dehydrate == nil {
 			defaults.Dehydrate = func(context.Context, *Bundle, *Object) error { return nil }
 		}
+		withFieldHooks(b, &defaults)
 		if err := requireSteps(defaults); err != nil {
 			return nil, fmt.Errorf("resource %q: %w", m.ResourceName, err)
 		}
@@ -208,6 +231,9 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 			return nil, fmt.Errorf("resource %q: %w", m.ResourceName, err)
 		}
 		b.Steps = withOverrides(r, defaults)
+		if b.Steps.Validate != nil {
+			validateAfterHydrate(&b.Steps)
+		}
 		a.resources[m.ResourceName] = b
 		a.names = append(a.names, m.ResourceName)
 	}
@@ -223,11 +249,21 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 			}
 		}
 	}
+	for _, name := range a.names {
+		if err := a.resources[name].bindFieldHooks(); err != nil {
+			return nil, fmt.Errorf("resource %q: %w", name, err)
+		}
+		if err := a.resources[name].bindEndpoints(); err != nil {
+			return nil, fmt.Errorf("resource %q: %w", name, err)
+		}
+	}
 	var err error
 	if a.openapi, err = a.buildOpenAPI(cfg); err != nil {
 		return nil, err
 	}
-	a.router = a.routes()
+	if a.router, err = cfg.CORS.handler(a.routes()); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 

@@ -38,6 +38,8 @@ type openAPIPart struct {
 	subPaths map[string]subPath
 	schemas  map[string]*oaSchema
 	security map[string]*oaSecurityScheme
+	// description is the resource's tag's.
+	description string
 }
 
 // subPath is a to-many relation's path under an object, and the resource it lists.
@@ -103,7 +105,7 @@ func (d *openAPIDoc) assemble(prefix string, names []string) *oaDocument {
 		}
 		maps.Copy(doc.Components.Schemas, p.schemas)
 		maps.Copy(doc.Components.SecuritySchemes, p.security)
-		doc.Tags = append(doc.Tags, oaTag{Name: n})
+		doc.Tags = append(doc.Tags, oaTag{Name: n, Description: d.parts[n].description})
 	}
 	return doc
 }
@@ -131,11 +133,32 @@ func listingPath() *oaPathItem {
 // serveOpenAPI answers GET <prefix>openapi.json. The document shows what each resource's /schema/
 // shows, so it asks what /schema/ asks: a resource is described when the request may read its schema
 // (authentication, then ReadList authorization), as the listing's fullschema=true inlines only those.
-// A request that may read none of them gets the error the first resource answers.
+// A request that may read none of them gets the error the first resource answers. With
+// Config.PublicDocs the whole document is served to anyone.
 func (a *API) serveOpenAPI(ctx context.Context, w http.ResponseWriter, r *http.Request, rid string) (*Response, error) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return nil, apierror.New(apierror.MethodNotAllowed, "%s is not allowed on the OpenAPI document. Allowed: GET.", r.Method).
 			With("allowed", []string{http.MethodGet})
+	}
+	names, err := a.documented(ctx, w, r, rid)
+	if err != nil {
+		return nil, err
+	}
+	body := a.openapi.full
+	if len(names) < len(a.names) {
+		if body, err = json.Marshal(a.openapi.assemble(a.prefix, names)); err != nil {
+			return nil, err
+		}
+	}
+	return &Response{Status: http.StatusOK, Body: body}, nil
+}
+
+// documented are the resources the OpenAPI document and the docs page show the request: every one
+// with Config.PublicDocs, otherwise those whose schema the request may read; when there are none, the
+// error the first resource answers (a 401 with its challenge).
+func (a *API) documented(ctx context.Context, w http.ResponseWriter, r *http.Request, rid string) ([]string, error) {
+	if a.publicDocs {
+		return a.names, nil
 	}
 	query, err := requestQuery(r)
 	if err != nil {
@@ -154,22 +177,15 @@ func (a *API) serveOpenAPI(ctx context.Context, w http.ResponseWriter, r *http.R
 		}
 		readable = append(readable, n)
 	}
-	body := a.openapi.full
-	switch {
-	case len(readable) == len(a.names):
-	case len(readable) == 0:
+	if len(readable) == 0 && len(a.names) > 0 {
 		if apierror.CodeOf(first) == apierror.NotAuthenticated {
 			if ch, ok := firstRes.authn.(Challenger); ok && ch.Challenge() != "" {
-				w.Header().Set("WWW-Authenticate", ch.Challenge())
+				SetChallenges(w.Header(), ch.Challenge())
 			}
 		}
 		return nil, first
-	default:
-		if body, err = json.Marshal(a.openapi.assemble(a.prefix, readable)); err != nil {
-			return nil, err
-		}
 	}
-	return &Response{Status: http.StatusOK, Body: body}, nil
+	return readable, nil
 }
 
 // schemaAccess returns nil when the request may read the resource's schema, or the error /schema/

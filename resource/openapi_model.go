@@ -27,7 +27,8 @@ type oaInfo struct {
 
 // oaTag groups operations: one per resource.
 type oaTag struct {
-	Name string `json:"name"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
 }
 
 // oaComponents holds what operations refer to by $ref, and the security schemes.
@@ -121,6 +122,7 @@ type oaSchema struct {
 	Enum                 []any                `json:"enum,omitempty"`
 	MaxLength            int                  `json:"maxLength,omitempty"`
 	Minimum              *float64             `json:"minimum,omitempty"`
+	Maximum              *float64             `json:"maximum,omitempty"`
 	Required             []string             `json:"required,omitempty"`
 	Properties           map[string]*oaSchema `json:"properties,omitempty"`
 	AdditionalProperties *oaSchema            `json:"additionalProperties,omitempty"`

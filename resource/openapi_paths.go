@@ -10,6 +10,10 @@ func (r *Bound) openAPIPart() openAPIPart {
 	p := openAPIPart{paths: map[string]*oaPathItem{}, subPaths: map[string]subPath{},
 		schemas: map[string]*oaSchema{}, security: map[string]*oaSecurityScheme{}}
 	n := r.Name
+	p.description = r.Meta.Description
+	if p.description == "" {
+		p.description = "The " + n + " objects, listed at " + r.ListURI() + "."
+	}
 	p.schemas[n] = r.objectSchema()
 	p.schemas[n+"_list"] = r.listSchema()
 	security := r.securityRequirements(p.security, false)
@@ -133,6 +137,7 @@ func (r *Bound) openAPIPart() openAPIPart {
 		o.Security = target.securityRequirements(p.security, true)
 		p.subPaths[list+"{key}/"+rel+"/"] = subPath{target.Name, &oaPathItem{Parameters: []*oaParameter{keyParam}, Get: o}}
 	}
+	r.endpointPaths(p, keyParam, security, readSecurity)
 	return p
 }
 
