@@ -33,8 +33,8 @@ func (r *model) aliasesOf(name string) []string {
 }
 
 // checkFilterAliases checks Meta.FilterAliases when the API is built: each alias is a plain name,
-// taken by no field, relation or reserved parameter, and names a field, a relation or a many-to-many
-// field of the resource; Meta.Filtering lists fields, not their aliases.
+// taken by no field, relation or reserved parameter, and names a field or a relation
+// of the resource; Meta.Filtering lists fields, not their aliases.
 func (r *model) checkFilterAliases() error {
 	aliases := make([]string, 0, len(r.meta.FilterAliases))
 	for a := range r.meta.FilterAliases {
@@ -60,9 +60,8 @@ func (r *model) checkFilterAliases() error {
 	return nil
 }
 
-// isFilterName reports whether a name is a field a filter may name: a column, a relation or a
-// many-to-many field.
+// isFilterName reports whether a name is a field a filter may name: a column or a relation.
 func (r *model) isFilterName(name string) bool {
 	_, isCol := r.byName[name]
-	return isCol || r.relations[name] != nil || r.m2m[name] != nil
+	return isCol || r.relations[name] != nil
 }

@@ -31,7 +31,6 @@ type model struct {
 	pk        *column
 	relations map[string]*relation
 	toMany    map[string]*toMany
-	m2m       map[string]*manyToMany // Meta.ManyToMany (m2m.go)
 	full      map[string]bool
 	query     []queryField
 	shape     *resource.Shape
