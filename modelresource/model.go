@@ -292,6 +292,9 @@ func (r *model) link(lookup func(string) (*resource.Bound, bool)) error {
 	if err := r.linkToMany(lookup); err != nil {
 		return err
 	}
+	if err := r.checkFilterAliases(); err != nil {
+		return err
+	}
 	for key, lookups := range r.meta.Filtering {
 		if key == resource.EveryField {
 			continue
