@@ -334,3 +334,33 @@ func TestDRFEngine(t *testing.T) {
 		}
 	})
 }
+
+func TestDRFOptions(t *testing.T) {
+	fields := `{"id": {"type": "integer", "required": false, "read_only": true, "label": "ID"}, ` +
+		`"username": {"type": "string", "required": true, "read_only": false, "label": "Username", "max_length": 20}, ` +
+		`"email": {"type": "string", "required": true, "read_only": false, "label": "Email", "max_length": 100}, ` +
+		`"team_id": {"type": "field", "required": true, "read_only": false, "label": "Team id"}, ` +
+		`"amount": {"type": "float", "required": true, "read_only": false, "label": "Amount"}, ` +
+		`"qos": {"type": "integer", "required": true, "read_only": false, "label": "Qos", "min_value": -32767, "max_value": 32767}, ` +
+		`"status": {"type": "choice", "required": true, "read_only": false, "label": "Status", "choices": [{"value": "1", "display_name": "1"}, {"value": "2", "display_name": "2"}]}, ` +
+		`"joined": {"type": "date", "required": false, "read_only": false, "label": "Joined"}}`
+	head := `"description": "People in teams.", "renders": ["application/json"], "parses": ["application/json"]`
+	tests := []struct {
+		path, allow, want string
+	}{
+		{"/api/v1/member/", "GET, POST, PATCH, DELETE, OPTIONS", `{"name": "Member List", ` + head + `, "actions": {"POST": ` + fields + `}}`},
+		{"/api/v1/member/1/", "GET, PUT, PATCH, DELETE, OPTIONS", `{"name": "Member Instance", ` + head + `, "actions": {"PUT": ` + fields + `}}`},
+		{"/api/v1/team/", "GET, POST, PATCH, DELETE, OPTIONS",
+			`{"name": "Team List", "description": "", "renders": ["application/json"], "parses": ["application/json"], "actions": {"POST": ` +
+				`{"id": {"type": "integer", "required": false, "read_only": true, "label": "ID"}, "name": {"type": "string", "required": true, "read_only": false, "label": "Name", "max_length": 50}}}}`},
+	}
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		c := newDRFClient(t, db, d)
+		for _, tt := range tests {
+			r := c.do("OPTIONS", tt.path, nil)
+			if r.status != 200 || r.raw != tt.want || r.header.Get("Allow") != tt.allow {
+				t.Errorf("OPTIONS %s = %d (Allow %q)\n%s\nwant\n%s", tt.path, r.status, r.header.Get("Allow"), r.raw, tt.want)
+			}
+		}
+	})
+}

@@ -59,14 +59,17 @@ func (r *Bound) drfActionFields() ordered {
 	return out
 }
 
-// drfFieldInfo is one field's metadata: type, required, read_only, label, then help_text,
-// max_length, min_value and max_value when known, and choices (on a field that is not read-only).
+// drfFieldInfo is one field's metadata, keys in SimpleMetadata's order: type, required, read_only,
+// label, then help_text, max_length, min_value and max_value when known, and choices (on a field that
+// is not read-only).
 func drfFieldInfo(f FieldSchema, required bool) ordered {
 	typ, ok := drfFieldTypes[f.Type]
-	if !ok {
-		typ = "field"
+	related := f.RelatedResource != ""
+	if !ok || related {
+		typ = "field" // a PrimaryKeyRelatedField, a JSONField
 	}
-	if len(f.Choices) > 0 {
+	choice := len(f.Choices) > 0
+	if choice {
 		typ = "choice"
 	}
 	label := optionsLabel(f)
@@ -82,13 +85,16 @@ func drfFieldInfo(f FieldSchema, required bool) ordered {
 	if f.HelpText != "" {
 		info = append(info, member{"help_text", f.HelpText})
 	}
-	if f.MaxLength > 0 {
+	// As a ModelSerializer builds its fields: a read-only one has no bounds, nor has a choice field
+	// (a ChoiceField takes none) or a relation.
+	bounded := !f.ReadOnly && !choice && !related
+	if bounded && f.MaxLength > 0 {
 		info = append(info, member{"max_length", int64(f.MaxLength)})
 	}
-	if f.MinValue != nil {
+	if bounded && f.MinValue != nil {
 		info = append(info, member{"min_value", *f.MinValue})
 	}
-	if f.MaxValue != nil {
+	if bounded && f.MaxValue != nil {
 		info = append(info, member{"max_value", *f.MaxValue})
 	}
 	if !f.ReadOnly && len(f.Choices) > 0 {
