@@ -12,11 +12,13 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strconv"
+	"time"
 	"strings"
 	"testing"
 
 	"github.com/tastygo/tastygo/auth/oauth2cc"
 	"github.com/tastygo/tastygo/dialect"
+	"github.com/tastygo/tastygo/field"
 	"github.com/tastygo/tastygo/internal/testdb"
 )
 
@@ -232,4 +234,17 @@ func values(objs []map[string]any, name string) string {
 		out = append(out, fmt.Sprint(o[name]))
 	}
 	return strings.Join(out, ",")
+}
+
+// fieldDateTime is the field type timestamps are bound as.
+const fieldDateTime = field.DateTime
+
+// mustTime parses an RFC 3339 instant.
+func mustTime(t testing.TB, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
