@@ -12,9 +12,9 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strconv"
-	"time"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tastygo/tastygo/auth/oauth2cc"
 	"github.com/tastygo/tastygo/dialect"
