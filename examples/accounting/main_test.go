@@ -248,3 +248,13 @@ func mustTime(t testing.TB, s string) time.Time {
 	}
 	return v
 }
+
+// jsonNumber is a number of a decoded body.
+type jsonNumber = json.Number
+
+// sameNumber reports whether two decimal texts are the same number ("1337" and "1337.0").
+func sameNumber(a, b string) bool {
+	x, err1 := strconv.ParseFloat(a, 64)
+	y, err2 := strconv.ParseFloat(b, 64)
+	return err1 == nil && err2 == nil && x == y
+}

@@ -13,40 +13,52 @@ import (
 // everyLookup allows every lookup on every field.
 var everyLookup = map[string]resource.Lookups{resource.EveryField: resource.All}
 
+// The methods of ACCOUNTING.md: GET and POST on a list; GET, PUT, PATCH and DELETE on an object.
+var (
+	listMethods   = []string{"get", "post"}
+	detailMethods = []string{"get", "put", "patch", "delete"}
+)
+
 // resources are the service's three resources (ACCOUNTING.md).
 func resources() []resource.Resource {
 	return []resource.Resource{
 		modelresource.New(resource.Meta{
-			ResourceName: "jobs",
-			Table:        "jobs",
-			Description:  "Jobs run by users, charged to accounts.",
-			Filtering:    everyLookup,
-			Ordering:     []string{resource.EveryField},
-			FormBodies:   true,
+			ResourceName:  "jobs",
+			Table:         "jobs",
+			Description:   "Jobs run by users, charged to accounts.",
+			Filtering:     everyLookup,
+			Ordering:      []string{resource.EveryField},
+			FormBodies:    true,
+			ListMethods:   listMethods,
+			DetailMethods: detailMethods,
 			Relations: map[string]resource.Relation{
 				"user":    {Column: "userid", To: "users"},
 				"account": {Column: "accountid", To: "accounts"},
 			},
 		}),
 		modelresource.New(resource.Meta{
-			ResourceName: "users",
-			Table:        "users",
-			Description:  "The cluster's users.",
-			Filtering:    everyLookup,
-			Ordering:     []string{resource.EveryField},
-			SearchFields: []string{"username", "email"},
-			FormBodies:   true,
-			ToMany:       map[string]resource.ToMany{"jobs": {Resource: "jobs", Via: "user"}},
+			ResourceName:  "users",
+			Table:         "users",
+			Description:   "The cluster's users.",
+			Filtering:     everyLookup,
+			Ordering:      []string{resource.EveryField},
+			SearchFields:  []string{"username", "email"},
+			FormBodies:    true,
+			ListMethods:   listMethods,
+			DetailMethods: detailMethods,
+			ToMany:        map[string]resource.ToMany{"jobs": {Resource: "jobs", Via: "user"}},
 		}),
 		modelresource.New(resource.Meta{
-			ResourceName: "accounts",
-			Table:        "accounts",
-			Description:  "The accounts jobs are charged to.",
-			Filtering:    everyLookup,
-			Ordering:     []string{resource.EveryField},
-			SearchFields: []string{"accountname", "description"},
-			FormBodies:   true,
-			ToMany:       map[string]resource.ToMany{"jobs": {Resource: "jobs", Via: "account"}},
+			ResourceName:  "accounts",
+			Table:         "accounts",
+			Description:   "The accounts jobs are charged to.",
+			Filtering:     everyLookup,
+			Ordering:      []string{resource.EveryField},
+			SearchFields:  []string{"accountname", "description"},
+			FormBodies:    true,
+			ListMethods:   listMethods,
+			DetailMethods: detailMethods,
+			ToMany:        map[string]resource.ToMany{"jobs": {Resource: "jobs", Via: "account"}},
 		}),
 	}
 }
