@@ -258,3 +258,8 @@ func sameNumber(a, b string) bool {
 	y, err2 := strconv.ParseFloat(b, 64)
 	return err1 == nil && err2 == nil && x == y
 }
+
+// credentials are a client's credentials.
+func credentials(id, secret string) oauth2cc.Credentials {
+	return oauth2cc.Credentials{ClientID: id, ClientSecret: secret}
+}
