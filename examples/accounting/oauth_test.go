@@ -100,4 +100,3 @@ func TestTokenErrors(t *testing.T) {
 		}
 	})
 }
-
