@@ -127,6 +127,7 @@ type oaSchema struct {
 	Items                *oaSchema            `json:"items,omitempty"`
 	MinItems             int                  `json:"minItems,omitempty"`
 	OneOf                []*oaSchema          `json:"oneOf,omitempty"`
+	AnyOf                []*oaSchema          `json:"anyOf,omitempty"`
 	AllOf                []*oaSchema          `json:"allOf,omitempty"`
 }
 

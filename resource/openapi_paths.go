@@ -11,7 +11,7 @@ func (r *Bound) openAPIPart() openAPIPart {
 		schemas: map[string]*oaSchema{}, security: map[string]*oaSecurityScheme{}}
 	n := r.Name
 	p.schemas[n] = r.objectSchema()
-	p.schemas[n+"_list"] = r.listSchema()
+	p.schemas[n+"_list"] = r.styleListSchema()
 	security := r.securityRequirements(p.security, false)
 	readSecurity := r.securityRequirements(p.security, true)
 	list := r.ListURI()
@@ -33,16 +33,16 @@ func (r *Bound) openAPIPart() openAPIPart {
 	for _, m := range r.listMethods {
 		switch m {
 		case "get":
-			resp := r.errors("400")
+			resp := r.listErrors()
 			resp["200"] = &oaResponse{Description: "A page of the list (or, with format=csv, the rows as CSV).", Content: map[string]*oaMediaType{
 				"application/json": {Schema: schemaRef(n + "_list")},
 				"text/csv":         {Schema: typeSchema("string")},
 			}}
-			listItem.Get = op("list", "List "+n+" objects, filtered, ordered and paged", r.listParams(true), nil, resp)
+			listItem.Get = op("list", "List "+n+" objects, filtered, ordered and paged", r.styleListParams(true), nil, resp)
 		case "post":
 			resp := r.errors("400", "409", "413", "415", "422")
 			resp["201"] = r.writeResponse("Created: the object (with a Location header), or {objects} for an array body.",
-				&oaSchema{OneOf: []*oaSchema{obj, objectsEnvelope(objs)}})
+				r.oneOrMany(obj, objs))
 			one := &oaSchema{AllOf: []*oaSchema{obj}, Required: r.Meta.RequiredFieldsForPost}
 			several := arrayOf(one)
 			several.MinItems = 1
@@ -52,7 +52,7 @@ func (r *Bound) openAPIPart() openAPIPart {
 			resp := r.errors("400", "409", "413", "415", "422")
 			answer := typeSchema("object")
 			answer.Properties = map[string]*oaSchema{"objects": objs, "updated": typeSchema("integer")}
-			resp["202"] = jsonResponse("Bulk PATCH: {objects}; a partial object with filters: {updated: n}.", answer)
+			resp["202"] = jsonResponse("Bulk PATCH: {objects}; a partial object with filters: {updated: n}.", r.styleEnvelope(answer))
 			bulk := typeSchema("object")
 			bulk.Required = []string{"objects"}
 			bulk.Properties = map[string]*oaSchema{"objects": objs, "deleted_objects": arrayOf(typeSchema("string"))}
@@ -63,7 +63,7 @@ func (r *Bound) openAPIPart() openAPIPart {
 			answer := typeSchema("object")
 			answer.Required = []string{"deleted"}
 			answer.Properties = map[string]*oaSchema{"deleted": typeSchema("integer")}
-			resp["200"] = jsonResponse("What the filters matched, deleted.", answer)
+			resp["200"] = jsonResponse("What the filters matched, deleted.", r.styleEnvelope(answer))
 			listItem.Delete = op("delete_list", "Delete what the filters match (refused without a filter)", r.filterParams(), nil, resp)
 		}
 	}
@@ -77,7 +77,7 @@ func (r *Bound) openAPIPart() openAPIPart {
 		switch m {
 		case "get":
 			resp := r.errors("400", "404")
-			resp["200"] = jsonResponse("The object.", obj)
+			resp["200"] = jsonResponse("The object.", r.answerSchema(obj))
 			detailItem.Get = op("read", "Read one "+n, []*oaParameter{fieldsParam(), r.depthParam()}, nil, resp)
 		case "put":
 			resp := r.errors("400", "404", "409", "413", "415", "422")
@@ -85,13 +85,17 @@ func (r *Bound) openAPIPart() openAPIPart {
 				resp["204"] = &oaResponse{Description: "Replaced."}
 				resp["201"] = &oaResponse{Description: "Created (the key did not exist)."}
 			} else {
-				resp["200"] = jsonResponse("Replaced: the object.", obj)
-				resp["201"] = jsonResponse("Created (the key did not exist): the object.", obj)
+				resp["200"] = jsonResponse("Replaced: the object.", r.answerSchema(obj))
+				resp["201"] = jsonResponse("Created (the key did not exist): the object.", r.answerSchema(obj))
 			}
 			detailItem.Put = op("replace", "Replace one "+n+" (or create it with this key)", nil, r.requestBody(obj, nil), resp)
 		case "patch":
 			resp := r.errors("400", "404", "409", "413", "415", "422")
-			resp["202"] = r.writeResponse("Updated: the object.", obj)
+			status := "202"
+			if !r.Meta.QuietWrites {
+				status = r.stylePatchStatus()
+			}
+			resp[status] = r.writeResponse("Updated: the object.", r.answerSchema(obj))
 			detailItem.Patch = op("update", "Update some fields of one "+n, nil, r.requestBody(obj, nil), resp)
 		case "delete":
 			resp := r.errors("404", "409")
@@ -109,7 +113,7 @@ func (r *Bound) openAPIPart() openAPIPart {
 		found := typeSchema("object")
 		found.Required = []string{"objects", "not_found"}
 		found.Properties = map[string]*oaSchema{"objects": objs, "not_found": arrayOf(typeSchema("string"))}
-		resp["200"] = jsonResponse("The objects found, and the keys not found.", found)
+		resp["200"] = jsonResponse("The objects found, and the keys not found.", r.styleEnvelope(found))
 		p.paths[list+"set/{keys}/"] = &oaPathItem{Get: op("read_set", "Read several "+n+" objects by key", []*oaParameter{
 			{Name: "keys", In: "path", Required: true, Description: "Keys separated by ';': 1;2;3.", Schema: typeSchema("string")},
 			fieldsParam(), r.depthParam(),
@@ -129,7 +133,7 @@ func (r *Bound) openAPIPart() openAPIPart {
 		resp := target.errors("400", "404")
 		resp["200"] = jsonResponse("A page of the related "+target.Name+" objects.", schemaRef(target.Name+"_list"))
 		o := op("list_"+rel+"_of", "List the "+rel+" of one "+n+" ("+target.Name+" objects, with their filters, ordering and pages)",
-			target.listParams(false), nil, resp)
+			target.styleListParams(false), nil, resp)
 		o.Security = target.securityRequirements(p.security, true)
 		p.subPaths[list+"{key}/"+rel+"/"] = subPath{target.Name, &oaPathItem{Parameters: []*oaParameter{keyParam}, Get: o}}
 	}

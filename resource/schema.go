@@ -72,6 +72,12 @@ type Schema struct {
 	QueryFields           []string
 	// TotalCount is how the resource counts its lists.
 	TotalCount CountMode
+	// SearchFields are the fields search= looks in (Meta.SearchFields); written only when not empty.
+	SearchFields []string
+	// Style is the API's wire style: in Django REST framework's, the page sizes are written as
+	// page_size and max_page_size (the parameters are page, page_size and ordering), with
+	// "wire_style": "drf".
+	Style Style
 	// Extra holds the implementation's own entries (Binding.SchemaExtra: a non-model resource's
 	// "params"), written beside the others.
 	Extra map[string]any
@@ -153,6 +159,8 @@ func (r *Bound) Schema() *Schema {
 		RequiredFieldsForPost:    nonNil(r.Meta.RequiredFieldsForPost),
 		QueryFields:              nonNil(r.Meta.QueryFields),
 		TotalCount:               r.countMode(),
+		SearchFields:             r.Meta.SearchFields,
+		Style:                    r.API.style,
 		Extra:                    r.Binding.SchemaExtra,
 	}
 	for name, to := range r.Binding.Relations {
@@ -204,6 +212,15 @@ func (s *Schema) jsonMap() map[string]any {
 	}
 	if len(s.Ordering) > 0 {
 		m["ordering"] = s.Ordering
+	}
+	if len(s.SearchFields) > 0 {
+		m["search_fields"] = s.SearchFields
+	}
+	if s.Style == DRFStyle {
+		m["wire_style"] = "drf"
+		m["page_size"], m["max_page_size"] = m["default_limit"], m["max_limit"]
+		delete(m, "default_limit")
+		delete(m, "max_limit")
 	}
 	for k, v := range s.Extra {
 		m[k] = v
