@@ -31,6 +31,7 @@ type model struct {
 	pk        *column
 	relations map[string]*relation
 	toMany    map[string]*toMany
+	m2m       map[string]*manyToMany // Meta.ManyToMany (m2m.go)
 	full      map[string]bool
 	query     []queryField
 	shape     *resource.Shape
@@ -289,6 +290,9 @@ func (r *model) link(lookup func(string) (*resource.Bound, bool)) error {
 		rel.target, rel.bound = target, b
 	}
 	if err := r.linkToMany(lookup); err != nil {
+		return err
+	}
+	if err := r.checkFilterAliases(); err != nil {
 		return err
 	}
 	for key, lookups := range r.meta.Filtering {

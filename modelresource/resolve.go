@@ -108,6 +108,7 @@ func (r *model) aliasOf(path []string) string {
 // lookupsFor returns the lookups Meta.Filtering allows on a field or relation, and whether it allows
 // any.
 func (r *model) lookupsFor(name string) (resource.Lookups, bool) {
+	name = r.unalias(name)
 	if l, ok := r.meta.Filtering[name]; ok {
 		return l, len(l) > 0
 	}
@@ -130,6 +131,11 @@ func (r *model) filterable() []string {
 			out = append(out, name)
 		}
 	}
+	for alias := range r.meta.FilterAliases {
+		if _, ok := r.lookupsFor(alias); ok {
+			out = append(out, alias)
+		}
+	}
 	sort.Strings(out)
 	return out
 }
@@ -142,14 +148,15 @@ func (r *model) notFilterable(name string) error {
 
 // filterField resolves a filter path on r, reached from the query's root resource through via.
 func (r *model) filterField(path, via []string, root *model) (filters.Field, error) {
-	name := path[0]
+	public := path[0] // as the query names it: perhaps an alias (Meta.FilterAliases)
+	name := r.unalias(public)
 	lookups, allowed := r.lookupsFor(name)
 	if len(path) == 1 {
 		c, isCol := r.byName[name]
 		rel, isRel := r.relations[name]
 		switch {
 		case !allowed || (!isCol && !isRel):
-			return filters.Field{}, r.notFilterable(name)
+			return filters.Field{}, r.notFilterable(public)
 		case isRel && !isCol:
 			// A relation alone compares its foreign key: location=7.
 			c = rel.column
@@ -163,11 +170,11 @@ func (r *model) filterField(path, via []string, root *model) (filters.Field, err
 	rel, isRel := r.relations[name]
 	switch {
 	case !isRel && r.byName[name] != nil:
-		return filters.Field{}, apierror.New(apierror.InvalidFilter, "The '%s' field does not support relations.", name)
+		return filters.Field{}, apierror.New(apierror.InvalidFilter, "The '%s' field does not support relations.", public)
 	case !isRel || !allowed:
-		return filters.Field{}, r.notFilterable(name)
+		return filters.Field{}, r.notFilterable(public)
 	case !lookups.WithRelations():
-		return filters.Field{}, apierror.New(apierror.InvalidFilter, "Lookups are not allowed more than one level deep on the '%s' field.", name)
+		return filters.Field{}, apierror.New(apierror.InvalidFilter, "Lookups are not allowed more than one level deep on the '%s' field.", public)
 	}
 	return rel.target.filterField(path[1:], append(slices.Clone(via), name), root)
 }
@@ -262,6 +269,11 @@ func (r *model) schemaFiltering() map[string]any {
 			} else {
 				out[name] = lookupNames(rel.column.Type, l)
 			}
+		}
+	}
+	for alias, target := range r.meta.FilterAliases {
+		if v, ok := out[target]; ok {
+			out[alias] = v
 		}
 	}
 	return out

@@ -49,6 +49,13 @@ type Meta struct {
 	// Filtering maps a field (or relation) name to the lookups allowed on it: a list, [All], or
 	// [AllWithRelations]. The key [EveryField] applies to every field not listed by name.
 	Filtering map[string]Lookups
+	// FilterAliases gives fields (or relations, or many-to-many fields) a second public filter name:
+	// "status": "jobstatus" lets status=1 and status__in=1,2 filter on jobstatus, with the lookups
+	// Filtering allows on jobstatus (list the field in Filtering, not the alias); the field's own name
+	// keeps working. An alias naming no field, or taken already by a field, a relation or a reserved
+	// parameter, stops New with an error naming it. The schema and the OpenAPI document list the
+	// aliases among the filters.
+	FilterAliases map[string]string
 	// Ordering lists the fields that order_by accepts.
 	Ordering []string
 	// SearchFields are the text fields search= looks in, as Django REST framework's SearchFilter does:

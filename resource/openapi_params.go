@@ -115,20 +115,24 @@ func (r *Bound) filterParams() []*oaParameter {
 	}
 	var out []*oaParameter
 	for _, name := range sortedKeys(r.Binding.Filtering) {
-		t, isField := types[name]
+		target := name
+		desc := ""
+		if to, ok := r.Meta.FilterAliases[name]; ok {
+			target, desc = to, " (An alias of "+to+".)"
+		}
+		t, isField := types[target]
 		if !isField {
 			t = field.Related
 		}
 		var lookups []string
-		desc := ""
 		switch v := r.Binding.Filtering[name].(type) {
 		case []string:
 			lookups = v
 		case int64, int:
 			// ALL_WITH_RELATIONS on a relation: the key's own lookups, and every filter of the related resource.
 			lookups = lookupsForType(t)
-			to := r.Binding.Relations[name]
-			desc = fmt.Sprintf(" Also %s__<filter>=v for every filter of %s (see the parameters of %s), e.g. %s__id__in=1,2.", name, to, r.API.prefix+to+"/", name)
+			to := r.Binding.Relations[target]
+			desc += fmt.Sprintf(" Also %s__<filter>=v for every filter of %s (see the parameters of %s), e.g. %s__id__in=1,2.", name, to, r.API.prefix+to+"/", name)
 		}
 		if slices.Contains(lookups, "exact") {
 			out = append(out, &oaParameter{Name: name, In: "query", Description: "Filter: " + name + " equals." + desc,
