@@ -23,6 +23,10 @@ type Column struct {
 	PrimaryKey bool
 	Unique     bool   // a single-column primary key or unique constraint
 	References string // the table a single-column foreign key points at, "" when none
+	// MaxInt bounds an integer column's values to ±MaxInt by its declared type (SMALLINT 32767,
+	// INTEGER 2147483647); 0 when the type sets no such bound (BIGINT, SQLite's INTEGER PRIMARY KEY,
+	// which is the 64-bit rowid).
+	MaxInt int64
 }
 
 // Table describes a table: its columns in declaration order, and its unique indexes and foreign keys
@@ -147,10 +151,14 @@ func describeSQLite(ctx context.Context, db *sql.DB, table string) (*Table, erro
 		if dflt.Valid {
 			c.Default, c.HasDefault = dflt.String, true
 		}
+		if typ == field.Integer {
+			c.MaxInt = intBound(decl)
+		}
 		if pk > 0 {
 			pkCount++
 			if strings.EqualFold(strings.TrimSpace(decl), "INTEGER") {
 				c.HasDefault = true // INTEGER PRIMARY KEY is the rowid; BIGINT PRIMARY KEY is not, and would hold NULLs
+				c.MaxInt = 0
 			}
 		}
 		t.Columns = append(t.Columns, c)
@@ -317,6 +325,9 @@ ORDER BY ordinal_position`, table)
 			return nil, err
 		}
 		c.Type = postgresType(dataType)
+		if c.Type == field.Integer {
+			c.MaxInt = intBound(dataType)
+		}
 		if dflt.Valid {
 			c.Default, c.HasDefault = dflt.String, true
 		}

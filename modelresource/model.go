@@ -438,6 +438,10 @@ func (r *model) fieldSchemas() []resource.FieldSchema {
 		if c.relation != "" {
 			fs.RelatedResource = r.relations[c.relation].to
 		}
+		if c.MaxInt > 0 {
+			lo, hi := -c.MaxInt, c.MaxInt
+			fs.MinValue, fs.MaxValue = &lo, &hi
+		}
 		out = append(out, fs)
 	}
 	for _, q := range r.query {

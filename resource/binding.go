@@ -111,7 +111,11 @@ type FieldSchema struct {
 	HelpText    string
 	VerboseName string
 	MaxLength   int
-	Choices     []string
+	// MinValue and MaxValue bound an integer field's values as its column's type does (an int column
+	// holds ±2147483647); nil when the type sets no bound the framework knows. OPTIONS shows them in
+	// Django REST framework's style.
+	MinValue, MaxValue *int64
+	Choices            []string
 	// RelatedResource names the resource a foreign key points at, "" for none.
 	RelatedResource string
 }
