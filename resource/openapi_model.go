@@ -121,6 +121,7 @@ type oaSchema struct {
 	Enum                 []any                `json:"enum,omitempty"`
 	MaxLength            int                  `json:"maxLength,omitempty"`
 	Minimum              *float64             `json:"minimum,omitempty"`
+	Maximum              *float64             `json:"maximum,omitempty"`
 	Required             []string             `json:"required,omitempty"`
 	Properties           map[string]*oaSchema `json:"properties,omitempty"`
 	AdditionalProperties *oaSchema            `json:"additionalProperties,omitempty"`
