@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -26,6 +27,33 @@ func checkFilters(t *testing.T, s *service, cases []filterCase) {
 			t.Errorf("GET %s: the case matches nothing, so it shows nothing", tc.path)
 		}
 	}
+}
+
+// The filter names the team documented are aliases of columns, with the framework's lookups.
+func TestFilterNames(t *testing.T) {
+	eachService(t, func(t *testing.T, s *service) {
+		slurm := s.scalar(t, "SELECT jobslurmid FROM jobs WHERE jobnumber = 9")
+		checkFilters(t, s, []filterCase{
+			{"/jobs/?slurmjobid=" + slurm, "SELECT count(*) FROM jobs WHERE jobslurmid = ?", []any{slurm}},
+			{"/jobs/?status=2", "SELECT count(*) FROM jobs WHERE jobstatus = 2", nil},
+			{"/jobs/?status__in=1,2", "SELECT count(*) FROM jobs WHERE jobstatus IN (1, 2)", nil},
+			{"/jobs/?status=3&qos=1", "SELECT count(*) FROM jobs WHERE jobstatus = 3 AND qos = 1", nil},
+			{"/users/?ldapid=10004", "SELECT count(*) FROM users WHERE ldapuid = 10004", nil},
+			{"/users/?saviousername=user003", "SELECT count(*) FROM users WHERE username = 'user003'", nil},
+			{"/users/?saviousername__startswith=user00", "SELECT count(*) FROM users WHERE username LIKE 'user00%'", nil},
+			{"/accounts/?allocation=" + s.scalar(t, "SELECT accountallocation FROM accounts WHERE accountid = 2"),
+				"SELECT count(*) FROM accounts WHERE accountallocation = (SELECT accountallocation FROM accounts WHERE accountid = 2)", nil},
+			{"/accounts/?allocation__gte=0", "SELECT count(*) FROM accounts", nil},
+			{"/users/1/jobs/?status=2", "SELECT count(*) FROM jobs WHERE userid = 1 AND jobstatus = 2", nil},
+		})
+		for _, path := range []string{"/jobs/?status=x", "/users/?ldapid=abc"} {
+			a := s.get(t, path)
+			name := path[strings.Index(path, "?")+1 : strings.Index(path, "=")]
+			if a.status != 400 || a.code() != "INVALID_VALUE" || param(a) != name {
+				t.Errorf("GET %s: %d %s; want 400 naming %s", path, a.status, a.raw, name)
+			}
+		}
+	})
 }
 
 // Every column of each resource filters by exact match, and the framework's lookups work.

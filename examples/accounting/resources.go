@@ -31,6 +31,8 @@ func resources() []resource.Resource {
 			FormBodies:    true,
 			ListMethods:   listMethods,
 			DetailMethods: detailMethods,
+			// The filter names the team documented, beside the column names.
+			FilterAliases: map[string]string{"slurmjobid": "jobslurmid", "status": "jobstatus"},
 			Relations: map[string]resource.Relation{
 				"user":    {Column: "userid", To: "users"},
 				"account": {Column: "accountid", To: "accounts"},
@@ -43,6 +45,7 @@ func resources() []resource.Resource {
 			Filtering:     everyLookup,
 			Ordering:      []string{resource.EveryField},
 			SearchFields:  []string{"username", "email"},
+			FilterAliases: map[string]string{"ldapid": "ldapuid", "saviousername": "username"},
 			FormBodies:    true,
 			ListMethods:   listMethods,
 			DetailMethods: detailMethods,
@@ -55,6 +58,7 @@ func resources() []resource.Resource {
 			Filtering:     everyLookup,
 			Ordering:      []string{resource.EveryField},
 			SearchFields:  []string{"accountname", "description"},
+			FilterAliases: map[string]string{"allocation": "accountallocation"},
 			FormBodies:    true,
 			ListMethods:   listMethods,
 			DetailMethods: detailMethods,
