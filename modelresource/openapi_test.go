@@ -138,7 +138,7 @@ func TestOpenAPI(t *testing.T) {
 			}{
 				{"book", "genre", map[string]any{"type": "string", "maxLength": 20.0, "enum": []any{"novel", "poetry", "essay"}}},
 				{"book", "published", map[string]any{"type": []any{"string", "null"}, "format": "date"}},
-				{"book", "pages", map[string]any{"type": []any{"integer", "null"}}},
+				{"book", "pages", map[string]any{"type": []any{"integer", "null"}, "minimum": -2147483647.0, "maximum": 2147483647.0}},
 				{"book", "author_id", map[string]any{"type": "integer"}},
 				{"book", "extra", map[string]any{}},
 				{"book", "id", map[string]any{"type": "integer", "readOnly": true}},

@@ -100,6 +100,8 @@ type API struct {
 	sessions SessionLogin
 	// publicDocs is Config.PublicDocs.
 	publicDocs bool
+	// rootAuthn is Config.Authentication, which the root needs in Django REST framework's style.
+	rootAuthn Authentication
 
 	// maxBodyObjects and maxBodyValues are Config's (0: the defaults), csvRawText Config's CSVRawText.
 	maxBodyObjects, maxBodyValues int
@@ -141,6 +143,7 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 		return nil, err
 	}
 	a.style = cfg.Style
+	a.rootAuthn = cfg.Authentication
 	if a.prefix == "" {
 		a.prefix = DefaultPrefix
 	}

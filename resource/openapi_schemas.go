@@ -111,6 +111,10 @@ func fieldJSONSchema(f FieldSchema) *oaSchema {
 		s.Type = append(s.Type, "null")
 	}
 	s.MaxLength = f.MaxLength
+	if f.MinValue != nil && f.MaxValue != nil {
+		lo, hi := float64(*f.MinValue), float64(*f.MaxValue)
+		s.Minimum, s.Maximum = &lo, &hi
+	}
 	if len(f.Choices) > 0 {
 		s.Enum = make([]any, 0, len(f.Choices)+1)
 		for _, c := range f.Choices {

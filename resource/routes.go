@@ -267,17 +267,41 @@ func (r *Bound) checkMethod(kind Kind, method string) error {
 }
 
 // serveListing answers GET /api/v1/: every resource, as the API's style lists them (Tastypie's: its
-// list endpoint and schema; Django REST framework's: its list's absolute URL).
+// list endpoint and schema; Django REST framework's: its list's absolute URL). In Django REST
+// framework's style the root is a view like the others and needs Config.Authentication
+// (authenticateRoot).
 func (a *API) serveListing(ctx context.Context, w http.ResponseWriter, r *http.Request, rid string) (*Response, error) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return nil, apierror.New(apierror.MethodNotAllowed, "%s is not allowed on the API root. Allowed: GET.", r.Method).
 			With("allowed", []string{http.MethodGet})
+	}
+	if err := a.authenticateRoot(ctx, w, r); err != nil {
+		return nil, err
 	}
 	query, err := requestQuery(r)
 	if err != nil {
 		return nil, err
 	}
 	return &Response{Status: http.StatusOK, Body: a.wire.listing(ctx, a, r, query, rid)}, nil
+}
+
+// authenticateRoot refuses a request for the root that Config.Authentication refuses, in Django REST
+// framework's style, whose root view (APIRootView) runs the API's default authentication and
+// permissions as every view does; a 401 carries the authentication's challenge. Tastypie's top level
+// is public: there the root lists each resource, and each resource's schema only to whom may read it.
+func (a *API) authenticateRoot(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
+	if a.style != DRFStyle || a.rootAuthn == nil {
+		return nil
+	}
+	_, err := authenticate(ctx, a.rootAuthn, r, false)
+	if apierror.CodeOf(err) == apierror.NotAuthenticated {
+		challenge := `Basic realm="api"`
+		if ch, ok := a.rootAuthn.(Challenger); ok && ch.Challenge() != "" {
+			challenge = ch.Challenge()
+		}
+		w.Header().Set("WWW-Authenticate", challenge)
+	}
+	return err
 }
 
 // mayReadSchema reports whether the request may see the resource's schema: the listing inlines only

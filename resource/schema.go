@@ -90,11 +90,13 @@ type SchemaField struct {
 	// Default is the field's default, or "No default provided.".
 	Default               any
 	HelpText, VerboseName string
-	// MaxLength, Choices, RelatedResource and RelatedSchema are written only when set.
-	MaxLength       int
-	Choices         []string
-	RelatedResource string
-	RelatedSchema   string
+	// MaxLength, MinValue, MaxValue, Choices, RelatedResource and RelatedSchema are written only when
+	// set (max_length, min_value, max_value, ...): the limits are the column's (FieldSchema's).
+	MaxLength          int
+	MinValue, MaxValue *int64
+	Choices            []string
+	RelatedResource    string
+	RelatedSchema      string
 }
 
 // SchemaRelation describes one relation in a [Schema].
@@ -120,7 +122,7 @@ func fieldSchema(f FieldSchema) *SchemaField {
 	}
 	return &SchemaField{Type: f.Type.String(), Nullable: f.Nullable, Blank: f.Blank, ReadOnly: f.ReadOnly, Unique: f.Unique,
 		PrimaryKey: f.PrimaryKey, Default: def, HelpText: help, VerboseName: verbose, MaxLength: f.MaxLength, Choices: f.Choices,
-		RelatedResource: f.RelatedResource}
+		MinValue: f.MinValue, MaxValue: f.MaxValue, RelatedResource: f.RelatedResource}
 }
 
 func lower(ms []string) []string {
@@ -243,6 +245,12 @@ func (f *SchemaField) jsonMap() map[string]any {
 	}
 	if f.MaxLength > 0 {
 		m["max_length"] = int64(f.MaxLength)
+	}
+	if f.MinValue != nil {
+		m["min_value"] = *f.MinValue
+	}
+	if f.MaxValue != nil {
+		m["max_value"] = *f.MaxValue
 	}
 	if len(f.Choices) > 0 {
 		m["choices"] = f.Choices
