@@ -65,7 +65,7 @@ type docsParam struct {
 // docsField is one field of an object.
 type docsField struct {
 	Name, Type, Description, Limits string
-	Required, ReadOnly                bool
+	Required, ReadOnly              bool
 }
 
 // htmlPage is a Response body written as it is, with its media type (writeResponse).
