@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -20,8 +21,9 @@ import (
 	"github.com/tastygo/tastygo/field"
 )
 
-// wantChallenge is the WWW-Authenticate of every 401: each scheme the dashboard accepts.
-const wantChallenge = `ApiKey realm="tastygo", Bearer realm="tastygo", Basic realm="tastygo"`
+// wantChallenge is the WWW-Authenticate of every 401: each scheme the dashboard accepts, one header
+// line each (browsers read only a line's first challenge).
+var wantChallenge = []string{`ApiKey realm="tastygo"`, `Bearer realm="tastygo"`, `Basic realm="tastygo"`}
 
 // TestAuthentication sends a read and a write with every kind of credential, good and bad, to the API
 // that requires a user and to the one with --public-read, and checks the status, the error code, the
@@ -127,7 +129,7 @@ func checkStatus(t *testing.T, what string, a answer, status int, message string
 	if a.code() != "NOT_AUTHENTICATED" {
 		t.Errorf("%s: code %q, want NOT_AUTHENTICATED", what, a.code())
 	}
-	if got := a.header.Get("WWW-Authenticate"); got != wantChallenge {
+	if got := a.header.Values("WWW-Authenticate"); !slices.Equal(got, wantChallenge) {
 		t.Errorf("%s: WWW-Authenticate %q, want %q", what, got, wantChallenge)
 	}
 	if msg, _ := a.body["error"].(string); !strings.Contains(msg, message) {

@@ -106,7 +106,7 @@ func TestAcceptQualities(t *testing.T) {
 			{"/api/v1/indicator/", "application/json;q=0, text/csv", http.StatusOK, "text/csv"},
 			{"/api/v1/indicator/", "text/csv;q=0.4, application/json;q=0.5", http.StatusOK, "application/json"},
 			{"/api/v1/indicator/?format=json", "*/*;q=0", http.StatusOK, "application/json"},
-			{detail, "text/html", http.StatusOK, "application/json"},
+			{detail, "text/html", http.StatusOK, "text/html"},
 		} {
 			req := httptest.NewRequest(http.MethodGet, tc.path, nil)
 			req.Header.Set("Authorization", f.as(superName))

@@ -44,6 +44,7 @@ type benchKeyOf struct {
 // benchmark has run.
 func TestMain(m *testing.M) {
 	code := testdb.Run(m)
+	closeBrowser()
 	for _, db := range benchDBs {
 		db.Close()
 	}

@@ -75,12 +75,12 @@ func dashboardResources(d dialect.Dialect) []resource.Resource {
 			Description:           "Kinds of campaign.",
 			RequiredFieldsForPost: []string{"name"},
 		}),
-		model("campaign", resource.Meta{
+		campaigns{d: d, Resource: model("campaign", resource.Meta{
 			Description:           "A campaign over a top-level location between two dates.",
 			RequiredFieldsForPost: []string{"name", "campaign_type_id", "top_lvl_location_id", "start_date", "end_date"},
 			Authorization:         scoped("campaign", "top_lvl_location_id", "top_lvl_location_id", false),
 			ToMany:                map[string]resource.ToMany{"datapoints": {Resource: "datapoint", Via: "campaign"}},
-		}),
+		})},
 		withLocationParams(model("datapoint", resource.Meta{
 			Description:           "One value of one indicator at one location, for a campaign or a date.",
 			RequiredFieldsForPost: []string{"indicator_id", "location_id", "data_date", "value"},
@@ -137,9 +137,10 @@ func keyMemo(d dialect.Dialect) *auth.KeyMemo {
 	return nil
 }
 
-// newHandler builds the dashboard's API over db: API keys (Tastypie's ApiKey header, or Bearer) and
-// HTTP Basic against app_user and api_key, required for every request unless a read is public; one
-// auth.Guard, with its default limits, protects the password checks.
+// newHandler builds the dashboard's API over db: API keys (Tastypie's ApiKey header, or Bearer),
+// HTTP Basic against app_user and api_key, and browser sessions (app_session, with CSRF tokens),
+// required for every request unless a read is public; one auth.Guard, with its default limits,
+// protects the password checks.
 func newHandler(db *sql.DB, d dialect.Dialect, logger *slog.Logger, a access) (http.Handler, error) {
 	pepper, err := pepperOr(context.Background(), db, d, a.pepper)
 	if err != nil {
@@ -147,14 +148,18 @@ func newHandler(db *sql.DB, d dialect.Dialect, logger *slog.Logger, a access) (h
 	}
 	store := newUserStore(db, d, logger)
 	guard := auth.NewGuard(auth.GuardConfig{})
+	basic := auth.Basic{Store: store, Cache: a.cache, Guard: guard}
+	// Browsers log in at /api/v1/login/; a key or Basic header wins over a session cookie.
+	sessions := auth.Sessions{Store: store, Passwords: basic, Path: resource.DefaultPrefix}
 	authn := auth.Required{
 		Authentication: auth.Chain{
 			auth.APIKey{Store: store, Pepper: pepper, Guard: guard, Logger: logger, Memo: keyMemo(d)},
-			auth.Basic{Store: store, Cache: a.cache, Guard: guard},
+			basic,
+			sessions,
 		},
 		AnonymousRead: a.publicRead,
 	}
 	return resource.New(context.Background(), resource.Config{DB: db, Dialect: d, Logger: logger, Authentication: authn, Throttle: a.throttle, Observer: a.observer,
-		CORS: a.corsPolicy(), PublicDocs: a.publicDocs},
+		Sessions: sessions, CORS: a.corsPolicy(), PublicDocs: a.publicDocs},
 		append(dashboardResources(d), processingResources(d)...)...)
 }

@@ -255,8 +255,34 @@ func (a Basic) Authenticate(ctx context.Context, r *http.Request) (*resource.Use
 			return &u, nil
 		}
 	}
-	// One attempt per check, not per request: requests that join a check in progress (with the same
-	// credential) share its admission and its outcome.
+	stored, err := a.guardedCheck(ctx, r, digest, username, password)
+	if err != nil {
+		return nil, err
+	}
+	a.Cache.remember(digest, stored)
+	u := stored.User
+	return &u, nil
+}
+
+// CheckPassword checks a username and password as Authenticate checks Basic credentials (the same
+// Guard admission, the same bcrypt work for unknown users), for a login form: the user, or 401
+// NOT_AUTHENTICATED "Unknown username or wrong password.", or the Guard's 429.
+func (a Basic) CheckPassword(ctx context.Context, r *http.Request, username, password string) (*resource.User, error) {
+	if username == "" || !utf8.ValidString(username) || strings.ContainsRune(username, 0) {
+		return nil, notAuthenticated("Unknown username or wrong password.")
+	}
+	stored, err := a.guardedCheck(ctx, r, sha256.Sum256([]byte(username+":"+password)), username, password)
+	if err != nil {
+		return nil, err
+	}
+	u := stored.User
+	return &u, nil
+}
+
+// guardedCheck checks a password through the Guard: one attempt per check, not per request, so that
+// requests that join a check in progress (with the same credential, by digest) share its admission
+// and its outcome.
+func (a Basic) guardedCheck(ctx context.Context, r *http.Request, digest [32]byte, username, password string) (*StoredPassword, error) {
 	v, err := a.Guard.shared(ctx, "basic\x00"+string(digest[:]), func(ctx context.Context) (any, error) {
 		at, err := a.Guard.Admit(r, username)
 		if err != nil {
@@ -273,9 +299,7 @@ func (a Basic) Authenticate(ctx context.Context, r *http.Request) (*resource.Use
 	if stored == nil {
 		return nil, notAuthenticated("Unknown username or wrong password.")
 	}
-	a.Cache.remember(digest, stored)
-	u := stored.User
-	return &u, nil
+	return stored, nil
 }
 
 // checkPassword returns the user's stored password when password matches it, and nil when it does

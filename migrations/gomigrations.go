@@ -7,6 +7,7 @@ import (
 
 	"github.com/pressly/goose/v3"
 
+	"github.com/tastygo/tastygo/auth/sqlstore"
 	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/nonmodel"
 )
@@ -37,6 +38,13 @@ var goMigrations = []goMigration{
 	// JSON (issue 10); every row keeps its text. On a database whose 00004 already made it JSON it
 	// changes nothing.
 	{6, "00006_processing_run_parameters_json.go", ensureRunTable, nil},
+	// The login sessions of the browsable API (auth.Sessions, issue 13), as auth/sqlstore defines them.
+	{7, "00007_app_session.go", func(ctx context.Context, tx *sql.Tx, d dialect.Dialect) error {
+		return sqlstore.EnsureSessionTable(ctx, tx, d, sqlstore.Options{})
+	}, func(ctx context.Context, tx *sql.Tx, d dialect.Dialect) error {
+		_, err := tx.ExecContext(ctx, "DROP TABLE "+d.Quote(sqlstore.DefaultSessionTable))
+		return err
+	}},
 }
 
 func ensureRunTable(ctx context.Context, tx *sql.Tx, d dialect.Dialect) error {

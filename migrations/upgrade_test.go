@@ -31,7 +31,7 @@ func oldRunTable(d dialect.Dialect) []string {
 }
 
 // TestUpgradeRunParameters migrates a database whose processing_run was made by the old 00004 (TEXT
-// parameters, rows in it, version 5 the last applied): Up makes parameters JSON and keeps every row,
+// parameters, rows in it, version 5 the last applied, later ones undone too): Up makes parameters JSON and keeps every row,
 // id and text as they were.
 func TestUpgradeRunParameters(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
@@ -42,14 +42,14 @@ func TestUpgradeRunParameters(t *testing.T) {
 			`INSERT INTO processing_run (id, resource, parameters, username, started_at, ended_at, status, error) VALUES
 			 (7, 'agg_refresh', '{"campaign_id":3}', 'app trigger', '2026-01-02T03:04:05.000000Z', '2026-01-02T03:04:06.000000Z', 'succeeded', NULL),
 			 (9, 'transform_upload', '{"document_id":12}', 'ana', '2026-01-03T03:04:05.000000Z', NULL, 'running', NULL)`,
-			`DELETE FROM goose_db_version WHERE version_id = 6`)
+			`DELETE FROM goose_db_version WHERE version_id >= 6`)
 		for _, s := range stmts {
 			if _, err := db.ExecContext(ctx, s); err != nil {
 				t.Fatalf("%s: %v", s, err)
 			}
 		}
 		pending, err := migrations.Pending(ctx, db, d)
-		if err != nil || len(pending) != 1 || pending[0].Name != "00006_processing_run_parameters_json.go" {
+		if err != nil || len(pending) == 0 || pending[0].Name != "00006_processing_run_parameters_json.go" {
 			t.Fatalf("pending before Up: %+v %v", pending, err)
 		}
 		up(t, db, d)

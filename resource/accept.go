@@ -4,6 +4,7 @@ import (
 	"mime"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,6 +25,7 @@ import (
 const (
 	mediaJSON = "application/json"
 	mediaCSV  = "text/csv"
+	mediaHTML = "text/html"
 )
 
 var qvalue = regexp.MustCompile(`^(0(\.[0-9]{0,3})?|1(\.0{0,3})?)$`)
@@ -118,6 +120,22 @@ func prefersCSV(accept []string) bool {
 	return negotiate(accept, []string{mediaJSON, mediaCSV}) == mediaCSV
 }
 
+// wantsHTML reports whether a read without format= comes from a browser: its Accept headers prefer
+// text/html to JSON (a browser's "text/html,...,*/*;q=0.8" does; "*/*", "application/json" and no
+// Accept at all do not).
+func wantsHTML(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	accept := r.Header.Values("Accept")
+	if len(accept) == 0 || !slices.ContainsFunc(accept, func(h string) bool { return strings.Contains(strings.ToLower(h), "html") }) ||
+		r.URL.Query().Has("format") {
+		// No range names HTML: API clients pay one substring search.
+		return false
+	}
+	return negotiate(accept, []string{mediaJSON, mediaHTML}) == mediaHTML
+}
+
 // checkAcceptable returns a 406 when the request has no format= and its Accept headers exclude every
 // media type the route offers: JSON, and CSV on a list read.
 func checkAcceptable(r *http.Request, kind Kind, method string, format string) error {
@@ -128,6 +146,9 @@ func checkAcceptable(r *http.Request, kind Kind, method string, format string) e
 	offers := []string{mediaJSON}
 	if kind == KindList && (method == http.MethodGet || method == http.MethodHead) {
 		offers = append(offers, mediaCSV)
+	}
+	if method == http.MethodGet || method == http.MethodHead {
+		offers = append(offers, mediaHTML)
 	}
 	if negotiate(accept, offers) == "" {
 		return apierror.New(apierror.NotAcceptable, "The Accept header excludes every media type offered here: %s.", strings.Join(offers, ", ")).

@@ -62,6 +62,10 @@ type Config struct {
 	Authorization  Authorization
 	// Throttle limits requests to resources whose Meta sets none; nil: no throttling.
 	Throttle Throttle
+	// Sessions, when set, is the login by session for browsers: the API serves <Prefix>login/ and
+	// <Prefix>logout/ (so no resource may be named login or logout), and its HTML pages log in and
+	// out through it. Add it to Authentication too, so that its sessions authenticate requests.
+	Sessions SessionLogin
 	// CORS is the cross-origin policy (see [CORS]); nil: none, and a preflight is an OPTIONS like
 	// any other (authenticated).
 	CORS *CORS
@@ -87,6 +91,7 @@ type API struct {
 	router       http.Handler
 	openapi      *openAPIDoc
 	observer     Observer
+	sessions     SessionLogin
 	// publicDocs is Config.PublicDocs.
 	publicDocs bool
 
@@ -118,6 +123,7 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 		maxBodyValues:  cfg.MaxBodyValues,
 		csvRawText:     cfg.CSVRawText,
 		observer:       cfg.Observer,
+		sessions:       cfg.Sessions,
 		publicDocs:     cfg.PublicDocs,
 	}
 	if cfg.DB == nil {
@@ -155,6 +161,9 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 		}
 		if m.ResourceName == "docs" {
 			return nil, fmt.Errorf("resource %q: the name is taken by the documentation page, <prefix>docs/", m.ResourceName)
+		}
+		if cfg.Sessions != nil && (m.ResourceName == "login" || m.ResourceName == "logout") {
+			return nil, fmt.Errorf("resource %q: the name is taken by Config.Sessions' page", m.ResourceName)
 		}
 		if _, dup := a.resources[m.ResourceName]; dup {
 			return nil, fmt.Errorf("resource %q: registered twice", m.ResourceName)
@@ -213,6 +222,7 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 		if defaults.Dehydrate == nil {
 			defaults.Dehydrate = func(context.Context, *Bundle, *Object) error { return nil }
 		}
+		withFieldHooks(b, &defaults)
 		if err := requireSteps(defaults); err != nil {
 			return nil, fmt.Errorf("resource %q: %w", m.ResourceName, err)
 		}
@@ -221,6 +231,9 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 			return nil, fmt.Errorf("resource %q: %w", m.ResourceName, err)
 		}
 		b.Steps = withOverrides(r, defaults)
+		if b.Steps.Validate != nil {
+			validateAfterHydrate(&b.Steps)
+		}
 		a.resources[m.ResourceName] = b
 		a.names = append(a.names, m.ResourceName)
 	}
@@ -234,6 +247,14 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 			if err := link(lookup); err != nil {
 				return nil, fmt.Errorf("resource %q: %w", name, err)
 			}
+		}
+	}
+	for _, name := range a.names {
+		if err := a.resources[name].bindFieldHooks(); err != nil {
+			return nil, fmt.Errorf("resource %q: %w", name, err)
+		}
+		if err := a.resources[name].bindEndpoints(); err != nil {
+			return nil, fmt.Errorf("resource %q: %w", name, err)
 		}
 	}
 	var err error

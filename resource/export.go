@@ -95,7 +95,7 @@ func (a *API) writeCSV(w http.ResponseWriter, r *http.Request, resp *Response, s
 	}
 	fail := func(err error) {
 		if apierror.CodeOf(err) == apierror.NotAuthenticated {
-			w.Header().Set("WWW-Authenticate", s.b.Resource.challenge())
+			SetChallenges(w.Header(), s.b.Resource.challenge())
 		}
 		a.writeError(w, r, s.b.RequestID, err)
 	}

@@ -180,7 +180,7 @@ func (a *API) documented(ctx context.Context, w http.ResponseWriter, r *http.Req
 	if len(readable) == 0 && len(a.names) > 0 {
 		if apierror.CodeOf(first) == apierror.NotAuthenticated {
 			if ch, ok := firstRes.authn.(Challenger); ok && ch.Challenge() != "" {
-				w.Header().Set("WWW-Authenticate", ch.Challenge())
+				SetChallenges(w.Header(), ch.Challenge())
 			}
 		}
 		return nil, first

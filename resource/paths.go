@@ -71,7 +71,7 @@ func pathKey(seg string) (string, bool) {
 
 // canonicalOnly answers a request whose path is not canonical with a 404, before routing.
 func (a *API) canonicalOnly(next http.Handler) http.Handler {
-	refuse := a.handler(func(ctx context.Context, w http.ResponseWriter, r *http.Request, rid string) (*Response, error) {
+	refuse := a.handler(pageOther, func(ctx context.Context, w http.ResponseWriter, r *http.Request, rid string) (*Response, error) {
 		p := clip(r.URL.EscapedPath())
 		return nil, apierror.New(apierror.ResourceNotFound, "Nothing is served at %q: a path with an empty, '.' or '..' segment, "+
 			"or with '/' or a letter, digit or one of - . _ ~ percent-encoded, is not canonical.", p).With("path", p)

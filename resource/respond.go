@@ -22,6 +22,13 @@ func errorBody(e *apierror.Error) map[string]any {
 // writeError renders any error in the one shape. An error that is not an *apierror.Error is a bug: it
 // is logged with the request id and answered as INTERNAL_ERROR without its text.
 func (a *API) writeError(w http.ResponseWriter, r *http.Request, rid string, err error) {
+	status, e := a.errorAnswer(w, r, rid, err)
+	a.writeJSON(w, r, status, errorBody(e))
+}
+
+// errorAnswer logs what must be logged of an error answered to r, sets the headers its status calls
+// for and records the answer; it returns the status and the error to show.
+func (a *API) errorAnswer(w http.ResponseWriter, r *http.Request, rid string, err error) (int, *apierror.Error) {
 	e := apierror.As(err)
 	switch {
 	case e == nil && errors.Is(err, errBodyTooLarge):
@@ -53,7 +60,7 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, rid string, err
 	// An error is never cached as the answer it replaces would have been.
 	w.Header().Del("Cache-Control")
 	a.noteAnswer(w, r, status, e.Code)
-	a.writeJSON(w, r, status, errorBody(e))
+	return status, e
 }
 
 // logError logs an error answered to r, quoting a bounded part of its path and text.
@@ -104,12 +111,12 @@ func (a *API) writeResponse(w http.ResponseWriter, r *http.Request, resp *Respon
 			w.Header().Add(k, v)
 		}
 	}
-	a.noteAnswer(w, r, resp.Status, "")
 	if resp.Body == nil {
+		a.noteAnswer(w, r, resp.Status, "")
 		w.WriteHeader(resp.Status)
 		return
 	}
-	a.writeJSON(w, r, resp.Status, resp.Body)
+	a.writeJSONAnswer(w, r, resp.Status, resp.Body)
 }
 
 func (a *API) writeJSON(w http.ResponseWriter, r *http.Request, status int, body any) {

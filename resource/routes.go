@@ -22,15 +22,20 @@ func (a *API) routes() http.Handler {
 	r := mux.NewRouter().SkipClean(true).UseEncodedPath()
 	p := a.prefix
 	name := "{name:[a-z0-9_]+}"
-	r.Handle(p, a.handler(a.serveListing))
-	r.Handle(p+"openapi.json", a.handler(a.serveOpenAPI))
-	r.Handle(p+"docs{slash:/?}", a.handler(a.serveDocs))
-	r.Handle(p+name+"/schema{slash:/?}", a.handler(a.resourceHandler(KindSchema)))
-	r.Handle(p+name+"/set/{keys:[^/]*}{slash:/?}", a.handler(a.resourceHandler(KindSet)))
-	r.Handle(p+name+"/{key:[^/]+}/{relation:[a-z0-9_]+}{slash:/?}", a.handler(a.withChallenge(a.subResourceHandler())))
-	r.Handle(p+name+"/{key:[^/]+}{slash:/?}", a.handler(a.resourceHandler(KindDetail)))
-	r.Handle(p+name+"{slash:/?}", a.handler(a.resourceHandler(KindList)))
-	r.NotFoundHandler = a.handler(func(ctx context.Context, w http.ResponseWriter, r *http.Request, rid string) (*Response, error) {
+	r.Handle(p, a.handler(pageRoot, a.serveListing))
+	r.Handle(p+"openapi.json", a.handler(pageOther, a.serveOpenAPI))
+	r.Handle(p+"docs{slash:/?}", a.handler(pageOther, a.serveDocs))
+	if a.sessions != nil {
+		r.Handle(p+"login/", a.handler(pageOther, a.serveLogin))
+		r.Handle(p+"logout/", a.handler(pageOther, a.serveLogout))
+	}
+	a.endpointRoutes(r)
+	r.Handle(p+name+"/schema{slash:/?}", a.handler(pageSchema, a.resourceHandler(KindSchema)))
+	r.Handle(p+name+"/set/{keys:[^/]*}{slash:/?}", a.handler(pageSet, a.resourceHandler(KindSet)))
+	r.Handle(p+name+"/{key:[^/]+}/{relation:[a-z0-9_]+}{slash:/?}", a.handler(pageRelation, a.withChallenge(a.subResourceHandler())))
+	r.Handle(p+name+"/{key:[^/]+}{slash:/?}", a.handler(pageDetail, a.resourceHandler(KindDetail)))
+	r.Handle(p+name+"{slash:/?}", a.handler(pageList, a.resourceHandler(KindList)))
+	r.NotFoundHandler = a.handler(pageOther, func(ctx context.Context, w http.ResponseWriter, r *http.Request, rid string) (*Response, error) {
 		return nil, apierror.New(apierror.ResourceNotFound, "Nothing is served at %s.", clip(r.URL.Path)).With("path", clip(r.URL.Path))
 	})
 	return WriteDeadlines(a.perWriteTimeout, a.canonicalOnly(r))
@@ -40,8 +45,9 @@ type handlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Reques
 
 // handler gives every request an id and the security headers, records what it learns in the request's
 // RequestInfo (one is made when the code around the API placed none), turns a panic into a logged 500
-// that names the id, and renders the response or the error.
-func (a *API) handler(h handlerFunc) http.Handler {
+// that names the id, and renders the response or the error: as JSON (or CSV), or, to a browser that
+// prefers HTML, as the page of its kind (browse.go).
+func (a *API) handler(kind pageKind, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info := RequestInfoFrom(r.Context())
 		if info == nil {
@@ -68,6 +74,13 @@ func (a *API) handler(h handlerFunc) http.Handler {
 			}
 		}()
 		resp, err := h(r.Context(), w, r, rid)
+		if err == errAnswered {
+			return
+		}
+		if kind != pageOther && wantsHTML(r) {
+			a.writePage(w, r, rid, kind, resp, err)
+			return
+		}
 		if err != nil {
 			a.writeError(w, r, rid, err)
 			return
@@ -95,7 +108,7 @@ func (a *API) withChallenge(serve handlerFunc) handlerFunc {
 					challenge = ch.Challenge()
 				}
 			}
-			w.Header().Set("WWW-Authenticate", challenge)
+			SetChallenges(w.Header(), challenge)
 		}
 		return resp, err
 	}

@@ -49,6 +49,8 @@ const (
 type Options struct {
 	// UserTable and KeyTable are the tables' names; DefaultUserTable and DefaultKeyTable when empty.
 	UserTable, KeyTable string
+	// SessionTable is the table of login sessions (auth.Sessions); DefaultSessionTable when empty.
+	SessionTable string
 	// Profile reads the application's own columns of the user table with every user; nil: none, and
 	// User.Data stays nil.
 	Profile *Profile
@@ -89,7 +91,7 @@ type Store struct {
 	o      Options
 	logger *slog.Logger
 	// The statements, written once for the backend and the tables.
-	keyByID, passwordByUsername, userByUsername, touch, upgrade string
+	keyByID, passwordByUsername, userByUsername, touch, upgrade, sessionByHash string
 	// touching holds the key rows whose last use is being written (int64 → struct{}).
 	touching sync.Map
 	// keyStmt is keyByID prepared, once it could be: every request reads a key, and on SQLite
@@ -116,6 +118,8 @@ func New(db *sql.DB, d dialect.Dialect, o Options) *Store {
 			` FROM ` + k + ` AS k JOIN ` + u + ` AS u ON u.id = k.user_id WHERE k.key_id = ?`),
 		passwordByUsername: d.Rebind(`SELECT u.password_hash, ` + cols + ` FROM ` + u + ` AS u WHERE u.username = ? AND u.password_hash IS NOT NULL`),
 		userByUsername:     d.Rebind(`SELECT ` + cols + ` FROM ` + u + ` AS u WHERE u.username = ?`),
+		sessionByHash: d.Rebind(`SELECT s.expires_at, ` + cols + ` FROM ` + d.Quote(o.sessionTable()) + ` AS s JOIN ` + u +
+			` AS u ON u.id = s.user_id WHERE s.token_hash = ?`),
 		// A use recorded since TouchEvery before this one (by another process, say) is not written again.
 		touch:   d.Rebind(`UPDATE ` + k + ` SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)`),
 		upgrade: d.Rebind(`UPDATE ` + k + ` SET key_hash = ? WHERE id = ? AND key_hash = ?`),
