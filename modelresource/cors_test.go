@@ -94,7 +94,7 @@ func TestCORS(t *testing.T) {
 			{"actual read, allowed origin", "GET", "/api/v1/publisher/1/", map[string]string{"Origin": "https://a.example"}, 200,
 				`{"country": "FR", "id": 1, "name": "Gallimard", "resource_uri": "/api/v1/publisher/1/"}`,
 				map[string]string{
-					"Vary":                             "Origin",
+					"Vary":                             "Origin, Accept, Authorization",
 					"Access-Control-Allow-Origin":      "https://a.example",
 					"Access-Control-Allow-Credentials": "true",
 					"Access-Control-Expose-Headers":    "Location, Retry-After, X-Request-Id, Www-Authenticate, Content-Disposition",
@@ -109,10 +109,10 @@ func TestCORS(t *testing.T) {
 				}},
 			{"actual read, disallowed origin", "GET", "/api/v1/publisher/1/", map[string]string{"Origin": "https://evil.example"}, 200,
 				`{"country": "FR", "id": 1, "name": "Gallimard", "resource_uri": "/api/v1/publisher/1/"}`,
-				map[string]string{"Vary": "Origin"}},
+				map[string]string{"Vary": "Origin, Accept, Authorization"}},
 			{"same origin (no Origin)", "GET", "/api/v1/publisher/1/", nil, 200,
 				`{"country": "FR", "id": 1, "name": "Gallimard", "resource_uri": "/api/v1/publisher/1/"}`,
-				map[string]string{"Vary": "Origin"}},
+				map[string]string{"Vary": "Origin, Accept, Authorization"}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				rec := send(h, tc.method, tc.path, tc.header)
