@@ -53,7 +53,7 @@ func (a *API) writeJSONAnswer(w http.ResponseWriter, r *http.Request, status int
 	}
 	etag := etagOf(buf)
 	w.Header().Set("ETag", etag)
-	w.Header().Add("Vary", varyHeader)
+	w.Header().Add("Vary", varyHeader) // after the Vary: Origin a CORS policy set
 	if noneMatch(r.Header.Values("If-None-Match"), etag) {
 		// A 304 carries the headers of the 200 it stands for (RFC 9110 §15.4.5): Cache-Control too.
 		a.noteAnswer(w, r, http.StatusOK, "")
