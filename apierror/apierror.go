@@ -43,6 +43,8 @@ const (
 	// ServerBusy: the server is at a limit it sets itself (the CSV exports running at once); try again
 	// after Retry-After.
 	ServerBusy Code = "SERVER_BUSY"
+	// PreconditionFailed: an If-Match header names another version of the object than the current one.
+	PreconditionFailed Code = "PRECONDITION_FAILED"
 )
 
 var statuses = map[Code]int{
@@ -58,6 +60,7 @@ var statuses = map[Code]int{
 	ObjectDoesNotExist:    http.StatusNotFound,
 	ResourceNotFound:      http.StatusNotFound,
 	MethodNotAllowed:      http.StatusMethodNotAllowed,
+	PreconditionFailed:    http.StatusPreconditionFailed,
 	NotAcceptable:         http.StatusNotAcceptable,
 	Conflict:              http.StatusConflict,
 	RunInProgress:         http.StatusConflict,

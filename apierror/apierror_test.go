@@ -39,6 +39,7 @@ func TestStatus(t *testing.T) {
 		{RequestTimeout, http.StatusGatewayTimeout},
 		{NotImplementedHandler, http.StatusNotImplemented},
 		{ServerBusy, http.StatusServiceUnavailable},
+		{PreconditionFailed, http.StatusPreconditionFailed},
 		{"NO_SUCH_CODE", http.StatusInternalServerError},
 		{"", http.StatusInternalServerError},
 		{"invalid_filter", http.StatusInternalServerError}, // codes are case-sensitive
@@ -54,8 +55,8 @@ func TestStatus(t *testing.T) {
 
 // Every code of the table has a status of its own: a code added without a status would answer 500.
 func TestStatusCoversEveryCode(t *testing.T) {
-	if len(statuses) != 24 {
-		t.Errorf("the status table has %d codes, TestStatus checks 24: add the new code there", len(statuses))
+	if len(statuses) != 25 {
+		t.Errorf("the status table has %d codes, TestStatus checks 25: add the new code there", len(statuses))
 	}
 }
 

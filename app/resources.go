@@ -73,12 +73,12 @@ func dashboardResources(d dialect.Dialect) []resource.Resource {
 			Description:           "Kinds of campaign.",
 			RequiredFieldsForPost: []string{"name"},
 		}),
-		model("campaign", resource.Meta{
+		campaigns{d: d, Resource: model("campaign", resource.Meta{
 			Description:           "A campaign over a top-level location between two dates.",
 			RequiredFieldsForPost: []string{"name", "campaign_type_id", "top_lvl_location_id", "start_date", "end_date"},
 			Authorization:         scoped("campaign", "top_lvl_location_id", "top_lvl_location_id", false),
 			ToMany:                map[string]resource.ToMany{"datapoints": {Resource: "datapoint", Via: "campaign"}},
-		}),
+		})},
 		withLocationParams(model("datapoint", resource.Meta{
 			Description:           "One value of one indicator at one location, for a campaign or a date.",
 			RequiredFieldsForPost: []string{"indicator_id", "location_id", "data_date", "value"},

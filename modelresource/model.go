@@ -111,11 +111,12 @@ func (r *model) bind(ctx context.Context, env *resource.Env) (*resource.Binding,
 		return nil, err
 	}
 	r.binding = &resource.Binding{
-		Steps:     r.defaultSteps(),
-		Atomic:    r.atomic,
-		Link:      r.link,
-		Impl:      r,
-		Relations: r.relationTargets(),
+		Steps:      r.defaultSteps(),
+		Atomic:     r.atomic,
+		LockObject: r.lockObject,
+		Link:       r.link,
+		Impl:       r,
+		Relations:  r.relationTargets(),
 	}
 	return r.binding, nil
 }

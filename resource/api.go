@@ -200,6 +200,7 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 		if defaults.Dehydrate == nil {
 			defaults.Dehydrate = func(context.Context, *Bundle, *Object) error { return nil }
 		}
+		withFieldHooks(b, &defaults)
 		if err := requireSteps(defaults); err != nil {
 			return nil, fmt.Errorf("resource %q: %w", m.ResourceName, err)
 		}
@@ -208,6 +209,9 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 			return nil, fmt.Errorf("resource %q: %w", m.ResourceName, err)
 		}
 		b.Steps = withOverrides(r, defaults)
+		if b.Steps.Validate != nil {
+			validateAfterHydrate(&b.Steps)
+		}
 		a.resources[m.ResourceName] = b
 		a.names = append(a.names, m.ResourceName)
 	}
@@ -221,6 +225,14 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 			if err := link(lookup); err != nil {
 				return nil, fmt.Errorf("resource %q: %w", name, err)
 			}
+		}
+	}
+	for _, name := range a.names {
+		if err := a.resources[name].bindFieldHooks(); err != nil {
+			return nil, fmt.Errorf("resource %q: %w", name, err)
+		}
+		if err := a.resources[name].bindEndpoints(); err != nil {
+			return nil, fmt.Errorf("resource %q: %w", name, err)
 		}
 	}
 	var err error

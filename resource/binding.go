@@ -80,6 +80,10 @@ type Binding struct {
 	// Atomic runs fn in one transaction (the context it passes carries it), committing when fn returns
 	// nil: an array POST and a bulk PATCH run their steps in it. Resources without writes leave it nil.
 	Atomic func(ctx context.Context, fn func(ctx context.Context) error) error
+	// LockObject locks the row of the object with the key for the rest of the transaction ctx carries
+	// (a write's, begun by Atomic), so that a concurrent writer waits: If-Match is checked under it.
+	// May be nil: If-Match is then refused with a 412 naming the resource.
+	LockObject func(ctx context.Context, key string) error
 	// Link is called once every resource is bound, with a way to find the others; relations are checked
 	// here, and Fields, Filtering, Ordering, ToMany and SubLists may be filled in. May be nil.
 	Link func(lookup func(name string) (*Bound, bool)) error
@@ -138,6 +142,10 @@ type Bound struct {
 	authn         Authentication
 	authz         Authorization
 	throttle      Throttle
+	// hooks are the per-field hooks (fieldhooks.go).
+	hooks fieldHooks
+	// endpoints are the resource's own routes (endpoints.go).
+	endpoints []Endpoint
 	// oneByOne holds the batch steps that work one object at a time (batch.go).
 	oneByOne map[string]bool
 }

@@ -22,6 +22,15 @@ func (r *Bound) IsReserved(name string) bool {
 
 // defaultDispatch chooses the handler for the method and kind, as Tastypie's dispatch does.
 func defaultDispatch(ctx context.Context, b *Bundle) (*Response, error) {
+	if b.Kind == KindDetail && b.Request != nil && b.Request.Header.Get("If-Match") != "" &&
+		(b.Method == http.MethodPut || b.Method == http.MethodPatch || b.Method == http.MethodDelete) {
+		return ifMatch(ctx, b, func(ctx context.Context) (*Response, error) { return dispatchOne(ctx, b) })
+	}
+	return dispatchOne(ctx, b)
+}
+
+// dispatchOne is defaultDispatch once any precondition holds.
+func dispatchOne(ctx context.Context, b *Bundle) (*Response, error) {
 	s := b.Resource.Steps
 	switch {
 	case b.Kind == KindList && (b.Method == http.MethodGet || b.Method == http.MethodHead):
@@ -37,6 +46,9 @@ func defaultDispatch(ctx context.Context, b *Bundle) (*Response, error) {
 			return nil, err
 		}
 		if err := dehydrate(ctx, b, obj); err != nil {
+			return nil, err
+		}
+		if err := s.AlterDetailData(ctx, b, obj); err != nil {
 			return nil, err
 		}
 		return &Response{Status: http.StatusOK, Body: obj}, nil
@@ -201,6 +213,9 @@ func getList(ctx context.Context, b *Bundle) (*Response, error) {
 	if out.Objects == nil {
 		out.Objects = []*Object{}
 	}
+	if err := b.Resource.Steps.AlterListData(ctx, b, out); err != nil {
+		return nil, err
+	}
 	return &Response{Status: http.StatusOK, Body: out}, nil
 }
 
@@ -362,6 +377,9 @@ func writeAnswer(ctx context.Context, b *Bundle, obj *Object, withData, quiet in
 		return resp, nil
 	}
 	if err := dehydrate(ctx, b, obj); err != nil {
+		return nil, err
+	}
+	if err := b.Resource.Steps.AlterDetailData(ctx, b, obj); err != nil {
 		return nil, err
 	}
 	resp.Body = obj

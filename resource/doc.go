@@ -44,6 +44,16 @@
 // a bulk PATCH's new objects and nested objects. Go embedding alone would not do that: a method of the
 // embedded value that called its own ObjDelete would never reach the wrapper's.
 //
+// # Validation, alter hooks, per-field hooks, endpoints
+//
+// Validate (Tastypie's is_valid) runs after Hydrate wherever a body is hydrated, and answers every
+// field's problem in one VALIDATION_ERROR ([FieldErrors]). AlterListData and AlterDetailData change a
+// list's or an object's answer before it is written. Methods named Dehydrate<Field> and
+// Hydrate<Field> are per-field hooks, run inside the Dehydrate and Hydrate defaults; Meta.Computed
+// declares fields the table does not have ([ComputedField]). A value implementing [Endpointer] adds
+// routes of its own to its resource ([Endpoint]), served with the resource's authentication,
+// throttle, authorization and errors. New checks all of them as it checks overrides.
+//
 // # What New refuses
 //
 // A method named as a step that could not override it is an error from New naming the type, the

@@ -42,6 +42,9 @@ type Meta struct {
 	// (or INVALID_ORDERING) naming the parameter, refused before any work, and a longer query field
 	// stops resource.New. DefaultMaxRelationDepth (4) when zero; at most MaxRelationDepthLimit (10).
 	MaxRelationDepth int
+	// Computed adds fields that are not in the table, each shown with the value of the resource's
+	// Dehydrate<Name> method (see [ComputedField]).
+	Computed []ComputedField
 	// QueryFields adds read-only fields taken through to-one relations, named by their path:
 	// "campaign__name" shows the campaign's name beside campaign_id.
 	QueryFields []string

@@ -133,6 +133,7 @@ func (r *Bound) openAPIPart() openAPIPart {
 		o.Security = target.securityRequirements(p.security, true)
 		p.subPaths[list+"{key}/"+rel+"/"] = subPath{target.Name, &oaPathItem{Parameters: []*oaParameter{keyParam}, Get: o}}
 	}
+	r.endpointPaths(p, keyParam, security, readSecurity)
 	return p
 }
 

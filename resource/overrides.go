@@ -111,6 +111,22 @@ var stepSpecs = []stepSpec{
 		v := o.(DehydrateOverrider)
 		s.Dehydrate = func(ctx context.Context, b *Bundle, obj *Object) error { return v.Dehydrate(ctx, b, obj, d.Dehydrate) }
 	}},
+	{reflect.TypeFor[ValidateOverrider](), func(o any, d Steps, s *Steps) {
+		v := o.(ValidateOverrider)
+		s.Validate = func(ctx context.Context, b *Bundle) error { return v.Validate(ctx, b, d.Validate) }
+	}},
+	{reflect.TypeFor[AlterListDataOverrider](), func(o any, d Steps, s *Steps) {
+		v := o.(AlterListDataOverrider)
+		s.AlterListData = func(ctx context.Context, b *Bundle, l *ListResult) error {
+			return v.AlterListData(ctx, b, l, d.AlterListData)
+		}
+	}},
+	{reflect.TypeFor[AlterDetailDataOverrider](), func(o any, d Steps, s *Steps) {
+		v := o.(AlterDetailDataOverrider)
+		s.AlterDetailData = func(ctx context.Context, b *Bundle, obj *Object) error {
+			return v.AlterDetailData(ctx, b, obj, d.AlterDetailData)
+		}
+	}},
 }
 
 // overridden returns the names of the steps self overrides.

@@ -92,12 +92,12 @@ func (a *API) writeResponse(w http.ResponseWriter, r *http.Request, resp *Respon
 			w.Header().Add(k, v)
 		}
 	}
-	a.noteAnswer(w, r, resp.Status, "")
 	if resp.Body == nil {
+		a.noteAnswer(w, r, resp.Status, "")
 		w.WriteHeader(resp.Status)
 		return
 	}
-	a.writeJSON(w, r, resp.Status, resp.Body)
+	a.writeJSONAnswer(w, r, resp.Status, resp.Body)
 }
 
 func (a *API) writeJSON(w http.ResponseWriter, r *http.Request, status int, body any) {

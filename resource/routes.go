@@ -24,6 +24,7 @@ func (a *API) routes() http.Handler {
 	name := "{name:[a-z0-9_]+}"
 	r.Handle(p, a.handler(a.serveListing))
 	r.Handle(p+"openapi.json", a.handler(a.serveOpenAPI))
+	a.endpointRoutes(r)
 	r.Handle(p+name+"/schema{slash:/?}", a.handler(a.resourceHandler(KindSchema)))
 	r.Handle(p+name+"/set/{keys:[^/]*}{slash:/?}", a.handler(a.resourceHandler(KindSet)))
 	r.Handle(p+name+"/{key:[^/]+}/{relation:[a-z0-9_]+}{slash:/?}", a.handler(a.withChallenge(a.subResourceHandler())))

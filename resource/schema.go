@@ -155,7 +155,7 @@ func (r *Bound) Schema() *Schema {
 		RequiredFieldsForPost:    nonNil(r.Meta.RequiredFieldsForPost),
 		QueryFields:              nonNil(r.Meta.QueryFields),
 		TotalCount:               r.countMode(),
-		Extra:                    r.Binding.SchemaExtra,
+		Extra:                    r.schemaExtra(),
 	}
 	for name, to := range r.Binding.Relations {
 		s.Relations[name] = SchemaRelation{RelatedType: "to_one", Resource: to, RelatedSchema: r.API.prefix + to + "/schema/"}

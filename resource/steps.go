@@ -122,8 +122,17 @@ type Steps struct {
 	// PATCH, PATCH with filters, a nested object) before it is validated.
 	Hydrate HydrateFunc
 	// Dehydrate prepares every object answered (lists, details, set/, CSV rows, written objects,
-	// expanded relations).
+	// expanded relations). Its default runs the resource's per-field Dehydrate<Field> methods.
 	Dehydrate DehydrateFunc
+	// Validate checks the body of every write once Hydrate has prepared it (Tastypie's is_valid): as
+	// Steps holds it, Hydrate runs Validate after itself, so each path that hydrates validates too.
+	Validate ValidateFunc
+	// AlterListData changes a JSON list's answer before it is written (Tastypie's
+	// alter_list_data_to_serialize): list GETs, over HTTP and in the engine.
+	AlterListData AlterListDataFunc
+	// AlterDetailData changes one object's answer before it is written (Tastypie's
+	// alter_detail_data_to_serialize): detail GET, and POST, PUT and PATCH of one object with data.
+	AlterDetailData AlterDetailDataFunc
 }
 
 // DispatchOverrider overrides Dispatch.
