@@ -53,6 +53,9 @@ func ParseText(t Type, s string) (any, error) {
 	switch t {
 	case Integer, Related:
 		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if errors.Is(err, strconv.ErrRange) {
+			return nil, int64Range(strings.TrimSpace(s))
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%q is not an integer", s)
 		}
@@ -204,8 +207,12 @@ func FromJSON(t Type, v any) (any, error) {
 	case Integer, Related:
 		switch x := v.(type) {
 		case json.Number:
-			if n, err := x.Int64(); err == nil {
+			n, err := x.Int64()
+			if err == nil {
 				return n, nil
+			}
+			if errors.Is(err, strconv.ErrRange) {
+				return nil, int64Range(x.String())
 			}
 			return nil, fmt.Errorf("%s is not an integer", x)
 		case float64:

@@ -48,6 +48,10 @@ type Field struct {
 	Column string
 	// Type is the field's logical type; values are parsed and bound by it.
 	Type field.Type
+	// MaxInt, when above zero, bounds an integer field's values to ±MaxInt, its column type's range
+	// (dialect.Column.MaxInt): a value beyond is an INVALID_VALUE, refused before the database, which
+	// would refuse it with an error of its own (PostgreSQL compares a smallint with a smallint).
+	MaxInt int64
 	// Lookups are the lookups the resource allows on the field. Nil or empty means every lookup
 	// [LookupsFor] gives for Type; lookups that make no sense for Type are never allowed (see
 	// [CheckLookups] to catch them at registration).
@@ -149,6 +153,9 @@ func parseOne(key string, raw []string, r Resolver) (Filter, error) {
 	if err != nil {
 		return Filter{}, err
 	}
+	if err := checkRange(key, f, lookup, values); err != nil {
+		return Filter{}, err
+	}
 	return Filter{Param: key, Field: f, Lookup: lookup, Values: values}, nil
 }
 
@@ -231,6 +238,20 @@ func parseValues(key string, t field.Type, l Lookup, raw []string) ([]any, error
 		values[i] = v
 	}
 	return values, nil
+}
+
+// checkRange refuses an integer value outside the field's range (Field.MaxInt); the parts of a date
+// (year, month, day) and isnull's boolean are not the column's values.
+func checkRange(key string, f Field, l Lookup, values []any) error {
+	if f.MaxInt <= 0 || l == IsNull || l == Year || l == Month || l == Day {
+		return nil
+	}
+	for _, v := range values {
+		if n, ok := v.(int64); ok && (n > f.MaxInt || n < -f.MaxInt) {
+			return invalidValue(key, field.RangeProblem(n, f.MaxInt), nil)
+		}
+	}
+	return nil
 }
 
 func invalidValue(key, problem string, cause error) *apierror.Error {

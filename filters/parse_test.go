@@ -205,7 +205,7 @@ var errorCases = []errorCase{
 	},
 	{
 		name: "integer overflow", give: "id__gt=9223372036854775808", giveR: resolver{},
-		wantCode: apierror.InvalidValue, wantMessage: `Invalid value for the 'id__gt' filter: "9223372036854775808" is not an integer.`,
+		wantCode: apierror.InvalidValue, wantMessage: `Invalid value for the 'id__gt' filter: 9223372036854775808 is out of range: give an integer from -9223372036854775808 to 9223372036854775807.`,
 		wantDetails: map[string]any{"parameter": "id__gt"},
 	},
 	{

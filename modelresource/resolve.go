@@ -161,7 +161,7 @@ func (r *model) filterField(path, via []string, root *model) (filters.Field, err
 			// A relation alone compares its foreign key: location=7.
 			c = rel.column
 		}
-		f := filters.Field{Name: name, Path: slices.Clone(via), Column: root.aliasOf(via) + "." + r.d.Quote(c.Name), Type: c.Type}
+		f := filters.Field{Name: name, Path: slices.Clone(via), Column: root.aliasOf(via) + "." + r.d.Quote(c.Name), Type: c.Type, MaxInt: c.MaxInt}
 		if !lookups.IsAll() {
 			f.Lookups = lookups
 		}

@@ -100,13 +100,17 @@ func (r *model) validate(b *resource.Bundle, mode writeMode) ([]assignment, erro
 	return out, nil
 }
 
-// checkValue checks null, NUL characters, length and choices; it returns the problem or "".
+// checkValue checks null, an integer's range, NUL characters, length and choices; it returns the
+// problem or "".
 func (r *model) checkValue(c *column, v any) string {
 	if v == nil {
 		if !c.Nullable {
 			return "may not be null"
 		}
 		return ""
+	}
+	if n, ok := v.(int64); ok && c.MaxInt > 0 && (n > c.MaxInt || n < -c.MaxInt) {
+		return field.RangeProblem(n, c.MaxInt)
 	}
 	s, isString := v.(string)
 	if !isString {
