@@ -20,18 +20,6 @@ func (r *model) unalias(name string) string {
 	return name
 }
 
-// aliasesOf lists the aliases of a field, sorted.
-func (r *model) aliasesOf(name string) []string {
-	var out []string
-	for alias, target := range r.meta.FilterAliases {
-		if target == name {
-			out = append(out, alias)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
 // checkFilterAliases checks Meta.FilterAliases when the API is built: each alias is a plain name,
 // taken by no field, relation or reserved parameter, and names a field or a relation
 // of the resource; Meta.Filtering lists fields, not their aliases.
