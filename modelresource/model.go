@@ -136,6 +136,10 @@ func (r *model) bindColumns() error {
 		}
 		r.readOnly[name] = true
 	}
+	createdName, updatedName, err := r.timestampNames()
+	if err != nil {
+		return err
+	}
 	for name := range m.FieldOptions {
 		if _, ok := r.table.Column(name); !ok {
 			return fmt.Errorf("Meta.FieldOptions: table %q has no column %q (columns: %s)", m.Table, name, r.columnList())
@@ -152,7 +156,7 @@ func (r *model) bindColumns() error {
 		c := &column{Column: dc, expr: r.alias + "." + r.d.Quote(dc.Name)}
 		opts := m.FieldOptions[dc.Name]
 		c.choices = opts.Choices
-		c.readOnly = dc.PrimaryKey || dc.Name == createdAtName || dc.Name == updatedAtName || r.readOnly[dc.Name] || opts.ReadOnly
+		c.readOnly = dc.PrimaryKey || dc.Name == createdName || dc.Name == updatedName || r.readOnly[dc.Name] || opts.ReadOnly
 		r.columns = append(r.columns, *c)
 	}
 	var pks int
@@ -167,9 +171,9 @@ func (r *model) bindColumns() error {
 	// The framework sets the timestamps whether or not Meta.Fields shows them.
 	for _, dc := range r.table.Columns {
 		switch dc.Name {
-		case createdAtName:
+		case createdName:
 			r.createdAt = &column{Column: dc}
-		case updatedAtName:
+		case updatedName:
 			r.updatedAt = &column{Column: dc}
 		}
 	}
@@ -177,6 +181,33 @@ func (r *model) bindColumns() error {
 		return fmt.Errorf("table %q must have a single-column primary key (it has %d key columns)", m.Table, pks)
 	}
 	return nil
+}
+
+// timestampNames returns the columns the server sets on insert and on every write: Meta.CreatedField
+// and Meta.UpdatedField, or created_at and updated_at when Meta names none. A column Meta names must
+// exist and be a timestamp.
+func (r *model) timestampNames() (created, updated string, err error) {
+	created, updated = createdAtName, updatedAtName
+	for _, f := range []struct {
+		option, name string
+		into         *string
+	}{{"Meta.CreatedField", r.meta.CreatedField, &created}, {"Meta.UpdatedField", r.meta.UpdatedField, &updated}} {
+		if f.name == "" {
+			continue
+		}
+		dc, ok := r.table.Column(f.name)
+		if !ok {
+			return "", "", fmt.Errorf("%s: table %q has no column %q (columns: %s)", f.option, r.meta.Table, f.name, r.columnList())
+		}
+		if dc.Type != field.DateTime {
+			return "", "", fmt.Errorf("%s: column %q of table %q is a %s, not a timestamp", f.option, f.name, r.meta.Table, dc.Type)
+		}
+		*f.into = f.name
+	}
+	if created == updated {
+		return "", "", fmt.Errorf("Meta.CreatedField and Meta.UpdatedField name the same column %q", created)
+	}
+	return created, updated, nil
 }
 
 func (r *model) columnList() string {

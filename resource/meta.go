@@ -19,8 +19,14 @@ type Meta struct {
 	Fields []string
 	// Excludes removes columns from the fields.
 	Excludes []string
-	// ReadOnly lists fields ignored on input, besides the primary key, created_at and updated_at.
+	// ReadOnly lists fields ignored on input, besides the primary key and the timestamps below.
 	ReadOnly []string
+	// CreatedField and UpdatedField are timestamp columns the server sets, in UTC, whatever a client
+	// sends: CreatedField when a row is inserted, UpdatedField on every write of it (POST, PUT, PATCH,
+	// PATCH by filter, bulk, nested, the engine), one instant per write. Empty: created_at and
+	// updated_at, when the table has them.
+	CreatedField string
+	UpdatedField string
 	// FieldOptions adds what the database cannot say about a field: choices, help text, a type.
 	FieldOptions map[string]FieldOptions
 

@@ -25,6 +25,8 @@ func resources() []resource.Resource {
 		modelresource.New(resource.Meta{
 			ResourceName:  "jobs",
 			Table:         "jobs",
+			CreatedField:  "created",
+			UpdatedField:  "updated",
 			Description:   "Jobs run by users, charged to accounts.",
 			Filtering:     everyLookup,
 			Ordering:      []string{resource.EveryField},
@@ -41,6 +43,8 @@ func resources() []resource.Resource {
 		modelresource.New(resource.Meta{
 			ResourceName:  "users",
 			Table:         "users",
+			CreatedField:  "created",
+			UpdatedField:  "updated",
 			Description:   "The cluster's users.",
 			Filtering:     everyLookup,
 			Ordering:      []string{resource.EveryField},
@@ -54,6 +58,8 @@ func resources() []resource.Resource {
 		modelresource.New(resource.Meta{
 			ResourceName:  "accounts",
 			Table:         "accounts",
+			CreatedField:  "created",
+			UpdatedField:  "updated",
 			Description:   "The accounts jobs are charged to.",
 			Filtering:     everyLookup,
 			Ordering:      []string{resource.EveryField},

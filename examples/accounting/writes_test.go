@@ -161,3 +161,45 @@ func TestSubLists(t *testing.T) {
 		}
 	})
 }
+
+// POST: the required fields make a job (201, Location, the object); created and updated are the
+// server's (a client's values are ignored), the same instant on insert; a PATCH moves updated only.
+// Without a required field: 400 naming it, nothing written.
+func TestPostAndTimestamps(t *testing.T) {
+	eachService(t, func(t *testing.T, s *service) {
+		jobs := s.scalar(t, "SELECT count(*) FROM jobs")
+		a := s.do(t, request{method: "POST", path: "/jobs/", body: `{"jobslurmid": 5, "submitdate": "2018-06-05T10:00:00Z",
+			"userid": 1, "accountid": 1, "amount": 2.5, "jobstatus": 1, "partition": 1, "qos": 1, "created": "2001-01-01T00:00:00Z"}`})
+		if a.status != 201 || keys(a.body) != objectKeys(jobColumns...) || a.body["success"] != true {
+			t.Fatalf("POST /jobs/: %d %s", a.status, a.raw)
+		}
+		key := string(a.body["jobnumber"].(jsonNumber))
+		if loc := a.header.Get("Location"); !strings.HasSuffix(loc, "/jobs/"+key+"/") {
+			t.Errorf("Location %q", loc)
+		}
+		created, _ := a.body["created"].(string)
+		if created == "" || created != a.body["updated"] || strings.HasPrefix(created, "2001") {
+			t.Fatalf("created %v, updated %v: want the server's instant, twice", a.body["created"], a.body["updated"])
+		}
+		p := s.do(t, request{method: "PATCH", path: "/jobs/" + key + "/", body: `{"qos": 2}`})
+		if p.status != 200 || p.body["created"] != created || p.body["updated"] == created {
+			t.Fatalf("PATCH: %d created %v updated %v (was %s)", p.status, p.body["created"], p.body["updated"], created)
+		}
+		if got := s.scalar(t, "SELECT qos FROM jobs WHERE jobnumber = "+key); got != "2" {
+			t.Errorf("qos in the database: %s", got)
+		}
+
+		before := s.scalar(t, "SELECT count(*) FROM jobs")
+		if before == jobs {
+			t.Fatalf("the POST wrote nothing: %s jobs", before)
+		}
+		m := s.do(t, request{method: "POST", path: "/jobs/", body: `{"jobslurmid": 6, "submitdate": "2018-06-05T10:00:00Z",
+			"userid": 1, "accountid": 1, "amount": 2.5, "jobstatus": 1, "partition": 1}`})
+		if m.status != 400 || !strings.Contains(m.raw, "qos") {
+			t.Fatalf("POST without qos: %d %s", m.status, m.raw)
+		}
+		if after := s.scalar(t, "SELECT count(*) FROM jobs"); after != before {
+			t.Errorf("jobs %s after a refused POST, want %s", after, before)
+		}
+	})
+}
