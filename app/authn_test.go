@@ -184,6 +184,10 @@ func TestLastUsed(t *testing.T) {
 			t.Fatal(err)
 		}
 		ctx := context.Background()
+		// A change by hand: the servers remembering the key are told (README, "Operating it").
+		if err := newUserStore(db, d, nil).KeysChanged(ctx); err != nil {
+			t.Fatal(err)
+		}
 		tx, err := db.BeginTx(ctx, nil) // SQLite: takes the write lock (_txlock=immediate)
 		if err != nil {
 			t.Fatal(err)

@@ -17,7 +17,7 @@ func TestCommandOutput(t *testing.T) {
 		"  00003_api_keys.sql                       applied TIME\n" +
 		"  00004_processing_run.go                  applied TIME\n" +
 		"  00005_app_secret.sql                     applied TIME\n" +
-		"  00006_processing_run_parameters_json.go  applied TIME\n  00007_app_session.go                     applied TIME\n"
+		"  00006_processing_run_parameters_json.go  applied TIME\n  00007_app_session.go                     applied TIME\n  00008_api_key_watch.sql                  applied TIME\n"
 	dbHelp := "  -db string\n" +
 		"    \tthe database: a SQLite file, or a PostgreSQL URL (postgres://user:password@host:5432/name); " +
 		"when --db is not given, DATABASE_URL (either kind) is used if set (default \"./dashboard.db\")\n"

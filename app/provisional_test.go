@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/tastygo/tastygo/auth/sqlstore"
 	"slices"
 	"testing"
 
@@ -58,7 +59,14 @@ func TestKeyCheckedBesideTheRead(t *testing.T) {
 				t.Fatalf("before the move: %v, want %v", got, r1)
 			}
 		}
-		if _, err := db.Exec(d.Rebind(`UPDATE app_user SET top_level_location_id = (SELECT id FROM location WHERE location_code = ?) WHERE username = ?`), "AF-R02", scopedName); err != nil {
+		// Moved through the store, which tells every server (a change by hand in SQL would reach a
+		// server that remembers the key within auth.KeyCacheMaxAge: README, "Operating it").
+		var region int64
+		if err := db.QueryRow(d.Rebind(`SELECT id FROM location WHERE location_code = ?`), "AF-R02").Scan(&region); err != nil {
+			t.Fatal(err)
+		}
+		if err := newUserStore(db, d, nil).ChangeUser(context.Background(), scopedName,
+			sqlstore.UserChange{Columns: map[string]any{"top_level_location_id": region}}); err != nil {
 			t.Fatal(err)
 		}
 		a := serve(t, f.api, "GET", list, f.as(scopedName), "")

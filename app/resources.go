@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/tastygo/tastygo/auth"
+	"github.com/tastygo/tastygo/auth/sqlstore"
 	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/modelresource"
 	"github.com/tastygo/tastygo/resource"
@@ -137,6 +138,18 @@ func keyMemo(d dialect.Dialect) *auth.KeyMemo {
 	return nil
 }
 
+// keyCache returns the cache of the API keys that authenticated, invalidated by the store's watch of
+// the keys' epoch (a revocation through the store, in any process); nil, and every request reads its
+// key's row, when the watch cannot start.
+func keyCache(store *sqlstore.Store, logger *slog.Logger) *auth.KeyCache {
+	watch, err := store.WatchKeys(context.Background())
+	if err != nil {
+		logger.Warn("API keys are read on every request: their epoch cannot be watched", "error", err)
+		return nil
+	}
+	return auth.NewKeyCache(watch, 0)
+}
+
 // newHandler builds the dashboard's API over db: API keys (Tastypie's ApiKey header, or Bearer),
 // HTTP Basic against app_user and api_key, and browser sessions (app_session, with CSRF tokens),
 // required for every request unless a read is public; one auth.Guard, with its default limits,
@@ -153,7 +166,7 @@ func newHandler(db *sql.DB, d dialect.Dialect, logger *slog.Logger, a access) (h
 	sessions := auth.Sessions{Store: store, Passwords: basic, Path: resource.DefaultPrefix}
 	authn := auth.Required{
 		Authentication: auth.Chain{
-			auth.APIKey{Store: store, Pepper: pepper, Guard: guard, Logger: logger, Memo: keyMemo(d)},
+			auth.APIKey{Store: store, Pepper: pepper, Guard: guard, Logger: logger, Memo: keyMemo(d), Cache: keyCache(store, logger)},
 			basic,
 			sessions,
 		},

@@ -34,9 +34,9 @@ func scheme(r *http.Request) (string, string) {
 // "Authorization: Bearer <key>" against a Store. Other requests it leaves to the next authentication
 // (it returns no user and no error).
 //
-// Every request reads its key's row by the key's public id and compares the HMAC of the key under
-// Pepper with the stored hash in constant time, so a revoked key fails at the next request whichever
-// process revoked it. With a Memo, a read by a key that authenticated before is served while that
+// Every request reads its key's row by the key's public id (unless Cache remembers it, for as long as
+// its KeyEpoch has not moved) and compares the HMAC of the key under Pepper with the stored hash in
+// constant time, so a revoked key fails at the next request whichever process revoked it. With a Memo, a read by a key that authenticated before is served while that
 // check runs beside it, and its answer waits for the check (resource.ProvisionalAuthenticator). A request with a key id that does not
 // exist computes the HMAC all the same, so that it takes as long as a wrong secret for a real id. A
 // row still holding a bcrypt hash (stored before peppers) is checked with bcrypt through Guard, then
@@ -52,6 +52,10 @@ type APIKey struct {
 	// checked again beside it (resource.ProvisionalAuthenticator); nil: every request waits for its
 	// check.
 	Memo *KeyMemo
+	// Cache remembers the rows of keys that authenticated until its KeyEpoch says keys changed (a
+	// revocation through the store, in any process) or KeyCacheMaxAge passes, so that a key seen before
+	// is checked without reading its row; nil: every request reads its key's row.
+	Cache *KeyCache
 	// Logger receives the failures that do not fail a request (recording a key's use, upgrading its
 	// hash); slog.Default() when nil.
 	Logger *slog.Logger
@@ -84,6 +88,9 @@ func (a APIKey) AuthenticateProvisionally(ctx context.Context, r *http.Request) 
 		return nil, nil, errNoPepper
 	}
 	mac := a.hash(key)
+	if u, ok, err := a.recalled(username, key, mac); ok {
+		return u, nil, err
+	}
 	if u, ok := a.Memo.recall(mac, username); ok {
 		confirm := func(ctx context.Context) (*resource.User, error) { return a.check(ctx, r, username, key, mac) }
 		return u, confirm, nil
@@ -112,19 +119,52 @@ func keyCredentials(r *http.Request) (username, key string, err error) {
 	return "", "", nil
 }
 
-// check reads the key's row and compares its stored hash with mac, the key's HMAC; the outcome is
-// recorded in Memo.
-func (a APIKey) check(ctx context.Context, r *http.Request, username, key string, mac []byte) (*resource.User, error) {
-	u, err := a.checkStored(ctx, r, username, key, mac)
-	if err != nil {
-		a.Memo.forget(mac)
-		return nil, err
+// recalled checks a key against the row Cache remembers for it; ok is false when Cache remembers
+// none that may be used (the row is then read).
+func (a APIKey) recalled(username, key string, mac []byte) (u *resource.User, ok bool, err error) {
+	id, valid := KeyID(key)
+	if !valid {
+		return nil, false, nil
 	}
-	a.Memo.remember(mac, username, *u)
-	return u, nil
+	k, hit := a.Cache.recall(id, mac)
+	if !hit {
+		return nil, false, nil
+	}
+	if username != "" && subtle.ConstantTimeCompare([]byte(username), []byte(k.User.Username)) != 1 {
+		return nil, true, keyNotValid()
+	}
+	user := k.User
+	return &user, true, nil
 }
 
-func (a APIKey) checkStored(ctx context.Context, r *http.Request, username, key string, mac []byte) (*resource.User, error) {
+// check reads the key's row (unless Cache remembers it) and compares its stored hash with mac, the
+// key's HMAC; the outcome is recorded in Memo and Cache.
+func (a APIKey) check(ctx context.Context, r *http.Request, username, key string, mac []byte) (*resource.User, error) {
+	if u, ok, err := a.recalled(username, key, mac); ok {
+		return u, err
+	}
+	// The epoch is read before the row: a change committed after this read moves it, and the row read
+	// now is then not used again.
+	epoch, cacheable := a.Cache.current()
+	read := a.Cache.clock()
+	stored, err := a.checkStored(ctx, r, username, key, mac)
+	if err != nil {
+		a.Memo.forget(mac)
+		if id, ok := KeyID(key); ok {
+			a.Cache.forget(id)
+		}
+		return nil, err
+	}
+	if cacheable {
+		id, _ := KeyID(key)
+		a.Cache.remember(id, mac, stored, epoch, read)
+	}
+	a.Memo.remember(mac, username, stored.User)
+	u := stored.User
+	return &u, nil
+}
+
+func (a APIKey) checkStored(ctx context.Context, r *http.Request, username, key string, mac []byte) (*StoredKey, error) {
 	id, ok := KeyID(key)
 	if !ok {
 		return nil, keyNotValid()
@@ -156,8 +196,7 @@ func (a APIKey) checkStored(ctx context.Context, r *http.Request, username, key 
 			a.logger().WarnContext(ctx, "auth: could not record the use of an API key", "key_row", stored.ID, "error", err)
 		}
 	}
-	u := stored.User
-	return &u, nil
+	return stored, nil
 }
 
 func keyNotValid() error { return notAuthenticated("The API key is not valid.") }

@@ -7,10 +7,13 @@
 //
 // API keys are random secrets of 160 bits made by [NewKey], stored as their HMAC-SHA-256 under a
 // server secret, the [Pepper]: checking one is a microsecond, so every request looks its key up by the
-// key's public id (an indexed read) and compares the hashes in constant time. Nothing about a key is
-// remembered between requests, so a key revoked in the database fails at the very next request, in
-// every process. A key stored by an older version as a bcrypt hash is checked with bcrypt once, then
-// its row is rewritten with the HMAC.
+// key's public id (an indexed read) and compares the hashes in constant time. A [KeyCache] may
+// remember the rows of keys that authenticated, so that a key seen before costs one HMAC and a map
+// lookup; it uses them only while its [KeyEpoch] says no key or user changed since they were read (a
+// revocation through the application's store moves the epoch in every process before it returns:
+// auth/sqlstore's Store.WatchKeys), and never longer than [KeyCacheMaxAge]. So a key revoked through
+// the store fails at the very next request, in every process. A key stored by an older version as a
+// bcrypt hash is checked with bcrypt once, then its row is rewritten with the HMAC.
 //
 // Passwords stay bcrypt hashes (a person's password has too little entropy for a fast hash). A
 // [Guard] makes their checks cost an attacker what they cost the server: a check for a user who does

@@ -150,17 +150,24 @@ type Revoked struct {
 }
 
 // RevokeKey revokes one key, given whole or by its public id. Every server over the database refuses
-// it from its next request on: keys are read on every request.
+// it from its next request on: when it returns, every server that remembers keys (auth.KeyCache over
+// [Store.WatchKeys]) has dropped what it remembered, or stopped using it (see [KeyLease]); an error
+// wrapping [ErrUnconfirmed] means the key is revoked but a server did not say so in time.
 func (s *Store) RevokeKey(ctx context.Context, keyOrID string) (Revoked, error) {
 	keyID, ok := auth.KeyID(keyOrID)
 	if !ok {
 		keyID = keyOrID
 	}
 	k, u := s.d.Quote(s.o.keyTable()), s.d.Quote(s.o.userTable())
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return Revoked{}, err
+	}
+	defer tx.Rollback() // a no-op after Commit
 	var out Revoked
 	var rowID int64
 	var revoked int
-	err := s.db.QueryRowContext(ctx, s.d.Rebind(`SELECT k.id, k.key_id, u.username, CASE WHEN k.revoked_at IS NULL THEN 0 ELSE 1 END
+	err = tx.QueryRowContext(ctx, s.d.Rebind(`SELECT k.id, k.key_id, u.username, CASE WHEN k.revoked_at IS NULL THEN 0 ELSE 1 END
 		FROM `+k+` AS k JOIN `+u+` AS u ON u.id = k.user_id WHERE k.key_id = ?`), keyID).Scan(&rowID, &out.KeyID, &out.Username, &revoked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Revoked{}, failure(ErrNoKey, "no API key has the id %q (give the key, tg_<id>_<secret>, or its 12-character id)", keyID)
@@ -169,16 +176,24 @@ func (s *Store) RevokeKey(ctx context.Context, keyOrID string) (Revoked, error) 
 		return Revoked{}, err
 	}
 	out.Already = revoked != 0
-	if !out.Already {
-		if _, err := s.db.ExecContext(ctx, s.d.Rebind(`UPDATE `+k+` SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`), s.now(), rowID); err != nil {
-			return Revoked{}, err
-		}
+	if out.Already {
+		return out, nil
 	}
-	return out, nil
+	if _, err := tx.ExecContext(ctx, s.d.Rebind(`UPDATE `+k+` SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`), s.now(), rowID); err != nil {
+		return Revoked{}, err
+	}
+	epoch, err := s.keysChanging(ctx, tx)
+	if err != nil {
+		return Revoked{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return Revoked{}, err
+	}
+	return out, s.keysChanged(ctx, epoch)
 }
 
 // RevokeUserKeys revokes every key of the user named username that is not revoked yet, and returns
-// their public ids.
+// their public ids; like RevokeKey, it returns once every server has stopped using what it remembered.
 func (s *Store) RevokeUserKeys(ctx context.Context, username string) ([]string, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -207,11 +222,89 @@ func (s *Store) RevokeUserKeys(ctx context.Context, username string) ([]string, 
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	if len(keyIDs) == 0 {
+		return nil, nil
+	}
 	if _, err := tx.ExecContext(ctx, s.d.Rebind(`UPDATE `+k+` SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`), s.now(), uid); err != nil {
+		return nil, err
+	}
+	epoch, err := s.keysChanging(ctx, tx)
+	if err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
-	return keyIDs, nil
+	return keyIDs, s.keysChanged(ctx, epoch)
+}
+
+// UserChange is what ChangeUser changes about a user; nil and empty fields are left as they are.
+type UserChange struct {
+	Superuser *bool
+	// Columns sets the application's own columns of the user table (a profile's), by name.
+	Columns map[string]any
+}
+
+// ChangeUser changes a user's superuser flag or the application's columns, and, like RevokeKey,
+// returns once every server that remembers keys has dropped what it remembered, so that the user's
+// next request, in any process, carries the change.
+func (s *Store) ChangeUser(ctx context.Context, username string, c UserChange) error {
+	var sets []string
+	var args []any
+	if c.Superuser != nil {
+		sets, args = append(sets, "is_superuser = ?"), append(args, *c.Superuser)
+	}
+	names := make([]string, 0, len(c.Columns))
+	for n := range c.Columns {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		sets, args = append(sets, s.d.Quote(n)+" = ?"), append(args, c.Columns[n])
+	}
+	if len(sets) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() // a no-op after Commit
+	res, err := tx.ExecContext(ctx, s.d.Rebind(`UPDATE `+s.d.Quote(s.o.userTable())+` SET `+strings.Join(sets, ", ")+` WHERE username = ?`), append(args, username)...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return failure(ErrNoUser, "no user is named %q", username)
+	}
+	epoch, err := s.keysChanging(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	return s.keysChanged(ctx, epoch)
+}
+
+// KeysChanged tells every server that keys or users changed outside the store (an UPDATE or DELETE
+// run by hand on the user or key table, say), and returns once each has dropped what it remembered,
+// as RevokeKey does. Without it such a change reaches a server that remembers the key within
+// auth.KeyCacheMaxAge.
+func (s *Store) KeysChanged(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() // a no-op after Commit
+	epoch, err := s.keysChanging(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	return s.keysChanged(ctx, epoch)
 }

@@ -11,8 +11,10 @@
 //		auth.Basic{Store: store, Guard: guard},
 //	}}
 //
-// Every request reads its key's row (one indexed read, through a statement prepared once), so a key
-// revoked by [Store.RevokeKey], in this process or another, is refused from the next request on. A
+// A request reads its key's row (one indexed read, through a statement prepared once), unless an
+// auth.KeyCache over [Store.WatchKeys] remembers it; a key revoked by [Store.RevokeKey], in this
+// process or another, is refused from the next request on either way: the revocation moves the keys'
+// epoch, which every watch sees (see KeyLease for how, on each backend), before it returns. A
 // key's last use is written in the background at most once per [auth.TouchEvery], and a key stored as
 // a bcrypt hash by an older version is rewritten as its HMAC once it has been verified.
 //
@@ -87,6 +89,7 @@ const touchTimeout = 10 * time.Second
 // Store is the SQL-backed auth.Store; make it with [New]. It is safe for concurrent use.
 type Store struct {
 	db     *dialect.DB
+	raw    *sql.DB
 	d      dialect.Dialect
 	o      Options
 	logger *slog.Logger
@@ -97,6 +100,8 @@ type Store struct {
 	// keyStmt is keyByID prepared, once it could be: every request reads a key, and on SQLite
 	// preparing the statement each time costs a third of the read.
 	keyStmt atomic.Pointer[dialect.Stmt]
+	// epochPath is the SQLite counter file's path ("" without a file), once looked up.
+	epochPath atomic.Pointer[string]
 }
 
 // New returns the store over db. It reads nothing until it is used.
@@ -113,7 +118,7 @@ func New(db *sql.DB, d dialect.Dialect, o Options) *Store {
 		logger = slog.Default()
 	}
 	return &Store{
-		db: dialect.NewDB(db, d), d: d, o: o, logger: logger,
+		db: dialect.NewDB(db, d), raw: db, d: d, o: o, logger: logger,
 		keyByID: d.Rebind(`SELECT k.id, k.key_hash, CASE WHEN k.revoked_at IS NULL THEN 0 ELSE 1 END, k.last_used_at, ` + cols +
 			` FROM ` + k + ` AS k JOIN ` + u + ` AS u ON u.id = k.user_id WHERE k.key_id = ?`),
 		passwordByUsername: d.Rebind(`SELECT u.password_hash, ` + cols + ` FROM ` + u + ` AS u WHERE u.username = ? AND u.password_hash IS NOT NULL`),
