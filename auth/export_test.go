@@ -33,3 +33,7 @@ var DummyHash = dummyHash
 
 // SetCheckTimeout bounds g's shared checks by d instead of 10 seconds.
 func SetCheckTimeout(g *Guard, d time.Duration) { g.timeout = d }
+
+// SetKeyCacheClock makes c read the time from now instead of time.Now. Call it before c is shared
+// between goroutines.
+func SetKeyCacheClock(c *KeyCache, now func() time.Time) { c.now = now }
