@@ -51,7 +51,7 @@ func csvLargeDB(b *testing.B, backend dialect.Name) (*sql.DB, dialect.Dialect) {
 	benchCleanups = append(benchCleanups, db.Close, cleanup)
 	if backend == dialect.SQLite {
 		benchCleanups = append(benchCleanups, func() error {
-			for _, suffix := range []string{"-wal", "-shm"} {
+			for _, suffix := range []string{"-wal", "-shm", "-keys-epoch"} {
 				os.Remove(addr + suffix)
 			}
 			return os.Remove(addr)

@@ -83,7 +83,7 @@ func benchDBOf(b *testing.B, backend dialect.Name, size seed.Size) (*sql.DB, dia
 	benchCleanups = append(benchCleanups, cleanup)
 	if backend == dialect.SQLite {
 		benchCleanups = append(benchCleanups, func() error {
-			for _, suffix := range []string{"-wal", "-shm"} {
+			for _, suffix := range []string{"-wal", "-shm", "-keys-epoch"} {
 				os.Remove(addr + suffix)
 			}
 			return os.Remove(addr)

@@ -311,6 +311,16 @@ func TestAPIKeySameWorkForUnknownIDs(t *testing.T) {
 func BenchmarkAPIKey(b *testing.B) {
 	store, f := newStore(b)
 	a := auth.APIKey{Store: store, Pepper: testPepper}
+	cached := auth.APIKey{Store: store, Pepper: testPepper, Cache: auth.NewKeyCache(&testEpoch{}, 0)}
+	r := request(http.MethodGet, "Bearer "+f.aliceKey)
+	if _, err := cached.Authenticate(context.Background(), r); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("good_remembered", func(b *testing.B) {
+		for b.Loop() {
+			cached.Authenticate(context.Background(), r)
+		}
+	})
 	for _, c := range []struct{ name, key string }{
 		{"good", f.aliceKey},
 		{"wrong_secret", otherSecret(f.aliceKey)},

@@ -272,7 +272,7 @@ func (s *Store) keysChanged(ctx context.Context, epoch int64) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%w: %d server(s) did not within %v", ErrUnconfirmed, waiting, maxRevokeWait)
+			return fmt.Errorf("%w within %v (%d server(s)): the change is committed, and such a server stops using the keys it remembers when its lease ends", ErrUnconfirmed, maxRevokeWait, waiting)
 		}
 		select {
 		case <-ctx.Done():

@@ -181,3 +181,28 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// BenchmarkKeysEpoch measures what a request pays to learn whether what it remembers holds: on
+// SQLite an atomic load from the mapped counter file (and, once a second, a stat of it); on
+// PostgreSQL two atomic loads and the clock.
+func BenchmarkKeysEpoch(b *testing.B) {
+	for _, backend := range testdb.Backends {
+		b.Run(string(backend), func(b *testing.B) {
+			db, d := testdb.Open(b, backend)
+			ctx := context.Background()
+			if err := sqlstore.EnsureTables(ctx, db, d, sqlstore.Options{}); err != nil {
+				b.Fatal(err)
+			}
+			w, err := sqlstore.New(db, d, sqlstore.Options{}).WatchKeys(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer w.Close()
+			for b.Loop() {
+				if _, ok := w.KeysEpoch(); !ok {
+					b.Fatal("no epoch")
+				}
+			}
+		})
+	}
+}
