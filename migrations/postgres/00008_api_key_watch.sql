@@ -3,15 +3,16 @@
 -- api_key_epoch holds one counter that every revocation through the store increases in its own
 -- transaction; api_key_watcher has one row per running server: its last heartbeat, the lease it takes
 -- from it, and the last epoch it acknowledged. A revocation waits until every server whose lease may
--- still run has acknowledged it. The same tables as sqlstore.TableStatements.
+-- still run has acknowledged it. The same tables as sqlstore.TableStatements; applying it again
+-- (a database whose later versions were undone) changes nothing.
 -- +goose Up
-CREATE TABLE api_key_epoch (
+CREATE TABLE IF NOT EXISTS api_key_epoch (
     id    INTEGER PRIMARY KEY CHECK (id = 1),
     epoch BIGINT NOT NULL
 );
-INSERT INTO api_key_epoch (id, epoch) VALUES (1, 0);
+INSERT INTO api_key_epoch (id, epoch) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
 
-CREATE TABLE api_key_watcher (
+CREATE TABLE IF NOT EXISTS api_key_watcher (
     id           VARCHAR(100) PRIMARY KEY,
     heartbeat_at TIMESTAMPTZ NOT NULL,
     lease_ms     INTEGER NOT NULL,
