@@ -106,7 +106,13 @@ func runServe(ctx context.Context, e env, args []string) error {
 		fmt.Fprintln(fs.Output(), err)
 		return errUsage
 	}
-	acc := access{publicRead: *publicRead, publicDocs: *publicDocs, corsOrigins: origins, cache: auth.NewCache(auth.DefaultCacheTTL), pepper: pepper}
+	replicas, closeReplicas, err := openReplicas(ctx, e.getenv(replicasEnv), db, d, logger)
+	if err != nil {
+		return err
+	}
+	defer closeReplicas()
+	acc := access{publicRead: *publicRead, publicDocs: *publicDocs, corsOrigins: origins, cache: auth.NewCache(auth.DefaultCacheTTL), pepper: pepper,
+		replicas: replicas}
 	if *perMinute > 0 {
 		acc.throttle = &throttle.PerUser{Limit: *perMinute, Window: time.Minute}
 	}
@@ -126,7 +132,9 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if e.limits != nil {
 		limits = *e.limits
 	}
-	srv := newServer(operations{api: api, ready: newReadiness(db, d, logger)}, limits, logger, metrics)
+	ready := newReadiness(db, d, logger)
+	ready.replicas = replicas
+	srv := newServer(operations{api: api, ready: ready}, limits, logger, metrics)
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
