@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tastygo/tastygo/app/seed"
+	"github.com/tastygo/tastygo/dialect"
+	"github.com/tastygo/tastygo/internal/pgserver"
+	"github.com/tastygo/tastygo/migrations"
+)
+
+// TestInstancesOnReplicas runs three `app serve` processes on a PostgreSQL primary with a streaming
+// replica made by pg_basebackup -R (a server of the test's own: the shared one is not reconfigured),
+// as DATABASE_URL and DATABASE_REPLICA_URLS: a write through one instance is read back at once through
+// another (read-your-writes across instances); reads land on the replica (its own statistics count
+// them); the replica stopped under load costs no request an error, and reads return to it once it is
+// back; /readyz names the replica's state.
+func TestInstancesOnReplicas(t *testing.T) {
+	primary := pgserver.Start(t)
+	addr := primary.URL("postgres")
+	db, d, err := dialect.Open(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	if err := migrations.Up(ctx, db, d); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seed.Run(ctx, db, d, seed.Small, nil); err != nil {
+		t.Fatal(err)
+	}
+	created, err := createUser(ctx, db, d, newUser{Username: opsUser, Superuser: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := createUser(ctx, db, d, newUser{Username: "other", Superuser: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	replica := primary.StartReplica(t)
+	rdb, _, err := dialect.Open(replica.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+
+	env := []string{replicasEnv + "=" + replica.URL("postgres")}
+	var instances []*process
+	for range 3 {
+		instances = append(instances, startServeProcessEnv(t, env, "serve", "--addr", "127.0.0.1:0", "--db", addr))
+	}
+	client := &http.Client{Timeout: 30 * time.Second}
+	sendAs := func(authorization, method, url, body string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, url, strings.NewReader(body))
+		req.Header.Set("Authorization", authorization)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, url, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	send := func(method, url, body string) (int, string) {
+		t.Helper()
+		return sendAs("ApiKey "+opsUser+":"+created.Key, method, url, body)
+	}
+	readyz := func(p *process) map[string]any {
+		t.Helper()
+		status, body := send("GET", strings.TrimSuffix(p.url, "/api/v1/")+"/readyz", "")
+		var m map[string]any
+		if err := json.Unmarshal([]byte(body), &m); err != nil || status != 200 {
+			t.Fatalf("/readyz: %d %s", status, body)
+		}
+		return m
+	}
+	for i, p := range instances {
+		waitUntil(t, fmt.Sprintf("instance %d to read from the replica", i), func() bool {
+			r, _ := readyz(p)["replicas"].(map[string]any)
+			return r["replica1"] == "ok"
+		})
+	}
+
+	// The replica's own count of transactions: each read it serves is one.
+	served := func() int64 {
+		var n int64
+		if err := rdb.QueryRow(`SELECT pg_stat_get_db_xact_commit(oid) FROM pg_database WHERE datname = current_database()`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	snapshot := func() { _, _ = rdb.Exec(`SELECT pg_stat_clear_snapshot()`) }
+
+	t.Run("read-your-writes across instances", func(t *testing.T) {
+		// With the replica's replay paused, only the primary has the writes: the writer must be sent
+		// there by every instance, while another user keeps reading the replica. (Paused for less than
+		// the instances' MaxLag, so the replica stays in use.)
+		if _, err := rdb.Exec(`SELECT pg_wal_replay_pause()`); err != nil {
+			t.Fatal(err)
+		}
+		defer rdb.Exec(`SELECT pg_wal_replay_resume()`)
+		for i := range 12 {
+			name := fmt.Sprintf("ryw-%d", i)
+			status, body := send("POST", instances[i%3].url+"campaign_type/", fmt.Sprintf(`{"name": %q}`, name))
+			if status != 201 {
+				t.Fatalf("POST through instance %d: %d %s", i%3, status, body)
+			}
+			var made struct{ ID int64 }
+			if err := json.Unmarshal([]byte(body), &made); err != nil || made.ID == 0 {
+				t.Fatalf("POST answer: %s", body)
+			}
+			status, body = send("GET", fmt.Sprintf("%scampaign_type/%d/", instances[(i+1)%3].url, made.ID), "")
+			if status != 200 || !strings.Contains(body, name) {
+				t.Fatalf("write %d read back through another instance: %d %s", i, status, body)
+			}
+			status, body = send("GET", instances[(i+2)%3].url+"campaign_type/?name="+name, "")
+			if status != 200 || !strings.Contains(body, `"total_count": 1`) {
+				t.Fatalf("write %d listed through a third instance: %d %s", i, status, body)
+			}
+			status, body = sendAs("ApiKey other:"+other.Key, "GET", instances[i%3].url+"campaign_type/?name="+name, "")
+			if status != 200 || !strings.Contains(body, `"total_count": 0`) {
+				t.Fatalf("write %d listed by another user, on the paused replica: %d %s", i, status, body)
+			}
+		}
+	})
+
+	t.Run("reads land on the replica", func(t *testing.T) {
+		snapshot()
+		before := served()
+		const reads = 60
+		for i := range reads {
+			if status, body := send("GET", instances[i%3].url+"indicator/?limit=5", ""); status != 200 {
+				t.Fatalf("read %d: %d %s", i, status, body)
+			}
+		}
+		// The statistics reach the view within about a second of the transactions.
+		waitUntil(t, "the replica to count the reads", func() bool {
+			snapshot()
+			return served()-before >= reads
+		})
+	})
+
+	t.Run("replica stopped under load", func(t *testing.T) {
+		var mu sync.Mutex
+		failures := map[string]int{}
+		total := 0
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for w := range 6 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					url := instances[(w+i)%3].url + "datapoint/?limit=20"
+					req, _ := http.NewRequest("GET", url, nil)
+					req.Header.Set("Authorization", "ApiKey "+opsUser+":"+created.Key)
+					resp, err := client.Do(req)
+					mu.Lock()
+					total++
+					switch {
+					case err != nil:
+						failures[err.Error()]++
+					default:
+						b, _ := io.ReadAll(resp.Body)
+						resp.Body.Close()
+						if resp.StatusCode != 200 {
+							failures[fmt.Sprintf("%d %s", resp.StatusCode, b)]++
+						}
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		time.Sleep(time.Second)
+		if err := replica.Stop(); err != nil {
+			t.Error(err)
+		}
+		time.Sleep(2 * time.Second)
+		for i, p := range instances {
+			if r, _ := readyz(p)["replicas"].(map[string]any); r["replica1"] != "unavailable" {
+				t.Errorf("instance %d /readyz with the replica stopped: %v", i, r)
+			}
+		}
+		if err := replica.Start(); err != nil {
+			t.Error(err)
+		}
+		time.Sleep(time.Second)
+		close(stop)
+		wg.Wait()
+		if len(failures) > 0 {
+			t.Errorf("%d of %d reads failed while the replica stopped and started: %v", sumOf(failures), total, failures)
+		}
+		for i, p := range instances {
+			waitUntil(t, fmt.Sprintf("instance %d to read from the replica again", i), func() bool {
+				r, _ := readyz(p)["replicas"].(map[string]any)
+				return r["replica1"] == "ok"
+			})
+		}
+		snapshot()
+		before := served()
+		for i := range 30 {
+			if status, body := send("GET", instances[i%3].url+"indicator/?limit=5", ""); status != 200 {
+				t.Fatalf("read %d: %d %s", i, status, body)
+			}
+		}
+		waitUntil(t, "the replica to serve reads again", func() bool {
+			snapshot()
+			return served()-before >= 30
+		})
+	})
+}
+
+func sumOf(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// waitUntil polls cond every 50ms for up to 30s.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 30s for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
