@@ -14,6 +14,7 @@ import (
 	"github.com/tastygo/tastygo/app/seed"
 	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/internal/pgserver"
+	"github.com/tastygo/tastygo/internal/testredis"
 	"github.com/tastygo/tastygo/migrations"
 )
 
@@ -246,3 +247,59 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// TestSharedThrottleAcrossInstances runs three `app serve` processes on one database with
+// --throttle 6 --throttle-redis: a user's requests spread over the three are allowed 6 in all, not 18;
+// the rest are 429 THROTTLED with Retry-After; another user still gets through.
+func TestSharedThrottleAcrossInstances(t *testing.T) {
+	testredis.Client(t) // fails (or skips, with TASTYGO_SKIP_REDIS=1) when Redis does not answer
+	addr, key := preparedDB(t, dialect.SQLite)
+	ctx := context.Background()
+	db, d, err := dialect.Open(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := createUser(ctx, db, d, newUser{Username: "other", Superuser: true})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The counts are kept under the database's own prefix (its pepper's fingerprint): a new database
+	// each run, so runs never share counts.
+	var instances []*process
+	for range 3 {
+		instances = append(instances, startServeProcessEnv(t, nil, "serve", "--addr", "127.0.0.1:0", "--db", addr,
+			"--throttle", "6", "--throttle-redis", testredis.URL()))
+	}
+	get := func(url, authorization string) (int, http.Header, string) {
+		req, _ := http.NewRequest("GET", url, nil)
+		req.Header.Set("Authorization", authorization)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, string(b)
+	}
+	allowed, refused := 0, 0
+	for i := range 15 {
+		status, h, body := get(instances[i%3].url+"campaign_type/", "ApiKey "+opsUser+":"+key)
+		switch status {
+		case 200:
+			allowed++
+		case 429:
+			refused++
+			if h.Get("Retry-After") == "" || !strings.Contains(body, `"code": "THROTTLED"`) || !strings.Contains(body, `"limit": 6`) {
+				t.Errorf("a refusal: %v %s", h, body)
+			}
+		default:
+			t.Fatalf("request %d: %d %s", i, status, body)
+		}
+	}
+	if allowed != 6 || refused != 9 {
+		t.Errorf("across three instances: %d allowed, %d refused; want 6 and 9", allowed, refused)
+	}
+	if status, _, body := get(instances[0].url+"campaign_type/", "ApiKey other:"+other.Key); status != 200 {
+		t.Errorf("another user: %d %s", status, body)
+	}
+}

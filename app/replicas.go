@@ -15,6 +15,9 @@ import (
 // comma-separated: `app serve` sends the API's reads to them (see dialect.NewReplicas).
 const replicasEnv = "DATABASE_REPLICA_URLS"
 
+// throttleRedisEnv names the environment variable giving serve --throttle-redis its default.
+const throttleRedisEnv = "THROTTLE_REDIS_URL"
+
 // replicaMaxLag is how far behind the primary a replica may be and still be read.
 const replicaMaxLag = 5 * time.Second
 
