@@ -141,6 +141,9 @@ func runServe(ctx context.Context, e env, args []string) error {
 	var metrics *observe.Metrics
 	if *metricsAddr != "" {
 		metrics = observe.NewMetrics(db, string(d.Name()))
+		if replicas != nil {
+			metrics.WatchReplicas(replicas)
+		}
 		acc.observer = metrics
 	}
 	api, err := newHandler(db, d, logger, acc)

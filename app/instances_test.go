@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -56,9 +57,18 @@ func TestInstancesOnReplicas(t *testing.T) {
 
 	env := []string{replicasEnv + "=" + replica.URL("postgres")}
 	var instances []*process
-	for range 3 {
-		instances = append(instances, startServeProcessEnv(t, env, "serve", "--addr", "127.0.0.1:0", "--db", addr))
+	for i := range 3 {
+		args := []string{"serve", "--addr", "127.0.0.1:0", "--db", addr}
+		if i == 0 {
+			args = append(args, "--metrics-addr", "127.0.0.1:0")
+		}
+		instances = append(instances, startServeProcessEnv(t, env, args...))
 	}
+	m := regexp.MustCompile(`"metrics":"(http://[^"]+)"`).FindStringSubmatch(instances[0].stderr.String())
+	if m == nil {
+		t.Fatalf("no metrics address in the log:\n%s", instances[0].stderr.String())
+	}
+	metricsURL := m[1]
 	client := &http.Client{Timeout: 30 * time.Second}
 	sendAs := func(authorization, method, url, body string) (int, string) {
 		t.Helper()
@@ -150,6 +160,58 @@ func TestInstancesOnReplicas(t *testing.T) {
 			snapshot()
 			return served()-before >= reads
 		})
+		resp, err := http.Get(metricsURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, want := range []string{`tastygo_replica_healthy{replica="replica1"} 1`, `tastygo_replica_lag_seconds{replica="replica1"}`,
+			`tastygo_db_reads_total{role="primary"}`} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("the metrics have no %s", want)
+			}
+		}
+		if m := regexp.MustCompile(`tastygo_db_reads_total\{role="replica1"\} (\d+)`).FindStringSubmatch(string(b)); m == nil || m[1] == "0" {
+			t.Errorf("reads counted on the replica by instance 0: %v", m)
+		}
+	})
+
+	t.Run("a processing run triggered through every instance runs once at a time", func(t *testing.T) {
+		for round := range 4 {
+			var wg sync.WaitGroup
+			answers := make([]string, 3)
+			for i := range instances {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					status, body := send("GET", instances[i].url+"agg_refresh/?campaign_id=1&limit=1", "")
+					answers[i] = fmt.Sprint(status)
+					if status == 409 && !strings.Contains(body, `"code": "RUN_IN_PROGRESS"`) || status != 200 && status != 409 {
+						answers[i] += " " + body
+					}
+				}()
+			}
+			wg.Wait()
+			for i, a := range answers {
+				if a != "200" && a != "409" {
+					t.Errorf("round %d, instance %d: %s", round, i, a)
+				}
+			}
+		}
+		var overlaps int
+		if err := db.QueryRow(`SELECT count(*) FROM processing_run a JOIN processing_run b
+			ON a.id < b.id AND a.resource = b.resource AND CAST(a.parameters AS TEXT) = CAST(b.parameters AS TEXT)
+			WHERE a.resource = 'agg_refresh' AND b.started_at < a.ended_at`).Scan(&overlaps); err != nil {
+			t.Fatal(err)
+		}
+		var runs int
+		if err := db.QueryRow(`SELECT count(*) FROM processing_run WHERE resource = 'agg_refresh' AND status = 'succeeded'`).Scan(&runs); err != nil {
+			t.Fatal(err)
+		}
+		if overlaps != 0 || runs < 4 {
+			t.Errorf("agg_refresh: %d succeeded runs, %d overlapping pairs; want at least 4 and none", runs, overlaps)
+		}
 	})
 
 	t.Run("replica stopped under load", func(t *testing.T) {
