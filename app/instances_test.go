@@ -365,3 +365,89 @@ func TestSharedThrottleAcrossInstances(t *testing.T) {
 		t.Errorf("another user: %d %s", status, body)
 	}
 }
+
+// BenchmarkInstancesOnReplicas measures read throughput (16 clients, GET of a datapoint page of 20,
+// newest first, for 5 s each) of one `app serve` on a PostgreSQL primary, then of three instances on
+// the primary and a pg_basebackup replica (reads on the replica), on the same machine:
+//
+//	go test ./app -run '^$' -bench InstancesOnReplicas -benchtime 1x
+func BenchmarkInstancesOnReplicas(b *testing.B) {
+	primary := pgserver.Start(b)
+	addr := primary.URL("postgres")
+	db, d, err := dialect.Open(addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	if err := migrations.Up(ctx, db, d); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := seed.Run(ctx, db, d, seed.Medium, nil); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.Exec(`ANALYZE`); err != nil {
+		b.Fatal(err)
+	}
+	created, err := createUser(ctx, db, d, newUser{Username: opsUser, Superuser: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	replica := primary.StartReplica(b)
+	const clients, span = 16, 5 * time.Second
+	measure := func(urls []string) float64 {
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+		defer client.CloseIdleConnections()
+		var mu sync.Mutex
+		var n int
+		var failed error
+		deadline := time.Now().Add(span)
+		var wg sync.WaitGroup
+		for c := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; time.Now().Before(deadline); i++ {
+					req, _ := http.NewRequest("GET", urls[(c+i)%len(urls)]+"datapoint/?limit=20&order_by=-id", nil)
+					req.Header.Set("Authorization", "ApiKey "+opsUser+":"+created.Key)
+					resp, err := client.Do(req)
+					if err == nil {
+						_, _ = io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+						if resp.StatusCode != 200 {
+							err = fmt.Errorf("status %d", resp.StatusCode)
+						}
+					}
+					mu.Lock()
+					if err != nil {
+						failed = err
+					} else {
+						n++
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		if failed != nil {
+			b.Fatal(failed)
+		}
+		return float64(n) / span.Seconds()
+	}
+	for b.Loop() {
+		one := startServeProcessEnv(b, nil, "serve", "--addr", "127.0.0.1:0", "--db", addr)
+		measure([]string{one.url}) // warm-up
+		single := measure([]string{one.url})
+		_ = one.cmd.Process.Kill()
+		env := []string{replicasEnv + "=" + replica.URL("postgres")}
+		var urls []string
+		for range 3 {
+			urls = append(urls, startServeProcessEnv(b, env, "serve", "--addr", "127.0.0.1:0", "--db", addr).url)
+		}
+		measure(urls)
+		three := measure(urls)
+		b.ReportMetric(single, "one-instance-req/s")
+		b.ReportMetric(three, "three-instances-req/s")
+		b.ReportMetric(three/single, "ratio")
+	}
+}

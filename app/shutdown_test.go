@@ -38,13 +38,13 @@ type process struct {
 }
 
 // startServeProcess starts the app with args as a process and waits until it listens.
-func startServeProcess(t *testing.T, args ...string) *process {
+func startServeProcess(t testing.TB, args ...string) *process {
 	t.Helper()
 	return startServeProcessEnv(t, nil, args...)
 }
 
 // startServeProcessEnv is startServeProcess with more environment variables ("NAME=value").
-func startServeProcessEnv(t *testing.T, env []string, args ...string) *process {
+func startServeProcessEnv(t testing.TB, env []string, args ...string) *process {
 	t.Helper()
 	p := &process{stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan int, 1)}
 	p.cmd = exec.Command(os.Args[0], "-test.run=^TestServeProcess$", "-test.count=1")
