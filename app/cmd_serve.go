@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/tastygo/tastygo/app/seed"
 	"github.com/tastygo/tastygo/auth"
 	"github.com/tastygo/tastygo/dialect"
@@ -53,7 +55,7 @@ var errDrainTimeout = errors.New("the drain timed out: requests still in flight 
 // at once and lets requests in flight finish for up to --drain: it exits 0 when they all did, non-zero
 // (with a log line) when the drain timed out.
 func runServe(ctx context.Context, e env, args []string) error {
-	fs, dbFlag := newFlagSet(e, "serve", "[serve] [--addr HOST:PORT] [--public-read] [--public-docs] [--cors-origins ORIGIN,...] [--throttle N] [--metrics-addr HOST:PORT] [--drain 30s] [--log-format json|text] [--db FILE|URL]")
+	fs, dbFlag := newFlagSet(e, "serve", "[serve] [--addr HOST:PORT] [--public-read] [--public-docs] [--cors-origins ORIGIN,...] [--throttle N [--throttle-redis URL]] [--metrics-addr HOST:PORT] [--drain 30s] [--log-format json|text] [--db FILE|URL]")
 	addr := fs.String("addr", defaultAddr, "address to listen on")
 	publicRead := fs.Bool("public-read", false, "let requests without credentials read (GET); writes always need a user's key or password")
 	publicDocs := fs.Bool("public-docs", false, "serve /api/v1/openapi.json and /api/v1/docs/ (every resource) without credentials")
@@ -61,6 +63,8 @@ func runServe(ctx context.Context, e env, args []string) error {
 		"with credentials; empty: none")
 	perMinute := fs.Int("throttle", 0, "requests per minute each user (or, without credentials, each client address) may make, "+
 		"counted in this process; beyond it 429 THROTTLED with Retry-After. 0: no limit")
+	throttleRedis := fs.String("throttle-redis", e.getenv(throttleRedisEnv), "redis:// URL of a Redis that every instance shares: --throttle then counts "+
+		"each user's requests across all of them (default $"+throttleRedisEnv+"); empty: counted in this process")
 	metricsAddr := fs.String("metrics-addr", "", "address of a second listener serving Prometheus metrics at /metrics; empty: no metrics")
 	drain := fs.Duration("drain", defaultDrain, "how long requests in flight get to finish after SIGTERM or SIGINT")
 	logFormat := fs.String("log-format", "json", "json (one JSON object per line) or text (key=value)")
@@ -106,13 +110,40 @@ func runServe(ctx context.Context, e env, args []string) error {
 		fmt.Fprintln(fs.Output(), err)
 		return errUsage
 	}
-	acc := access{publicRead: *publicRead, publicDocs: *publicDocs, corsOrigins: origins, cache: auth.NewCache(auth.DefaultCacheTTL), pepper: pepper}
+	replicas, closeReplicas, err := openReplicas(ctx, e.getenv(replicasEnv), db, d, logger)
+	if err != nil {
+		return err
+	}
+	defer closeReplicas()
+	acc := access{publicRead: *publicRead, publicDocs: *publicDocs, corsOrigins: origins, cache: auth.NewCache(auth.DefaultCacheTTL), pepper: pepper,
+		replicas: replicas}
 	if *perMinute > 0 {
 		acc.throttle = &throttle.PerUser{Limit: *perMinute, Window: time.Minute}
+	}
+	if *throttleRedis != "" {
+		if *perMinute == 0 {
+			fmt.Fprintln(fs.Output(), "--throttle-redis needs --throttle N: the limit it shares")
+			return errUsage
+		}
+		opts, err := redis.ParseURL(*throttleRedis)
+		if err != nil {
+			fmt.Fprintf(fs.Output(), "--throttle-redis: %v\n", err)
+			return errUsage
+		}
+		rdb := redis.NewClient(opts)
+		defer rdb.Close()
+		// The instances of one database count together, and apart from other databases' on the same
+		// Redis: the prefix is the database's key pepper's fingerprint (public, and the same everywhere).
+		fp := pepper.Fingerprint()
+		acc.throttle = &throttle.Shared{Redis: rdb, Limit: *perMinute, Window: time.Minute, Logger: logger,
+			Prefix: throttle.DefaultSharedPrefix + fp[:min(16, len(fp))] + ":"}
 	}
 	var metrics *observe.Metrics
 	if *metricsAddr != "" {
 		metrics = observe.NewMetrics(db, string(d.Name()))
+		if replicas != nil {
+			metrics.WatchReplicas(replicas)
+		}
 		acc.observer = metrics
 	}
 	api, err := newHandler(db, d, logger, acc)
@@ -126,7 +157,9 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if e.limits != nil {
 		limits = *e.limits
 	}
-	srv := newServer(operations{api: api, ready: newReadiness(db, d, logger)}, limits, logger, metrics)
+	ready := newReadiness(db, d, logger)
+	ready.replicas = replicas
+	srv := newServer(operations{api: api, ready: ready}, limits, logger, metrics)
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -35,7 +35,7 @@ func (o operations) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if st.Status != statusReady {
 			status = http.StatusServiceUnavailable
 		}
-		o.answer(w, r, status, st)
+		o.answer(w, r, status, readyAnswer{readyState: st, Replicas: o.ready.replicaStates()})
 	default:
 		o.api.ServeHTTP(w, r)
 	}
@@ -76,6 +76,33 @@ type readyState struct {
 	Migrations string `json:"migrations"`
 }
 
+// readyAnswer is /readyz's body: the checks of the primary and, when the API reads from replicas,
+// each replica's state: "ok", or why it gets no reads ("unavailable", "lagging"). A replica that is
+// down does not make the instance unready: its reads go to the primary.
+type readyAnswer struct {
+	readyState
+	Replicas map[string]string `json:"replicas,omitempty"`
+}
+
+// replicaStates is each replica's state, from the replicas' last check (nil without replicas).
+func (r *readiness) replicaStates() map[string]string {
+	if r.replicas == nil {
+		return nil
+	}
+	out := map[string]string{}
+	for _, st := range r.replicas.Status() {
+		switch {
+		case st.Healthy:
+			out[st.Name] = checkOK
+		case strings.HasPrefix(st.Err, "lagging"):
+			out[st.Name] = "lagging"
+		default:
+			out[st.Name] = "unavailable"
+		}
+	}
+	return out
+}
+
 // readiness checks the database and its migrations at most once per cacheFor, however many probes
 // arrive: concurrent probes wait for the check in progress and share its result, so that /readyz
 // costs the database one ping and one read of the migration table per second at most.
@@ -85,6 +112,8 @@ type readiness struct {
 	logger   *slog.Logger
 	timeout  time.Duration // the deadline of both checks together
 	cacheFor time.Duration
+	// replicas are the API's read replicas, reported beside the primary; nil: none.
+	replicas *dialect.Replicas
 
 	mu   sync.Mutex
 	last readyState

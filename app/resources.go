@@ -113,6 +113,8 @@ type access struct {
 	corsOrigins []string
 	// publicDocs serves openapi.json and docs/ without credentials (serve --public-docs).
 	publicDocs bool
+	// replicas are the PostgreSQL read replicas reads go to (DATABASE_REPLICA_URLS); nil: none.
+	replicas *dialect.Replicas
 }
 
 // corsMaxAge is how long browsers may cache the answer to a preflight (serve --cors-origins).
@@ -173,6 +175,6 @@ func newHandler(db *sql.DB, d dialect.Dialect, logger *slog.Logger, a access) (h
 		AnonymousRead: a.publicRead,
 	}
 	return resource.New(context.Background(), resource.Config{DB: db, Dialect: d, Logger: logger, Authentication: authn, Throttle: a.throttle, Observer: a.observer,
-		Sessions: sessions, CORS: a.corsPolicy(), PublicDocs: a.publicDocs},
+		Sessions: sessions, CORS: a.corsPolicy(), PublicDocs: a.publicDocs, Replicas: a.replicas},
 		append(dashboardResources(d), processingResources(d)...)...)
 }

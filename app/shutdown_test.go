@@ -38,11 +38,17 @@ type process struct {
 }
 
 // startServeProcess starts the app with args as a process and waits until it listens.
-func startServeProcess(t *testing.T, args ...string) *process {
+func startServeProcess(t testing.TB, args ...string) *process {
+	t.Helper()
+	return startServeProcessEnv(t, nil, args...)
+}
+
+// startServeProcessEnv is startServeProcess with more environment variables ("NAME=value").
+func startServeProcessEnv(t testing.TB, env []string, args ...string) *process {
 	t.Helper()
 	p := &process{stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan int, 1)}
 	p.cmd = exec.Command(os.Args[0], "-test.run=^TestServeProcess$", "-test.count=1")
-	p.cmd.Env = append(os.Environ(), "TASTYGO_SERVE_ARGS="+strings.Join(args, "\n"))
+	p.cmd.Env = append(append(os.Environ(), env...), "TASTYGO_SERVE_ARGS="+strings.Join(args, "\n"))
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)

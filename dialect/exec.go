@@ -29,6 +29,9 @@ type classifier struct {
 type DB struct {
 	db *sql.DB
 	c  *classifier
+	// replicas, when not nil, serve [DB.Reader]; subject names the user of a context (WithReplicas).
+	replicas *Replicas
+	subject  func(context.Context) string
 }
 
 // NewDB returns the executor of db, a database of dialect d (as [Open] returned them).
@@ -62,7 +65,11 @@ func (db *DB) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) {
 	if err != nil {
 		return nil, db.c.classify(err)
 	}
-	return &Tx{tx: tx, c: db.c}, nil
+	t := &Tx{tx: tx, c: db.c}
+	if db.replicas != nil {
+		t.ctx, t.db = ctx, db
+	}
+	return t, nil
 }
 
 // PrepareContext prepares a statement, to run many times.
@@ -87,6 +94,9 @@ func (db *DB) Conn(ctx context.Context) (*Conn, error) {
 type Tx struct {
 	tx *sql.Tx
 	c  *classifier
+	// ctx and db are set when db has replicas: a commit raises the fence of ctx's subject.
+	ctx context.Context
+	db  *DB
 }
 
 // ExecContext runs a statement that returns no rows.
@@ -106,7 +116,15 @@ func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *R
 }
 
 // Commit commits the transaction.
-func (tx *Tx) Commit() error { return tx.c.classify(tx.tx.Commit()) }
+// With read replicas, a commit also records the primary's position as the fence of the user the
+// transaction ran for (see [DB.WithReplicas]).
+func (tx *Tx) Commit() error {
+	err := tx.c.classify(tx.tx.Commit())
+	if err == nil && tx.db != nil {
+		tx.db.fenceAfterWrite(tx.ctx)
+	}
+	return err
+}
 
 // Rollback aborts the transaction.
 func (tx *Tx) Rollback() error { return tx.c.classify(tx.tx.Rollback()) }

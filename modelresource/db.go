@@ -2,6 +2,7 @@ package modelresource
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/resource"
@@ -60,6 +61,20 @@ func (r *model) querier(ctx context.Context) dialect.Querier {
 		return tx
 	}
 	return r.env.DB
+}
+
+// reader is what a statement that only reads runs on: the transaction the context carries; outside
+// one, for a request that writes nothing (GET, HEAD), a read replica when the API has them
+// (dialect.DB.Reader); else the database. A write's own reads (a PUT finding its object, a DELETE by
+// filter) stay on the primary, so no write decides on a replica's older view.
+func (r *model) reader(ctx context.Context) dialect.Querier {
+	if tx, ok := ctx.Value(txKey{}).(*dialect.Tx); ok {
+		return tx
+	}
+	if b := resource.BundleFromContext(ctx); b == nil || (b.Method != http.MethodGet && b.Method != http.MethodHead) {
+		return r.env.DB
+	}
+	return r.env.DB.Reader(ctx)
 }
 
 // atomic runs fn in one transaction; inside an outer one it simply joins it.

@@ -260,7 +260,7 @@ func (r *model) objGetList(ctx context.Context, b *resource.Bundle) (*resource.P
 // estimate when it is large, or not at all.
 func (r *model) count(ctx context.Context, q sq.SelectBuilder) (*resource.Page, error) {
 	page := &resource.Page{}
-	db := r.querier(ctx)
+	db := r.reader(ctx)
 	switch r.meta.TotalCount {
 	case resource.CountNone:
 		page.Uncounted = true
@@ -441,7 +441,7 @@ func (r *model) eachRow(ctx context.Context, q sq.SelectBuilder, fn func(*resour
 	if err != nil {
 		return err
 	}
-	rows, err := r.querier(ctx).QueryContext(ctx, query, args...)
+	rows, err := r.reader(ctx).QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tastygo/tastygo/apierror"
+	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/resource"
 )
 
@@ -21,6 +22,8 @@ import (
 //	tastygo_http_throttled_total{resource}                       requests answered 429 THROTTLED
 //	tastygo_processing_runs_total{resource,outcome}              processing triggers by outcome (nonmodel)
 //	go_sql_*{db_name}                                            the database pool (sql.DBStats)
+//	tastygo_replica_healthy{replica}, tastygo_replica_lag_seconds{replica},
+//	tastygo_db_reads_total{role}                                 read replicas (WatchReplicas)
 //	go_*, process_*                                              the Go runtime and the process
 //
 // resource is a registered resource's name, or "" for requests outside resources (the API's root, a
@@ -105,4 +108,40 @@ func methodLabel(m string) string {
 		return m
 	}
 	return "OTHER"
+}
+
+// WatchReplicas adds the read replicas' metrics, read from rs at each scrape:
+// tastygo_replica_healthy{replica} (1 when it gets reads), tastygo_replica_lag_seconds{replica}, and
+// tastygo_db_reads_total{role} (the reads offered to the replicas, by where they ran: "primary" or a
+// replica's name).
+func (m *Metrics) WatchReplicas(rs *dialect.Replicas) {
+	m.registry.MustRegister(replicaCollector{rs: rs})
+}
+
+var (
+	replicaHealthyDesc = prometheus.NewDesc("tastygo_replica_healthy", "1 when the read replica gets reads, 0 when it is down or lagging.", []string{"replica"}, nil)
+	replicaLagDesc     = prometheus.NewDesc("tastygo_replica_lag_seconds", "How far behind the primary the read replica was at its last check.", []string{"replica"}, nil)
+	readsDesc          = prometheus.NewDesc("tastygo_db_reads_total", "Reads that could go to a replica, by the database role that ran them.", []string{"role"}, nil)
+)
+
+// replicaCollector reports a Replicas' state at each scrape.
+type replicaCollector struct{ rs *dialect.Replicas }
+
+func (c replicaCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- replicaHealthyDesc
+	ch <- replicaLagDesc
+	ch <- readsDesc
+}
+
+func (c replicaCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, st := range c.rs.Status() {
+		healthy := 0.0
+		if st.Healthy {
+			healthy = 1
+		}
+		ch <- prometheus.MustNewConstMetric(replicaHealthyDesc, prometheus.GaugeValue, healthy, st.Name)
+		ch <- prometheus.MustNewConstMetric(replicaLagDesc, prometheus.GaugeValue, st.Lag.Seconds(), st.Name)
+		ch <- prometheus.MustNewConstMetric(readsDesc, prometheus.CounterValue, float64(st.Reads), st.Name)
+	}
+	ch <- prometheus.MustNewConstMetric(readsDesc, prometheus.CounterValue, float64(c.rs.PrimaryReads()), "primary")
 }

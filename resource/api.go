@@ -29,6 +29,11 @@ type Config struct {
 	DB *sql.DB
 	// Dialect is the database's SQL flavour (dialect.Open returns it).
 	Dialect dialect.Dialect
+	// Replicas, when not nil, are streaming replicas of DB (PostgreSQL): reads that need no
+	// transaction (lists, details, set/, CSV, sub-resources, depth) go to a healthy one, each user's
+	// only once it has replayed that user's last write (read-your-writes, across instances); writes,
+	// transactions and authentication stay on DB. See dialect.NewReplicas.
+	Replicas *dialect.Replicas
 	// Prefix is the URL prefix, with leading and trailing slashes; DefaultPrefix when empty.
 	// To mount the API inside another server, set the full path here and route that path to the API.
 	Prefix string
@@ -138,6 +143,12 @@ func New(ctx context.Context, cfg Config, resources ...Resource) (*API, error) {
 		return nil, fmt.Errorf("resource: Config.DB is nil")
 	}
 	a.db = dialect.NewDB(cfg.DB, cfg.Dialect)
+	if cfg.Replicas != nil {
+		if cfg.Dialect.Name() != dialect.Postgres {
+			return nil, fmt.Errorf("resource: Config.Replicas needs PostgreSQL; the database is %s", cfg.Dialect.Name())
+		}
+		a.db = a.db.WithReplicas(cfg.Replicas, replicaSubject)
+	}
 	var err error
 	if a.wire, err = wireOf(cfg.Style); err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/tastygo/tastygo/apierror"
@@ -315,4 +316,17 @@ func (a *API) Schema(ctx context.Context, name string) (*Schema, error) {
 		return nil, err
 	}
 	return b.Resource.Schema(), nil
+}
+
+// replicaSubject names the user a statement runs for, for read replicas' read-your-writes: the
+// request's user, or the engine call's; "" for anonymous.
+func replicaSubject(ctx context.Context) string {
+	u := UserFromContext(ctx)
+	if b := BundleFromContext(ctx); b != nil && b.User != nil {
+		u = b.User
+	}
+	if u == nil {
+		return ""
+	}
+	return "user:" + strconv.FormatInt(u.ID, 10)
 }

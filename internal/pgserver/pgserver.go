@@ -1,7 +1,8 @@
 // Package pgserver starts a throwaway PostgreSQL server for a test: its own data directory in a
 // temporary directory, its own free port on 127.0.0.1, trust authentication, stopped and removed when
 // the test ends. Tests that stop, restart or break the database use it, never the shared server on
-// 5432 that other tests run against.
+// 5432 that other tests run against. A server can be given streaming replicas ([Server.StartReplica]),
+// made as operators make them: pg_basebackup -R from the running primary.
 //
 // It needs the Debian packages' initdb and pg_ctl (/usr/lib/postgresql/<version>/bin, or PG_BIN).
 // initdb refuses to run as root: as root the server runs as the "postgres" operating-system user,
@@ -45,14 +46,7 @@ func Start(tb testing.TB) *Server {
 		}
 		tb.Fatalf("pgserver: cannot start a PostgreSQL server of the test's own: %v (set TASTYGO_SKIP_POSTGRES=1 to skip the tests that need PostgreSQL)", err)
 	}
-	tb.Cleanup(func() {
-		if err := s.command("pg_ctl", "stop", "-D", s.data(), "-m", "immediate", "-w"); err != nil && s.running() {
-			tb.Logf("pgserver: stop: %v", err)
-		}
-		if err := os.RemoveAll(s.dir); err != nil {
-			tb.Logf("pgserver: %v", err)
-		}
-	})
+	tb.Cleanup(func() { s.remove(tb) })
 	return s
 }
 
@@ -61,18 +55,13 @@ func start() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{bin: bin}
-	if os.Geteuid() == 0 {
-		if _, err := user.Lookup("postgres"); err != nil {
-			return nil, fmt.Errorf("running as root, and initdb refuses root: no postgres user to run it as: %w", err)
-		}
-		s.runAs = "postgres"
-	}
-	// Not t.TempDir(): its parents are private to the test's user, and the server may run as another.
-	if s.dir, err = os.MkdirTemp("", "tastygo-pgserver-"); err != nil {
+	s, err := newServer(bin)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.prepare(); err != nil {
+	// --no-sync: nothing of a throwaway cluster needs to survive a machine crash. initdb's pg_hba.conf
+	// also trusts replication connections from 127.0.0.1, which replicas need.
+	if err := s.command("initdb", "-D", s.data(), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"); err != nil {
 		os.RemoveAll(s.dir)
 		return nil, err
 	}
@@ -83,26 +72,86 @@ func start() (*Server, error) {
 	return s, nil
 }
 
-// prepare makes the directory the server's and runs initdb in it.
-func (s *Server) prepare() error {
-	if s.runAs != "" {
-		u, err := user.Lookup(s.runAs)
-		if err != nil {
-			return err
+// newServer makes the directory and chooses the port of a server not created yet.
+func newServer(bin string) (*Server, error) {
+	s := &Server{bin: bin}
+	if os.Geteuid() == 0 {
+		if _, err := user.Lookup("postgres"); err != nil {
+			return nil, fmt.Errorf("running as root, and initdb refuses root: no postgres user to run it as: %w", err)
 		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		if err := os.Chown(s.dir, uid, gid); err != nil {
-			return err
-		}
+		s.runAs = "postgres"
 	}
-	port, err := freePort()
+	// Not t.TempDir(): its parents are private to the test's user, and the server may run as another.
+	var err error
+	if s.dir, err = os.MkdirTemp("", "tastygo-pgserver-"); err != nil {
+		return nil, err
+	}
+	if err := s.own(); err != nil {
+		os.RemoveAll(s.dir)
+		return nil, err
+	}
+	if s.port, err = freePort(); err != nil {
+		os.RemoveAll(s.dir)
+		return nil, err
+	}
+	return s, nil
+}
+
+// own makes the server's directory its user's.
+func (s *Server) own() error {
+	if s.runAs == "" {
+		return nil
+	}
+	u, err := user.Lookup(s.runAs)
 	if err != nil {
 		return err
 	}
-	s.port = port
-	// --no-sync: nothing of a throwaway cluster needs to survive a machine crash.
-	return s.command("initdb", "-D", s.data(), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C")
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	return os.Chown(s.dir, uid, gid)
+}
+
+// StartReplica makes a streaming replica of s as operators do, with pg_basebackup -R (a base backup
+// of the running server, WAL streamed during it, and the standby configuration written: standby.signal
+// and primary_conninfo naming s), starts it on a free port of its own as a hot standby (it answers
+// reads) and returns it once it accepts connections. Like s, it is stopped and removed when the test
+// ends; [Server.Stop] and [Server.Start] stop and restart it, and it catches up with s by itself.
+func (s *Server) StartReplica(tb testing.TB) *Server {
+	tb.Helper()
+	r, err := s.startReplica()
+	if err != nil {
+		tb.Fatalf("pgserver: cannot start a replica: %v", err)
+	}
+	tb.Cleanup(func() { r.remove(tb) })
+	return r
+}
+
+func (s *Server) startReplica() (*Server, error) {
+	r, err := newServer(s.bin)
+	if err != nil {
+		return nil, err
+	}
+	// -c fast: the backup starts with an immediate checkpoint rather than waiting for the next one.
+	if err := r.command("pg_basebackup", "-h", "127.0.0.1", "-p", strconv.Itoa(s.port), "-U", "postgres",
+		"-D", r.data(), "-R", "-X", "stream", "-c", "fast", "--no-sync"); err != nil {
+		os.RemoveAll(r.dir)
+		return nil, err
+	}
+	if err := r.Start(); err != nil {
+		os.RemoveAll(r.dir)
+		return nil, fmt.Errorf("%w\n%s", err, r.Log())
+	}
+	return r, nil
+}
+
+// remove stops the server at once and removes its directory.
+func (s *Server) remove(tb testing.TB) {
+	if err := s.command("pg_ctl", "stop", "-D", s.data(), "-m", "immediate", "-w"); err != nil && s.running() {
+		tb.Logf("pgserver: stop: %v", err)
+	}
+	if err := os.RemoveAll(s.dir); err != nil {
+		tb.Logf("pgserver: %v", err)
+	}
 }
 
 // Start starts the server (again, after Stop) and waits until it accepts connections.
