@@ -37,6 +37,9 @@ func Where(fs []Filter, d dialect.Dialect) (sq.Sqlizer, error) {
 		if err != nil {
 			return nil, err
 		}
+		if f.Field.Exists != "" {
+			c = exists{from: f.Field.Exists, cond: c}
+		}
 		conds = append(conds, c)
 	}
 	return conds, nil
@@ -120,6 +123,20 @@ func compile(f Filter, d dialect.Dialect) (sq.Sqlizer, error) {
 		return like{sql: d.Like(d.Fold(col)), pattern: "%" + dialect.EscapeLike(d.FoldValue(s))}, nil
 	}
 	return nil, fmt.Errorf("filters: %s: unknown lookup %q", f.Param, f.Lookup) // unreachable: applies() passed
+}
+
+// exists is "EXISTS (SELECT 1 FROM from AND cond)" (Field.Exists).
+type exists struct {
+	from string
+	cond sq.Sqlizer
+}
+
+func (e exists) ToSql() (string, []any, error) {
+	sql, args, err := e.cond.ToSql()
+	if err != nil {
+		return "", nil, err
+	}
+	return "EXISTS (SELECT 1 FROM " + e.from + " AND " + sql + ")", args, nil
 }
 
 // compare is "lhs op ?".
