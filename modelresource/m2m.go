@@ -172,6 +172,47 @@ func (r *model) scanPairs(ctx context.Context, m *manyToMany, query string, args
 	return rows.Err()
 }
 
+// m2mAggregates are SELECT columns giving each many-to-many field's keys of the row, sorted, as text
+// joined by commas (a stream's rows are not loaded by page: see objStreamList).
+func (r *model) m2mAggregates() []string {
+	var out []string
+	for _, name := range r.m2mNames() {
+		m := r.m2m[name]
+		key := "tg_m." + m.other
+		agg := "group_concat(" + key + ", ',' ORDER BY " + key + ")"
+		if r.d.Name() == dialect.Postgres {
+			agg = "string_agg(CAST(" + key + " AS text), ',' ORDER BY " + key + ")"
+		}
+		out = append(out, "(SELECT "+agg+" FROM "+m.table+" AS tg_m WHERE tg_m."+m.column+" = "+r.pk.expr+")")
+	}
+	return out
+}
+
+// parseAggregate reads a column of m2mAggregates: the list of keys (empty for NULL).
+func (m *manyToMany) parseAggregate(v any) ([]any, error) {
+	var text string
+	switch x := v.(type) {
+	case nil:
+		return []any{}, nil
+	case string:
+		text = x
+	case []byte:
+		text = string(x)
+	default:
+		text = fmt.Sprint(x)
+	}
+	parts := strings.Split(text, ",")
+	out := make([]any, len(parts))
+	for i, p := range parts {
+		k, err := field.ParseText(m.target.pk.Type, p)
+		if err != nil {
+			return nil, fmt.Errorf("modelresource: many-to-many %q: reading %q: %w", m.name, text, err)
+		}
+		out[i] = k
+	}
+	return out, nil
+}
+
 // m2mFilterField is the filter on a many-to-many field: its Column is the join table's other column,
 // compared inside EXISTS over the join table's rows of the object.
 func (r *model) m2mFilterField(m *manyToMany, lookups resource.Lookups) filters.Field {

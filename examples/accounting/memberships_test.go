@@ -190,3 +190,21 @@ func TestMembershipOptions(t *testing.T) {
 		}
 	})
 }
+
+// CSV shows each list as one cell, the keys joined by commas.
+func TestMembershipCSV(t *testing.T) {
+	eachService(t, func(t *testing.T, s *service) {
+		a := s.get(t, "/users/?format=csv&ordering=userid&page_size=3")
+		if a.status != 200 {
+			t.Fatalf("GET CSV: %d %s", a.status, a.raw)
+		}
+		lines := strings.Split(strings.TrimSpace(a.raw), "\n")
+		if len(lines) != 4 || !strings.Contains(lines[0], ",accounts,") {
+			t.Fatalf("CSV: %s", a.raw)
+		}
+		want := s.column(t, "SELECT accountid FROM user_accounts WHERE userid = 1 ORDER BY accountid")
+		if !strings.Contains(lines[1], `,"`+want+`",`) && !strings.Contains(lines[1], ","+want+",") {
+			t.Errorf("CSV row of user 1: %s; want accounts %s", lines[1], want)
+		}
+	})
+}
