@@ -66,13 +66,9 @@ func (r *model) objDeleteList(ctx context.Context, b *resource.Bundle) (int64, e
 	var n int64
 	err = r.atomic(ctx, func(ctx context.Context) error {
 		if len(r.m2m) > 0 {
-			sub, subArgs, err := q.RemoveColumns().Columns(r.pk.expr).PlaceholderFormat(sq.Question).ToSql()
-			if err != nil {
-				return err
-			}
-			if err := r.removeMembershipsWhere(ctx, sub, subArgs); err != nil {
-				return err
-			}
+			// The keys first: a filter may be on the memberships removed before the rows.
+			n, err = r.deleteWithMemberships(ctx, q)
+			return err
 		}
 		res, err := r.querier(ctx).ExecContext(ctx, query, args...)
 		if err != nil {

@@ -443,8 +443,38 @@ func (r *model) removeMembershipsOf(ctx context.Context, keys []any, cond sq.Sql
 	return r.removeMembershipsWhere(ctx, sub, args)
 }
 
-// removeMembershipsWhere deletes the memberships of the rows a sub-query of keys selects (a DELETE by
-// filter), before they are deleted.
+// deleteWithMemberships deletes the rows q selects, in the transaction ctx carries, each chunk's
+// memberships first, and returns how many rows it deleted.
+func (r *model) deleteWithMemberships(ctx context.Context, q sq.SelectBuilder) (int64, error) {
+	keys, err := r.keys(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for start := 0; start < len(keys); start += m2mChunk {
+		chunk := keys[start:min(start+m2mChunk, len(keys))]
+		if err := r.removeAllMemberships(ctx, chunk); err != nil {
+			return 0, err
+		}
+		query, args, err := r.d.Builder().Delete(r.alias).Where(sq.Eq{r.pk.expr: chunk}).ToSql()
+		if err != nil {
+			return 0, err
+		}
+		res, err := r.querier(ctx).ExecContext(ctx, query, args...)
+		if err != nil {
+			return 0, r.deleteConflict(err)
+		}
+		affected, err := res.RowsAffected()
+		if err != nil {
+			return 0, err
+		}
+		n += affected
+	}
+	return n, nil
+}
+
+// removeMembershipsWhere deletes the memberships of the rows a sub-query of keys selects, before they
+// are deleted.
 func (r *model) removeMembershipsWhere(ctx context.Context, sub string, args []any) error {
 	for _, name := range r.m2mNames() {
 		m := r.m2m[name]
