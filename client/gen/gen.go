@@ -176,6 +176,11 @@ func fieldType(p *schema) (goType, omit, imp string) {
 		return "json.RawMessage", "omitempty", "encoding/json"
 	case base == "object":
 		return "map[string]any", "omitempty", ""
+	case base == "array" && p.Items != nil && len(p.Items.Type) > 0 && !p.ReadOnly:
+		// A list of keys (a many-to-many field): nil leaves the memberships as they are, an empty
+		// list removes them all.
+		item, _, _ := fieldType(p.Items)
+		return "[]" + item, "omitzero", ""
 	case base == "array":
 		return "[]map[string]any", "omitempty", ""
 	case base == "integer":
