@@ -40,6 +40,9 @@ const m2mChunk = 1000
 // resource is resolved by linkManyToMany).
 func (r *model) bindManyToMany(ctx context.Context, env *resource.Env) error {
 	r.m2m = map[string]*manyToMany{}
+	if len(r.meta.ManyToMany) > 0 && r.meta.Table == "tg_m" {
+		return errors.New(`Meta.Table: "tg_m" is the alias queries give a join table (Meta.ManyToMany); rename the table`)
+	}
 	for _, name := range slices.Sorted(mapKeys(r.meta.ManyToMany)) {
 		decl := r.meta.ManyToMany[name]
 		what := fmt.Sprintf("Meta.ManyToMany[%q]", name)
@@ -213,11 +216,12 @@ func (m *manyToMany) parseAggregate(v any) ([]any, error) {
 	return out, nil
 }
 
-// m2mFilterField is the filter on a many-to-many field: its Column is the join table's other column,
-// compared inside EXISTS over the join table's rows of the object.
-func (r *model) m2mFilterField(m *manyToMany, lookups resource.Lookups) filters.Field {
-	f := filters.Field{Name: m.name, Column: "tg_m." + m.other, Type: m.target.pk.Type, MaxInt: m.target.pk.MaxInt,
-		Exists:  m.table + " AS tg_m WHERE tg_m." + m.column + " = " + r.pk.expr,
+// m2mFilterField is the filter on a many-to-many field of r, reached from the query's root resource
+// through via (user__accounts=3 on jobs): its Column is the join table's other column, compared inside
+// EXISTS over the join table's rows of the object.
+func (r *model) m2mFilterField(m *manyToMany, lookups resource.Lookups, via []string, root *model) filters.Field {
+	f := filters.Field{Name: m.name, Path: slices.Clone(via), Column: "tg_m." + m.other, Type: m.target.pk.Type, MaxInt: m.target.pk.MaxInt,
+		Exists:  m.table + " AS tg_m WHERE tg_m." + m.column + " = " + root.aliasOf(via) + "." + r.d.Quote(r.pk.Name),
 		Lookups: []filters.Lookup{filters.Exact, filters.In}}
 	if !lookups.IsAll() {
 		f.Lookups = slices.DeleteFunc(slices.Clone(lookups), func(l filters.Lookup) bool { return l != filters.Exact && l != filters.In })

@@ -156,14 +156,14 @@ func (r *model) filterField(path, via []string, root *model) (filters.Field, err
 	public := path[0] // as the query names it: perhaps an alias (Meta.FilterAliases)
 	name := r.unalias(public)
 	lookups, allowed := r.lookupsFor(name)
-	if m := r.m2m[name]; m != nil && len(via) == 0 {
+	if m := r.m2m[name]; m != nil {
 		if !allowed {
 			return filters.Field{}, r.notFilterable(public)
 		}
 		if len(path) > 1 {
 			return filters.Field{}, apierror.New(apierror.InvalidFilter, "The '%s' field does not support relations.", public)
 		}
-		return r.m2mFilterField(m, lookups), nil
+		return r.m2mFilterField(m, lookups, via, root), nil
 	}
 	if len(path) == 1 {
 		c, isCol := r.byName[name]
@@ -288,7 +288,7 @@ func (r *model) schemaFiltering() map[string]any {
 	for name, m := range r.m2m {
 		if l, ok := r.lookupsFor(name); ok {
 			var names []string
-			for _, x := range r.m2mFilterField(m, l).Lookups {
+			for _, x := range r.m2mFilterField(m, l, nil, r).Lookups {
 				names = append(names, string(x))
 			}
 			out[name] = names
