@@ -118,7 +118,8 @@ func (r *model) m2mNames() []string {
 // m2mSchema describes a many-to-many field for the schema.
 func (r *model) m2mSchema(m *manyToMany) resource.FieldSchema {
 	return resource.FieldSchema{Name: m.name, Type: m.target.pk.Type, Blank: true, Default: []any{}, HasDefault: true,
-		RelatedResource: m.decl.To, Many: true, VerboseName: strings.ReplaceAll(m.name, "_", " ")}
+		RelatedResource: m.decl.To, Many: true, VerboseName: strings.ReplaceAll(m.name, "_", " "),
+		HelpText: "The keys of the " + m.decl.To + " objects linked through " + m.decl.Table + " (many-to-many); a write giving the list replaces them."}
 }
 
 // loadMemberships sets each many-to-many field of objs to the sorted keys of its memberships: one query
