@@ -314,8 +314,11 @@ func (r *model) anyMemberships(items []*resource.Bundle) bool {
 // names with the lists data gives (fields data does not give are left as they are). A key that is
 // not one of the other resource's rows b's user may read is a VALIDATION_ERROR naming the field.
 func (r *model) replaceMemberships(ctx context.Context, b *resource.Bundle, data map[string]any, owners []any) error {
-	if len(owners) == 0 {
+	if len(owners) == 0 || !r.givesMemberships(data) {
 		return nil
+	}
+	if err := r.lockOwners(ctx, owners); err != nil {
+		return err
 	}
 	for _, name := range r.m2mNames() {
 		raw, ok := data[name]
@@ -352,6 +355,30 @@ func (r *model) replaceMemberships(ctx context.Context, b *resource.Bundle, data
 			if _, err := r.querier(ctx).ExecContext(ctx, query, args...); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// lockOwners locks the owners' rows on PostgreSQL (SELECT ... FOR UPDATE), so that two writes replacing
+// the same memberships wait for each other instead of both inserting after both deleted (a duplicate
+// key). SQLite runs one write transaction at a time.
+func (r *model) lockOwners(ctx context.Context, owners []any) error {
+	if r.d.Name() != dialect.Postgres {
+		return nil
+	}
+	for start := 0; start < len(owners); start += m2mChunk {
+		query, args, err := r.d.Builder().Select("1").From(r.alias).Where(sq.Eq{r.pk.expr: owners[start:min(start+m2mChunk, len(owners))]}).
+			Suffix("FOR UPDATE").ToSql()
+		if err != nil {
+			return err
+		}
+		rows, err := r.querier(ctx).QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		if err := rows.Close(); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -3,7 +3,9 @@ package modelresource_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tastygo/tastygo/dialect"
@@ -377,5 +379,38 @@ func TestManyToManyLinksOnlyReadableRows(t *testing.T) {
 		}
 		resp = c.do("GET", "/api/v1/member/1/", nil)
 		jsonEqual(t, field(resp.body, "clubs"), `[1, 3]`)
+	})
+}
+
+// Concurrent writes replacing the same memberships all succeed, one after the other: the result is one
+// of the lists written, never a mix, never a duplicate key.
+func TestManyToManyConcurrentWrites(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		createClubs(t, db, d)
+		c := newClient(t, db, d, clubResources(nil)...)
+		lists := []string{"[1, 2]", "[2, 3]", "[3]", "[1, 2, 3]"}
+		want := map[string]bool{"1,2": true, "2,3": true, "3": true, "1,2,3": true}
+		const each = 10
+		var wg sync.WaitGroup
+		errs := make(chan string, len(lists)*each)
+		for _, list := range lists {
+			wg.Add(1)
+			go func(list string) {
+				defer wg.Done()
+				for i := 0; i < each; i++ {
+					if r := c.do("PATCH", "/api/v1/member/2/", `{"clubs": `+list+`}`); r.status != 202 {
+						errs <- fmt.Sprintf("PATCH %s: %d %s", list, r.status, r.raw)
+					}
+				}
+			}(list)
+		}
+		wg.Wait()
+		close(errs)
+		for e := range errs {
+			t.Error(e)
+		}
+		if got := c.memberships("2"); !want[got] {
+			t.Errorf("memberships after concurrent writes: %s", got)
+		}
 	})
 }
