@@ -369,7 +369,7 @@ func (r *model) lockOwners(ctx context.Context, owners []any) error {
 	}
 	for start := 0; start < len(owners); start += m2mChunk {
 		query, args, err := r.d.Builder().Select("1").From(r.alias).Where(sq.Eq{r.pk.expr: owners[start:min(start+m2mChunk, len(owners))]}).
-			Suffix("FOR UPDATE").ToSql()
+			OrderBy(r.pk.expr).Suffix("FOR UPDATE").ToSql() // in key order: two writes of many owners cannot deadlock
 		if err != nil {
 			return err
 		}
