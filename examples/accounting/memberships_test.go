@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/tastygo/tastygo/internal/testdb"
 )
 
 // Memberships (user_accounts): "accounts" on a user and "users" on an account, as lists of keys,
@@ -207,4 +209,30 @@ func TestMembershipCSV(t *testing.T) {
 			t.Errorf("CSV row of user 1: %s; want accounts %s", lines[1], want)
 		}
 	})
+}
+
+// The memberships of a page cost one query, whatever the page's size: a page of 5 users and one of 100
+// run the same number of statements.
+func TestMembershipQueriesPerPage(t *testing.T) {
+	for _, backend := range testdb.Backends {
+		t.Run(string(backend), func(t *testing.T) {
+			db, d, counter := testdb.OpenCounting(t, backend)
+			s := newTestService(t, db, d, true)
+			queries := func(path string) int64 {
+				t.Helper()
+				s.get(t, path) // warms what the first request of a token caches
+				counter.Reset()
+				if a := s.get(t, path); a.status != 200 || len(a.results()) == 0 {
+					t.Fatalf("GET %s: %d %.200s", path, a.status, a.raw)
+				}
+				return counter.N()
+			}
+			small, large := queries("/users/?page_size=5"), queries("/users/?page_size=100")
+			jobs := queries("/jobs/?page_size=100")
+			if small != large || large != jobs+1 {
+				t.Errorf("queries: %d for 5 users, %d for 100 users, %d for 100 jobs (no memberships); want the same for both pages of users, one more than for jobs", small, large, jobs)
+			}
+			t.Logf("%s: %d statements for a page of 100 users, %d for a page of 100 jobs", backend, large, jobs)
+		})
+	}
 }
