@@ -102,6 +102,13 @@ func TestMembershipWrites(t *testing.T) {
 		if a := s.do(t, request{method: "PATCH", path: "/users/2/", body: "accounts=1,3", contentType: "application/x-www-form-urlencoded"}); a.status != 200 || members("2") != "1,3" {
 			t.Fatalf("PATCH by form: %d %s; memberships %s", a.status, a.raw, members("2"))
 		}
+		// An empty form field: no memberships.
+		if a := s.do(t, request{method: "PATCH", path: "/users/2/", body: "accounts=", contentType: "application/x-www-form-urlencoded"}); a.status != 200 || members("2") != "" {
+			t.Fatalf("PATCH by form, empty: %d %s; memberships %s", a.status, a.raw, members("2"))
+		}
+		if a := s.do(t, request{method: "PATCH", path: "/users/2/", body: "accounts=[3]", contentType: "application/x-www-form-urlencoded"}); a.status != 200 || members("2") != "3" {
+			t.Fatalf("PATCH by form, [3]: %d %s; memberships %s", a.status, a.raw, members("2"))
+		}
 		// PUT with the whole object and an empty list.
 		u := s.get(t, "/users/2/").body
 		put := fmt.Sprintf(`{"username": %q, "usermetadata": %q, "email": %q, "ldapuid": %s, "accounts": []}`, u["username"], u["usermetadata"], u["email"], u["ldapuid"])
