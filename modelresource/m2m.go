@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -43,7 +44,7 @@ func (r *model) bindManyToMany(ctx context.Context, env *resource.Env) error {
 	if len(r.meta.ManyToMany) > 0 && r.meta.Table == "tg_m" {
 		return errors.New(`Meta.Table: "tg_m" is the alias queries give a join table (Meta.ManyToMany); rename the table`)
 	}
-	for _, name := range slices.Sorted(mapKeys(r.meta.ManyToMany)) {
+	for _, name := range slices.Sorted(maps.Keys(r.meta.ManyToMany)) {
 		decl := r.meta.ManyToMany[name]
 		what := fmt.Sprintf("Meta.ManyToMany[%q]", name)
 		switch {
@@ -101,18 +102,8 @@ func (r *model) linkManyToMany(lookup func(string) (*resource.Bound, bool)) erro
 	return nil
 }
 
-func mapKeys[V any](m map[string]V) func(yield func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
 func (r *model) m2mNames() []string {
-	return slices.Sorted(mapKeys(r.m2m))
+	return slices.Sorted(maps.Keys(r.m2m))
 }
 
 // m2mSchema describes a many-to-many field for the schema.
