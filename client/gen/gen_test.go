@@ -17,6 +17,7 @@ const doc = `{"openapi": "3.1.0", "components": {"schemas": {
   "doc": {},
   "owner": {"type": ["object", "null"], "readOnly": true},
   "tags": {"type": "array", "items": {"type": "integer"}},
+  "parts": {"type": "array", "items": {"type": "object"}},
   "resource_uri": {"type": "string", "readOnly": true}}}}}}`
 
 func TestGenerate(t *testing.T) {
@@ -37,6 +38,7 @@ func TestGenerate(t *testing.T) {
 		"ResourceURI string `json:\"resource_uri,omitzero\"`",
 		"Seen *time.Time `json:\"seen\"`",
 		"Tags []int64 `json:\"tags,omitzero\"`",
+		"Parts []map[string]any `json:\"parts,omitempty\"`",
 		"Weight *float64 `json:\"weight\"`",
 		"func Things(c *client.Client) *client.Manager[Thing] {\n\treturn client.For[Thing](c, \"thing\")\n}",
 	} {
