@@ -125,20 +125,6 @@ func compile(f Filter, d dialect.Dialect) (sq.Sqlizer, error) {
 	return nil, fmt.Errorf("filters: %s: unknown lookup %q", f.Param, f.Lookup) // unreachable: applies() passed
 }
 
-// exists is "EXISTS (SELECT 1 FROM from AND cond)" (Field.Exists).
-type exists struct {
-	from string
-	cond sq.Sqlizer
-}
-
-func (e exists) ToSql() (string, []any, error) {
-	sql, args, err := e.cond.ToSql()
-	if err != nil {
-		return "", nil, err
-	}
-	return "EXISTS (SELECT 1 FROM " + e.from + " AND " + sql + ")", args, nil
-}
-
 // compare is "lhs op ?".
 type compare struct {
 	lhs, op string
