@@ -52,6 +52,11 @@ type Field struct {
 	// (dialect.Column.MaxInt): a value beyond is an INVALID_VALUE, refused before the database, which
 	// would refuse it with an error of its own (PostgreSQL compares a smallint with a smallint).
 	MaxInt int64
+	// Exists, when set, makes the field a column of other rows, such as a join table's: the condition
+	// is written EXISTS (SELECT 1 FROM <Exists> AND <condition on Column>), so Exists is the sub-query's
+	// FROM and WHERE, correlated with the outer row: `"user_accounts" AS tg_m WHERE tg_m."userid" =
+	// "users"."userid"`. Like Column, it must come only from trusted Meta.
+	Exists string
 	// Lookups are the lookups the resource allows on the field. Nil or empty means every lookup
 	// [LookupsFor] gives for Type; lookups that make no sense for Type are never allowed (see
 	// [CheckLookups] to catch them at registration).

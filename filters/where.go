@@ -37,6 +37,9 @@ func Where(fs []Filter, d dialect.Dialect) (sq.Sqlizer, error) {
 		if err != nil {
 			return nil, err
 		}
+		if f.Field.Exists != "" {
+			c = exists{from: f.Field.Exists, cond: c}
+		}
 		conds = append(conds, c)
 	}
 	return conds, nil

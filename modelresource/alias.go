@@ -51,5 +51,5 @@ func (r *model) checkFilterAliases() error {
 // isFilterName reports whether a name is a field a filter may name: a column or a relation.
 func (r *model) isFilterName(name string) bool {
 	_, isCol := r.byName[name]
-	return isCol || r.relations[name] != nil
+	return isCol || r.relations[name] != nil || r.m2m[name] != nil
 }

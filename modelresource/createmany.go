@@ -25,7 +25,7 @@ const insertChunk = 500
 // Items that give relations (nested writes) are created one by one through ObjCreate, which writes
 // them.
 func (r *model) createMany(ctx context.Context, b *resource.Bundle, items []*resource.Bundle) ([]*resource.Object, error) {
-	if r.hasNested(items) {
+	if r.hasNested(items) || r.anyMemberships(items) {
 		return r.createEach(ctx, items)
 	}
 	rows := make([][]assignment, len(items))

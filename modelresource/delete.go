@@ -33,6 +33,10 @@ func (r *model) objDelete(ctx context.Context, b *resource.Bundle) error {
 		if cond != nil {
 			q = q.Where(cond)
 		}
+		// The memberships go first; a refusal of the row (still referred to, hidden) rolls them back.
+		if err := r.removeAllMemberships(ctx, []any{key}); err != nil {
+			return err
+		}
 		return r.execOne(ctx, q, b.Key, r.deleteConflict)
 	})
 }
@@ -61,6 +65,11 @@ func (r *model) objDeleteList(ctx context.Context, b *resource.Bundle) (int64, e
 	}
 	var n int64
 	err = r.atomic(ctx, func(ctx context.Context) error {
+		if len(r.m2m) > 0 {
+			// The keys first: a filter may be on the memberships removed before the rows.
+			n, err = r.deleteWithMemberships(ctx, q)
+			return err
+		}
 		res, err := r.querier(ctx).ExecContext(ctx, query, args...)
 		if err != nil {
 			return r.deleteConflict(err)
@@ -144,6 +153,9 @@ func (r *model) deleteKeys(ctx context.Context, b *resource.Bundle, keys []strin
 	}
 	return -1, r.atomic(ctx, func(ctx context.Context) error {
 		for start := 0; start < len(parsed); start += insertChunk {
+			if err := r.removeMembershipsOf(ctx, parsed[start:min(start+insertChunk, len(parsed))], cond); err != nil {
+				return err
+			}
 			del := r.d.Builder().Delete(r.alias).Where(sq.Eq{r.pk.expr: parsed[start:min(start+insertChunk, len(parsed))]})
 			if cond != nil {
 				del = del.Where(cond)

@@ -17,6 +17,9 @@ func (r *model) expand(ctx context.Context, b *resource.Bundle, objs []*Object, 
 	if len(objs) == 0 {
 		return nil
 	}
+	if err := r.loadMemberships(ctx, objs); err != nil {
+		return err
+	}
 	for _, name := range r.relationNames() {
 		rel := r.relations[name]
 		if depth < 1 && !r.full[name] {

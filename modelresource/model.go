@@ -31,6 +31,7 @@ type model struct {
 	pk        *column
 	relations map[string]*relation
 	toMany    map[string]*toMany
+	m2m       map[string]*manyToMany
 	full      map[string]bool
 	query     []queryField
 	shape     *resource.Shape
@@ -106,6 +107,9 @@ func (r *model) bind(ctx context.Context, env *resource.Env) (*resource.Binding,
 		return nil, err
 	}
 	if err := r.bindRelations(env.Tables); err != nil {
+		return nil, err
+	}
+	if err := r.bindManyToMany(ctx, env); err != nil {
 		return nil, err
 	}
 	if err := r.checkNames(); err != nil {
@@ -323,6 +327,9 @@ func (r *model) link(lookup func(string) (*resource.Bound, bool)) error {
 	if err := r.linkToMany(lookup); err != nil {
 		return err
 	}
+	if err := r.linkManyToMany(lookup); err != nil {
+		return err
+	}
 	if err := r.checkFilterAliases(); err != nil {
 		return err
 	}
@@ -332,8 +339,15 @@ func (r *model) link(lookup func(string) (*resource.Bound, bool)) error {
 		}
 		_, isCol := r.byName[key]
 		_, isRel := r.relations[key]
-		if !isCol && !isRel {
+		if !isCol && !isRel && r.m2m[key] == nil {
 			return fmt.Errorf("Meta.Filtering: %q is neither a field nor a relation of %q (fields: %s)", key, r.meta.ResourceName, strings.Join(r.fieldNames(), ", "))
+		}
+		if m := r.m2m[key]; m != nil && !lookups.IsAll() {
+			for _, l := range lookups {
+				if l != filters.Exact && l != filters.In {
+					return fmt.Errorf("Meta.Filtering[%q]: a many-to-many field takes the lookups exact and in, not %q", key, l)
+				}
+			}
 		}
 		if !lookups.IsAll() && isCol {
 			if err := checkLookups(r.byName[key].Type, lookups); err != nil {
@@ -456,6 +470,11 @@ func (r *model) buildShape() {
 		names = append(names, q.name)
 		r.selects = append(r.selects, r.aliasOf(q.path)+"."+r.d.Quote(q.target.Name))
 	}
+	for _, name := range r.m2mNames() {
+		m := r.m2m[name]
+		m.index = len(names)
+		names = append(names, name)
+	}
 	r.uriIndex = len(names)
 	names = append(names, "resource_uri")
 	r.shape = resource.NewShape(names...)
@@ -486,6 +505,9 @@ func (r *model) fieldSchemas() []resource.FieldSchema {
 	for _, q := range r.query {
 		out = append(out, resource.FieldSchema{Name: q.name, Type: q.target.Type, Nullable: true, Blank: true, ReadOnly: true,
 			HelpText: "Read-only, from " + strings.Join(q.path, " → ") + ".", VerboseName: strings.ReplaceAll(q.name, "__", " ")})
+	}
+	for _, name := range r.m2mNames() {
+		out = append(out, r.m2mSchema(r.m2m[name]))
 	}
 	return out
 }

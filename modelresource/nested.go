@@ -14,7 +14,7 @@ package modelresource
 // row, each item with its foreign key set to the parent: an object without a key is created; an object
 // with a key, a bare key or a resource_uri is linked (moved from whatever parent it had) and updated
 // with the item's other fields. Items the array does not list are left alone, on PUT too: Tastypie's
-// clear-and-re-add belongs to many-to-many tables; for a foreign key it would mean deleting, or leaving
+// clear-and-re-add belongs to many-to-many tables (Meta.ManyToMany, m2m.go, does it); for a foreign key it would mean deleting, or leaving
 // without parent, objects the request never named.
 //
 // Everything runs in the parent's transaction, so any failure (validation, a conflict, authorization,

@@ -36,6 +36,9 @@ func (r *model) writeWith(ctx context.Context, b *resource.Bundle, n *nestedWrit
 	if err := n.writeToMany(ctx, key); err != nil {
 		return nil, err
 	}
+	if err := r.replaceMemberships(ctx, b, b.Data, []any{key}); err != nil {
+		return nil, err
+	}
 	obj, err := r.reread(ctx, b, key)
 	if err != nil {
 		return nil, err

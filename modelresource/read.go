@@ -310,6 +310,10 @@ func (r *model) objStreamList(ctx context.Context, b *resource.Bundle, each func
 		// SQLite takes an OFFSET only after a LIMIT.
 		q = q.Limit(math.MaxInt64).Offset(uint64(b.Offset))
 	}
+	if len(r.m2m) > 0 {
+		// No page to load memberships for at once: each row carries its lists, aggregated by the database.
+		return r.eachRowWith(ctx, q.Columns(r.m2mAggregates()...), true, each)
+	}
 	return r.eachRow(ctx, q, each)
 }
 
@@ -437,6 +441,12 @@ func (r *model) fetch(ctx context.Context, q sq.SelectBuilder, sizeHint int) ([]
 // eachRow runs a SELECT of r.selects and hands each row, as an object, to fn; an error from fn stops
 // the rows and is returned as is.
 func (r *model) eachRow(ctx context.Context, q sq.SelectBuilder, fn func(*resource.Object) error) error {
+	return r.eachRowWith(ctx, q, false, fn)
+}
+
+// eachRowWith is eachRow; withM2M says that q selects, after r.selects, each many-to-many field's keys
+// as text (m2mAggregates), which become the field's list.
+func (r *model) eachRowWith(ctx context.Context, q sq.SelectBuilder, withM2M bool, fn func(*resource.Object) error) error {
 	query, args, err := q.ToSql()
 	if err != nil {
 		return err
@@ -446,7 +456,13 @@ func (r *model) eachRow(ctx context.Context, q sq.SelectBuilder, fn func(*resour
 		return err
 	}
 	defer rows.Close()
-	cells := make([]cell, len(r.selects))
+	var m2m []*manyToMany
+	if withM2M {
+		for _, name := range r.m2mNames() {
+			m2m = append(m2m, r.m2m[name])
+		}
+	}
+	cells := make([]cell, len(r.selects)+len(m2m))
 	dest := make([]any, len(cells))
 	for i := range r.columns {
 		cells[r.columns[i].index].t = r.columns[i].Type
@@ -463,8 +479,15 @@ func (r *model) eachRow(ctx context.Context, q sq.SelectBuilder, fn func(*resour
 			return err
 		}
 		o := resource.NewObject(r.shape)
-		for i := range cells {
+		for i := range r.selects {
 			o.SetAt(i, cells[i].v)
+		}
+		for i, m := range m2m {
+			list, err := m.parseAggregate(cells[len(r.selects)+i].v)
+			if err != nil {
+				return err
+			}
+			o.SetAt(m.index, list)
 		}
 		o.SetAt(r.uriIndex, r.uri(cells[pkIndex].v))
 		if err := fn(o); err != nil {

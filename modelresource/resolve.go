@@ -131,6 +131,11 @@ func (r *model) filterable() []string {
 			out = append(out, name)
 		}
 	}
+	for name := range r.m2m {
+		if _, ok := r.lookupsFor(name); ok {
+			out = append(out, name)
+		}
+	}
 	for alias := range r.meta.FilterAliases {
 		if _, ok := r.lookupsFor(alias); ok {
 			out = append(out, alias)
@@ -151,6 +156,15 @@ func (r *model) filterField(path, via []string, root *model) (filters.Field, err
 	public := path[0] // as the query names it: perhaps an alias (Meta.FilterAliases)
 	name := r.unalias(public)
 	lookups, allowed := r.lookupsFor(name)
+	if m := r.m2m[name]; m != nil {
+		if !allowed {
+			return filters.Field{}, r.notFilterable(public)
+		}
+		if len(path) > 1 {
+			return filters.Field{}, apierror.New(apierror.InvalidFilter, "The '%s' field does not support relations.", public)
+		}
+		return r.m2mFilterField(m, lookups, via, root), nil
+	}
 	if len(path) == 1 {
 		c, isCol := r.byName[name]
 		rel, isRel := r.relations[name]
@@ -269,6 +283,15 @@ func (r *model) schemaFiltering() map[string]any {
 			} else {
 				out[name] = lookupNames(rel.column.Type, l)
 			}
+		}
+	}
+	for name, m := range r.m2m {
+		if l, ok := r.lookupsFor(name); ok {
+			var names []string
+			for _, x := range r.m2mFilterField(m, l, nil, r).Lookups {
+				names = append(names, string(x))
+			}
+			out[name] = names
 		}
 	}
 	for alias, target := range r.meta.FilterAliases {

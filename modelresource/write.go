@@ -48,6 +48,13 @@ func (r *model) validate(b *resource.Bundle, mode writeMode) ([]assignment, erro
 	for _, key := range keys {
 		raw := b.Data[key]
 		c, ok := r.byName[key]
+		if m := r.m2m[key]; m != nil && !ok {
+			// Replaced after the row is written (replaceMemberships); its form is checked here, with the rest.
+			if _, err := r.parseMemberKeys(m, raw); err != nil {
+				problems[key] = err.Error()
+			}
+			continue
+		}
 		if !ok {
 			if r.shape.Index(key) >= 0 || r.isNested(key) { // resource_uri and query fields: read-only, ignored; relations: nestedOf
 				continue
@@ -447,7 +454,7 @@ func (r *model) objUpdateList(ctx context.Context, b *resource.Bundle) (int64, e
 	if err != nil {
 		return 0, err
 	}
-	if len(values) == 0 {
+	if len(values) == 0 && !r.givesMemberships(b.Data) {
 		return 0, apierror.New(apierror.ValidationError, "The body names no field to change.").With("fields", map[string]any{})
 	}
 	if b.Resource.OneByOne("ObjUpdateList") {
@@ -465,6 +472,12 @@ func (r *model) objUpdateList(ctx context.Context, b *resource.Bundle) (int64, e
 		}
 		for start := 0; start < len(keys); start += updateChunk {
 			chunk := keys[start:min(start+updateChunk, len(keys))]
+			if err := r.replaceMemberships(ctx, b, b.Data, chunk); err != nil {
+				return err
+			}
+			if len(values) == 0 && r.updatedAt == nil {
+				continue // only memberships change
+			}
 			upd := r.d.Builder().Update(r.alias).Where(sq.Eq{r.pk.expr: chunk})
 			for _, a := range values {
 				upd = upd.Set(r.d.Quote(a.col.Name), a.value)

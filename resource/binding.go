@@ -122,6 +122,11 @@ type FieldSchema struct {
 	Choices            []string
 	// RelatedResource names the resource a foreign key points at, "" for none.
 	RelatedResource string
+	// Many marks a many-to-many field (Meta.ManyToMany): its value is a list of keys of
+	// RelatedResource, each of Type. The schema names its type "list", the OpenAPI document an array,
+	// Django REST framework's OPTIONS a read-only "field" (as DRF answers for such a field); it is
+	// writable all the same.
+	Many bool
 }
 
 // Bound is a resource as one API serves it: the API's own state, built by New from the value

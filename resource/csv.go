@@ -159,6 +159,22 @@ func csvValue(v any) string {
 		return string(x)
 	case time.Time:
 		return x.UTC().Format(field.DateTimeLayout)
+	case []any:
+		// A list of keys (a many-to-many field): one cell, the keys joined by commas.
+		parts := make([]string, len(x))
+		for i, e := range x {
+			switch e.(type) {
+			case string, int64, int:
+				parts[i] = csvValue(e)
+			default:
+				enc, err := appendJSONValue(nil, v)
+				if err != nil {
+					return fmt.Sprint(v)
+				}
+				return string(enc)
+			}
+		}
+		return strings.Join(parts, ",")
 	}
 	enc, err := appendJSONValue(nil, v)
 	if err != nil {

@@ -76,10 +76,16 @@ func drfFieldInfo(f FieldSchema, required bool) ordered {
 	if f.PrimaryKey && f.Name == "id" && f.VerboseName == "" {
 		label = "ID" // Django's verbose name of the automatic key
 	}
+	readOnly, isRequired := f.ReadOnly, !f.ReadOnly && (required || (!f.Nullable && !f.HasDefault))
+	if f.Many {
+		// A many-to-many field is described as the team's DRF answered: a read-only "field" (a
+		// ManyRelatedField), although a write may give the list.
+		readOnly, isRequired = true, false
+	}
 	info := ordered{
 		{"type", typ},
-		{"required", !f.ReadOnly && (required || (!f.Nullable && !f.HasDefault))},
-		{"read_only", f.ReadOnly},
+		{"required", isRequired},
+		{"read_only", readOnly},
 		{"label", label},
 	}
 	if f.HelpText != "" {
@@ -87,7 +93,7 @@ func drfFieldInfo(f FieldSchema, required bool) ordered {
 	}
 	// As a ModelSerializer builds its fields: a read-only one has no bounds, nor has a choice field
 	// (a ChoiceField takes none) or a relation.
-	bounded := !f.ReadOnly && !choice && !related
+	bounded := !readOnly && !choice && !related
 	if bounded && f.MaxLength > 0 {
 		info = append(info, member{"max_length", int64(f.MaxLength)})
 	}

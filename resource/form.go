@@ -113,18 +113,21 @@ func decodeForm(body io.Reader, mt string, params map[string]string, b *Bundle) 
 }
 
 // formValue is the Data value of a form field: text, null for an empty value of a field that is not
-// text, and the parsed value of a JSON field.
+// text, the parsed value of a JSON field, and an empty list for an empty many-to-many field.
 func formValue(res *Bound, name, value string) (any, error) {
 	var t field.Type = field.String
+	many := false
 	if res != nil && res.Binding != nil {
 		for _, f := range res.Binding.Fields {
 			if f.Name == name {
-				t = f.Type
+				t, many = f.Type, f.Many
 				break
 			}
 		}
 	}
 	switch {
+	case many && strings.TrimSpace(value) == "":
+		return []any{}, nil // a list of keys left empty: no memberships
 	case t == field.JSON:
 		var v any
 		dec := json.NewDecoder(strings.NewReader(value))

@@ -38,6 +38,17 @@ type Meta struct {
 	// "datapoints": {Resource: "datapoint", Via: "location"}. Each is listed under its object; depth=
 	// expands those marked Expand.
 	ToMany map[string]ToMany
+	// ManyToMany declares many-to-many fields by name, each through a join table holding one row per
+	// membership: "accounts": {Table: "user_accounts", Column: "userid", OtherColumn: "accountid",
+	// To: "accounts"}. Each object shows the field as the list of the other resource's keys, sorted
+	// (empty, never null), loaded with one query per page. A filter field=<key> (and field__in=) keeps
+	// the objects with that membership, where Meta.Filtering allows the field (exact and in are the
+	// lookups it takes). A write (POST, PUT, PATCH, bulk, array POST, PATCH by filter) giving the list
+	// replaces the memberships in the write's transaction; an absent list leaves them; a key that is
+	// not one of the other resource's rows the user may read is a 400 VALIDATION_ERROR naming the
+	// field. Every DELETE removes the object's memberships first, in its transaction. New checks the
+	// table, the columns and that the name is free.
+	ManyToMany map[string]ManyToMany
 	// Full lists relations (to-one or to-many) always expanded one level, whatever depth= says
 	// (Tastypie's full=True).
 	Full []string
@@ -175,6 +186,18 @@ type Relation struct {
 	// Column is the foreign-key column of this resource's table: "location_id".
 	Column string
 	// To is the related resource's name: "location".
+	To string
+}
+
+// ManyToMany is a many-to-many field through a join table (Meta.ManyToMany).
+type ManyToMany struct {
+	// Table is the join table: "user_accounts".
+	Table string
+	// Column is the join table's column holding this resource's key: "userid".
+	Column string
+	// OtherColumn is the join table's column holding the other resource's key: "accountid".
+	OtherColumn string
+	// To is the other resource's name: "accounts".
 	To string
 }
 

@@ -170,6 +170,9 @@ func (r *Bound) requestBody(schema *oaSchema, required []string) *oaRequestBody 
 			}
 			s := typeSchema("string")
 			s.Description = f.HelpText
+			if f.Many {
+				s.Description += " In a form: the keys separated by commas (1,3), or [] for none."
+			}
 			form.Properties[f.Name] = s
 		}
 		body.Content[formURLEncoded] = &oaMediaType{Schema: form}

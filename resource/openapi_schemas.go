@@ -133,6 +133,17 @@ func fieldJSONSchema(f FieldSchema) *oaSchema {
 		s.Description += " The key of a " + f.RelatedResource + "."
 	}
 	s.Title = f.VerboseName
+	if f.Many {
+		s.ReadOnly = false // read-only only in Django REST framework's OPTIONS: the list is writable
+		item := &oaSchema{Type: s.Type[:1]}
+		list := arrayOf(item)
+		list.Title = s.Title
+		list.Description = f.HelpText
+		if list.Description == "" {
+			list.Description = "The keys of the " + f.RelatedResource + " objects it is a member of (many-to-many); a write giving the list replaces them."
+		}
+		return list
+	}
 	return s
 }
 

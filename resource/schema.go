@@ -120,9 +120,18 @@ func fieldSchema(f FieldSchema) *SchemaField {
 	if verbose == "" {
 		verbose = strings.ReplaceAll(f.Name, "_", " ")
 	}
-	return &SchemaField{Type: f.Type.String(), Nullable: f.Nullable, Blank: f.Blank, ReadOnly: f.ReadOnly, Unique: f.Unique,
+	return &SchemaField{Type: schemaTypeName(f), Nullable: f.Nullable, Blank: f.Blank, ReadOnly: f.ReadOnly, Unique: f.Unique,
 		PrimaryKey: f.PrimaryKey, Default: def, HelpText: help, VerboseName: verbose, MaxLength: f.MaxLength, Choices: f.Choices,
 		MinValue: f.MinValue, MaxValue: f.MaxValue, RelatedResource: f.RelatedResource}
+}
+
+// schemaTypeName is the type the schema and Tastypie's OPTIONS name: the logical type's name, or
+// "list" for a many-to-many field (Tastypie's ListField).
+func schemaTypeName(f FieldSchema) string {
+	if f.Many {
+		return "list"
+	}
+	return f.Type.String()
 }
 
 func lower(ms []string) []string {
@@ -348,7 +357,7 @@ func (r *Bound) actionFields() map[string]any {
 	out := map[string]any{}
 	for _, f := range r.Binding.Fields {
 		m := map[string]any{
-			"type":      f.Type.String(),
+			"type":      schemaTypeName(f),
 			"required":  !f.ReadOnly && (required[f.Name] || (!f.Nullable && !f.HasDefault)),
 			"read_only": f.ReadOnly,
 			"label":     optionsLabel(f),

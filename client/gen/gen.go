@@ -176,6 +176,11 @@ func fieldType(p *schema) (goType, omit, imp string) {
 		return "json.RawMessage", "omitempty", "encoding/json"
 	case base == "object":
 		return "map[string]any", "omitempty", ""
+	case base == "array" && p.Items != nil && slices.Contains([]string{"integer", "string"}, itemBase(p.Items)) && !p.ReadOnly:
+		// A list of keys (a many-to-many field): nil leaves the memberships as they are, an empty
+		// list removes them all.
+		item, _, _ := fieldType(p.Items)
+		return "[]" + item, "omitzero", ""
 	case base == "array":
 		return "[]map[string]any", "omitempty", ""
 	case base == "integer":
@@ -198,6 +203,12 @@ func fieldType(p *schema) (goType, omit, imp string) {
 		omit = "omitzero"
 	}
 	return goType, omit, imp
+}
+
+// itemBase is the base type of an array's items, "" when it has none.
+func itemBase(items *schema) string {
+	base, _ := items.Type.base()
+	return base
 }
 
 // initialisms are written in capitals in Go names.

@@ -16,6 +16,8 @@ const doc = `{"openapi": "3.1.0", "components": {"schemas": {
   "seen": {"type": ["string", "null"], "format": "date-time"},
   "doc": {},
   "owner": {"type": ["object", "null"], "readOnly": true},
+  "tags": {"type": "array", "items": {"type": "integer"}},
+  "parts": {"type": "array", "items": {"type": "object"}},
   "resource_uri": {"type": "string", "readOnly": true}}}}}}`
 
 func TestGenerate(t *testing.T) {
@@ -35,6 +37,8 @@ func TestGenerate(t *testing.T) {
 		"Owner map[string]any `json:\"owner,omitempty\"`",
 		"ResourceURI string `json:\"resource_uri,omitzero\"`",
 		"Seen *time.Time `json:\"seen\"`",
+		"Tags []int64 `json:\"tags,omitzero\"`",
+		"Parts []map[string]any `json:\"parts,omitempty\"`",
 		"Weight *float64 `json:\"weight\"`",
 		"func Things(c *client.Client) *client.Manager[Thing] {\n\treturn client.For[Thing](c, \"thing\")\n}",
 	} {

@@ -49,11 +49,15 @@ func resources() []resource.Resource {
 			Filtering:     everyLookup,
 			Ordering:      []string{resource.EveryField},
 			SearchFields:  []string{"username", "email"},
-			FilterAliases: map[string]string{"ldapid": "ldapuid", "saviousername": "username"},
+			FilterAliases: map[string]string{"ldapid": "ldapuid", "saviousername": "username", "accountid": "accounts"},
 			FormBodies:    true,
 			ListMethods:   listMethods,
 			DetailMethods: detailMethods,
 			ToMany:        map[string]resource.ToMany{"jobs": {Resource: "jobs", Via: "user"}},
+			// "accounts": [1, 3], the user's memberships in user_accounts; filter accountid=3.
+			ManyToMany: map[string]resource.ManyToMany{
+				"accounts": {Table: "user_accounts", Column: "userid", OtherColumn: "accountid", To: "accounts"},
+			},
 		}),
 		modelresource.New(resource.Meta{
 			ResourceName:  "accounts",
@@ -64,11 +68,15 @@ func resources() []resource.Resource {
 			Filtering:     everyLookup,
 			Ordering:      []string{resource.EveryField},
 			SearchFields:  []string{"accountname", "description"},
-			FilterAliases: map[string]string{"allocation": "accountallocation"},
+			FilterAliases: map[string]string{"allocation": "accountallocation", "userid": "users"},
 			FormBodies:    true,
 			ListMethods:   listMethods,
 			DetailMethods: detailMethods,
 			ToMany:        map[string]resource.ToMany{"jobs": {Resource: "jobs", Via: "account"}},
+			// "users": [1, 4], the account's members in user_accounts; filter userid=2.
+			ManyToMany: map[string]resource.ManyToMany{
+				"users": {Table: "user_accounts", Column: "accountid", OtherColumn: "userid", To: "users"},
+			},
 		}),
 	}
 }
