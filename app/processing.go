@@ -26,6 +26,8 @@ func processingResources(d dialect.Dialect) []resource.Resource {
 		Filtering:    filterEverything,
 		Ordering:     orderEverything,
 		Limit:        100,
+		// A campaign that does not exist; a run already under way.
+		ListErrorStatuses: []int{http.StatusNotFound, http.StatusConflict},
 	}, nonmodel.Options{Params: aggParams{}})}
 	// The agg rows are tied to a location like datapoints: a user with a top location sees those under it.
 	agg.Meta().Authorization = newLocationScope(d, agg.List(), "agg_datapoint", "location_id", "location_id", false).authorization()

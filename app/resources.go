@@ -45,6 +45,11 @@ func dashboardResources(d dialect.Dialect) []resource.Resource {
 	locations := model("location", resource.Meta{
 		Description:           "The location tree, from the country down to sub-districts.",
 		RequiredFieldsForPost: []string{"name", "location_code", "location_type_id"},
+		// The CHECK constraints location_latitude_check and location_longitude_check.
+		FieldOptions: map[string]resource.FieldOptions{
+			"latitude":  {MinValue: bound(-90), MaxValue: bound(90)},
+			"longitude": {MinValue: bound(-180), MaxValue: bound(180)},
+		},
 		// /location/3/children/ and /location/3/datapoints/: the tree and the values, one level at a time.
 		ToMany: map[string]resource.ToMany{
 			"children":   {Resource: "location", Via: "parent_location"},
@@ -61,6 +66,8 @@ func dashboardResources(d dialect.Dialect) []resource.Resource {
 		model("location_type", resource.Meta{
 			Description:           "Administrative levels: 0 country, 1 region, 2 province, 3 district, 4 sub-district.",
 			RequiredFieldsForPost: []string{"name", "admin_level"},
+			// The CHECK constraint location_type_admin_level_check.
+			FieldOptions: map[string]resource.FieldOptions{"admin_level": {MinValue: bound(0), MaxValue: bound(4)}},
 		}),
 		locationTree{located: withLocationParams(locations, "id"), d: d},
 		indicators{d: d, Resource: model("indicator", resource.Meta{
@@ -178,3 +185,6 @@ func newHandler(db *sql.DB, d dialect.Dialect, logger *slog.Logger, a access) (h
 		Sessions: sessions, CORS: a.corsPolicy(), PublicDocs: a.publicDocs, Replicas: a.replicas},
 		append(dashboardResources(d), processingResources(d)...)...)
 }
+
+// bound is a FieldOptions bound.
+func bound(n int64) *int64 { return &n }

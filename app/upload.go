@@ -34,8 +34,9 @@ func uploadResources(d dialect.Dialect) []resource.Resource {
 		Description:           "An uploaded CSV: JSON with the CSV text as content, or a form (multipart/form-data with the file as the part content; doc_title defaults to the file's name). Campaign documents: location_code,campaign,<indicator short_name>...; date documents: location_code,data_date,<indicator short_name>.... GET transform_upload/?document_id=N turns it into datapoints.",
 		RequiredFieldsForPost: []string{"doc_title", "file_type", "content"},
 		FieldOptions: map[string]resource.FieldOptions{
-			"file_type": {Choices: []string{"campaign", "date"}, HelpText: "campaign or date."},
-			"status":    {HelpText: "uploaded, then processing, processed or failed; set by the server."},
+			"file_type":     {Choices: []string{"campaign", "date"}, HelpText: "campaign or date."},
+			"status":        {HelpText: "uploaded, then processing, processed or failed; set by the server.", ServerSet: true},
+			"created_by_id": {HelpText: "The user who uploaded the document; set by the server.", ServerSet: true},
 		},
 		Filtering:     filterEverything,
 		Ordering:      orderEverything,
@@ -51,6 +52,8 @@ func uploadResources(d dialect.Dialect) []resource.Resource {
 		Filtering:    filterEverything,
 		Ordering:     orderEverything,
 		Limit:        100,
+		// A document that does not exist; a run already under way.
+		ListErrorStatuses: []int{http.StatusNotFound, http.StatusConflict},
 		// The pipeline itself refuses others' documents (runPipeline); this keeps their submissions out of
 		// a confined user's lists.
 		Authorization: ownDocuments(d, "source_submission", "document_id"),

@@ -348,6 +348,22 @@ func (p Params) Declare(m *resource.Meta) *resource.Meta {
 			m.ExtraParams = append(m.ExtraParams, n)
 		}
 	}
+	if m.ExtraParamDocs == nil {
+		m.ExtraParamDocs = map[string]resource.ParamDoc{}
+	}
+	zero, most := int64(0), int64(MaxDepth)
+	for n, doc := range map[string]resource.ParamDoc{
+		ParamIDIn:      {Type: "string", HelpText: "The locations with these ids (comma-separated), and every location under them."},
+		ParamID:        {Type: "integer", HelpText: "The location with this id, and every location under it (with location_type or location_depth: only those levels)."},
+		ParamType:      {Type: "string", HelpText: "With location_id: only the locations of this location type (its id or name) under it."},
+		ParamDepth:     {Type: "integer", HelpText: "With location_id: only the locations this many levels under it (0 is the location itself).", MinValue: &zero, MaxValue: &most},
+		ParamIndicator: {Type: "string", HelpText: "With filter_value: only the locations where this indicator (its id or short name) has that value."},
+		ParamValue:     {Type: "float", HelpText: "With filter_indicator: the value the indicator has."},
+	} {
+		if _, ok := m.ExtraParamDocs[n]; !ok {
+			m.ExtraParamDocs[n] = doc
+		}
+	}
 	return m
 }
 

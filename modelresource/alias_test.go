@@ -99,8 +99,8 @@ func TestFilterAliases(t *testing.T) {
 					}
 				}
 			}
-			want := []string{"pagecount", "pagecount__exact", "pagecount__in", "pagecount__range", "pagecount__gt", "pagecount__gte",
-				"pagecount__lt", "pagecount__lte", "pagecount__isnull", "written", "written__exact", "written__year"}
+			// One parameter a filter, its lookups described (issue 13: 141 parameters were unusable).
+			want := []string{"pagecount", "written"}
 			if !slices.Equal(names, want) {
 				t.Errorf("alias parameters %v, want %v", names, want)
 			}

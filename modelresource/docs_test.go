@@ -101,7 +101,7 @@ func TestDocsPage(t *testing.T) {
 			`<summary><span class="m DELETE">DELETE</span> <code>/api/v1/author/{key}/</code> — Delete one author</summary>`,
 			// Fields with types, flags and limits.
 			`<tr><td><code>genre</code></td><td><code>string</code></td><td></td><td>at most 20 characters; one of &#34;novel&#34;, &#34;poetry&#34;, &#34;essay&#34;</td>`,
-			`<tr><td><code>resource_uri</code></td><td><code>string</code></td><td><span class="flag">read-only</span></td>`,
+			`<tr><td><code>resource_uri</code></td><td><code>string</code></td><td><span class="flag">always present</span><span class="flag">read-only</span></td>`,
 			// An example object.
 			`&#34;genre&#34;: &#34;novel&#34;,`,
 		} {

@@ -51,6 +51,8 @@ type column struct {
 	readOnly bool
 	choices  []string
 	relation string // the relation whose foreign key this is, "" for none
+	// min and max are Meta.FieldOptions' bounds (a CHECK constraint's), nil for none.
+	min, max *int64
 }
 
 type relation struct {
@@ -160,6 +162,7 @@ func (r *model) bindColumns() error {
 		c := &column{Column: dc, expr: r.alias + "." + r.d.Quote(dc.Name)}
 		opts := m.FieldOptions[dc.Name]
 		c.choices = opts.Choices
+		c.min, c.max = opts.MinValue, opts.MaxValue
 		c.readOnly = dc.PrimaryKey || dc.Name == createdName || dc.Name == updatedName || r.readOnly[dc.Name] || opts.ReadOnly
 		r.columns = append(r.columns, *c)
 	}
@@ -490,6 +493,7 @@ func (r *model) fieldSchemas() []resource.FieldSchema {
 			ReadOnly: c.readOnly && !(c.PrimaryKey && !c.HasDefault), Unique: c.Unique, PrimaryKey: c.PrimaryKey, MaxLength: c.MaxLength,
 			Choices: c.choices, HelpText: opts.HelpText, VerboseName: opts.VerboseName,
 		}
+		fs.ReadOnly = fs.ReadOnly || opts.ServerSet
 		if v, ok := parseDefault(c.Column); ok {
 			fs.Default, fs.HasDefault = v, true
 		}
@@ -499,6 +503,12 @@ func (r *model) fieldSchemas() []resource.FieldSchema {
 		if c.MaxInt > 0 {
 			lo, hi := -c.MaxInt, c.MaxInt
 			fs.MinValue, fs.MaxValue = &lo, &hi
+		}
+		if opts.MinValue != nil {
+			fs.MinValue = opts.MinValue
+		}
+		if opts.MaxValue != nil {
+			fs.MaxValue = opts.MaxValue
 		}
 		out = append(out, fs)
 	}

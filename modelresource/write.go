@@ -2,6 +2,7 @@ package modelresource
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"sort"
 	"strconv"
@@ -118,6 +119,9 @@ func (r *model) checkValue(c *column, v any) string {
 	}
 	if n, ok := v.(int64); ok && c.MaxInt > 0 && (n > c.MaxInt || n < -c.MaxInt) {
 		return field.RangeProblem(n, c.MaxInt)
+	}
+	if msg := boundsProblem(c, v); msg != "" {
+		return msg
 	}
 	s, isString := v.(string)
 	if !isString {
@@ -565,4 +569,31 @@ func (r *model) stillReadable(ctx context.Context, keys []any, readable sq.Sqliz
 		return apierror.New(apierror.Forbidden, "The change would move %d %s object(s) out of what you may see.", len(keys)-n, r.meta.ResourceName)
 	}
 	return nil
+}
+
+// boundsProblem checks a number against Meta.FieldOptions' MinValue and MaxValue (a CHECK
+// constraint's bounds); it returns the problem or "".
+func boundsProblem(c *column, v any) string {
+	if c.min == nil && c.max == nil {
+		return ""
+	}
+	var x float64
+	switch n := v.(type) {
+	case int64:
+		x = float64(n)
+	case float64:
+		x = n
+	default:
+		return ""
+	}
+	if (c.min != nil && x < float64(*c.min)) || (c.max != nil && x > float64(*c.max)) {
+		switch {
+		case c.min != nil && c.max != nil:
+			return fmt.Sprintf("must be between %d and %d", *c.min, *c.max)
+		case c.min != nil:
+			return fmt.Sprintf("must be at least %d", *c.min)
+		}
+		return fmt.Sprintf("must be at most %d", *c.max)
+	}
+	return ""
 }

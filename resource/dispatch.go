@@ -102,6 +102,9 @@ func dehydrate(ctx context.Context, b *Bundle, obj *Object) error {
 		return err
 	}
 	if keep := fieldSelection(b); keep != nil {
+		// The key stays, as resource_uri does: every answer names its object (the OpenAPI document
+		// declares both required).
+		keep[b.Resource.PrimaryKey()] = true
 		obj.Keep(keep)
 	}
 	return nil

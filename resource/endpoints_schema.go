@@ -58,6 +58,9 @@ func (r *Bound) endpointPaths(p openAPIPart, keyParam *oaParameter, security, re
 				answer = goSchema(reflect.TypeOf(ep.Response))
 			}
 			resp["200"] = jsonResponse(ep.Summary, answer)
+			if isRead(m) {
+				r.readStatuses(resp)
+			}
 			o := &oaOperation{OperationID: ep.Name + "_" + strings.ToLower(m) + "_" + r.Name, Summary: ep.Summary,
 				Tags: []string{r.Name}, Responses: resp, Security: security}
 			if isRead(m) && readSecurity != nil {

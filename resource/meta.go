@@ -94,6 +94,14 @@ type Meta struct {
 	GETParamsRequired []string
 	// ExtraParams are parameters the resource reads in its own steps; they are not filters.
 	ExtraParams []string
+	// ExtraParamDocs describe ExtraParams for the OpenAPI document: each one's type and help text (a
+	// parameter without one is a string).
+	ExtraParamDocs map[string]ParamDoc
+	// ListErrorStatuses are error statuses a list GET may answer beyond those the framework knows of
+	// (a processing resource's 404 for a missing object named by a parameter, 409 RUN_IN_PROGRESS):
+	// the OpenAPI document declares them. Each must be one the document has an answer for: 404, 409,
+	// 413, 422.
+	ListErrorStatuses []int
 	// RequiredFieldsForPost must be present in a POST body.
 	RequiredFieldsForPost []string
 
@@ -179,6 +187,15 @@ type FieldOptions struct {
 	HelpText    string
 	VerboseName string
 	ReadOnly    bool
+	// MinValue and MaxValue bound the field's values as the database's CHECK constraint does
+	// (admin_level BETWEEN 0 AND 4, latitude BETWEEN -90 AND 90; whole numbers, on a float field too):
+	// /schema/, OPTIONS and the OpenAPI document show them, and a write outside them is a 400
+	// VALIDATION_ERROR whose details.fields names the field, before the database is asked.
+	MinValue, MaxValue *int64
+	// ServerSet marks a field the server sets (an override of Hydrate writes it whatever the client
+	// sends): the schema and the OpenAPI document show it read-only, while the model still writes
+	// the value the override puts in the data.
+	ServerSet bool
 }
 
 // Relation is a to-one relation through a foreign-key column.
@@ -235,3 +252,12 @@ func (l Lookups) IsAll() bool {
 
 // WithRelations reports whether l is AllWithRelations.
 func (l Lookups) WithRelations() bool { return len(l) == 1 && l[0] == allWithRelations }
+
+// ParamDoc describes a parameter of Meta.ExtraParams in the OpenAPI document.
+type ParamDoc struct {
+	// Type is integer, float, boolean or string ("" is string).
+	Type     string
+	HelpText string
+	// MinValue and MaxValue bound an integer or float parameter; nil for none.
+	MinValue, MaxValue *int64
+}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/tastygo/tastygo/apierror"
 )
@@ -94,7 +95,7 @@ func (d *openAPIDoc) assemble(prefix string, names []string) *oaDocument {
 				"Paths are shown with their trailing slash; the form without it is served too.",
 		},
 		JSONSchemaDialect: "https://spec.openapis.org/oas/3.1/dialect/base",
-		Tags:              []oaTag{},
+		Tags:              []oaTag{{Name: "api", Description: "The API's root: every resource, with its list endpoint and schema."}},
 		Paths:             map[string]*oaPathItem{prefix: d.listing},
 		Components: oaComponents{
 			Schemas:         maps.Clone(d.common),
@@ -110,7 +111,9 @@ func (d *openAPIDoc) assemble(prefix string, names []string) *oaDocument {
 				doc.Paths[k] = v.item
 			}
 		}
-		maps.Copy(doc.Components.Schemas, p.schemas)
+		for k, v := range p.schemas {
+			doc.Components.Schemas[k] = pruneRefs(v, doc.Components.Schemas, p.schemas, d.parts, names)
+		}
 		maps.Copy(doc.Components.SecuritySchemes, p.security)
 		doc.Tags = append(doc.Tags, oaTag{Name: n, Description: d.parts[n].description})
 	}
@@ -130,10 +133,12 @@ func listingPath() *oaPathItem {
 		OperationID: "listing",
 		Summary:     "Every resource, with its list endpoint and schema",
 		Tags:        []string{"api"},
+		Security:    []oaSecurityRequirement{}, // served without credentials
 		Parameters: []*oaParameter{{Name: "fullschema", In: "query",
 			Description: "true: each resource's schema inline instead of its URL (only the schemas the request may read).",
 			Schema:      &oaSchema{Type: oaTypes{"string"}, Enum: []any{"true", "True", "false"}}}},
-		Responses: map[string]*oaResponse{"200": jsonResponse("Each resource: {list_endpoint, schema}.", body)},
+		Responses: map[string]*oaResponse{"200": jsonResponse("Each resource: {list_endpoint, schema}.", body),
+			"304": responseRef("NotModified"), "default": responseRef("Error")},
 	}}
 }
 
@@ -205,4 +210,57 @@ func (res *Bound) schemaAccess(ctx context.Context, r *http.Request, query url.V
 	b := &Bundle{Resource: res, Request: r, Method: http.MethodGet, Kind: KindSchema, Query: query, User: user, RequestID: rid}
 	_, err = res.authz.ReadList(withBundle(ctx, b), b)
 	return err
+}
+
+// pruneRefs is s, or a copy of it without the references to the schemas of resources the document
+// leaves out (a relation to a resource the request may not read): those become any object. Shared
+// parts are not changed.
+func pruneRefs(s *oaSchema, common, own map[string]*oaSchema, parts map[string]openAPIPart, names []string) *oaSchema {
+	if s == nil {
+		return nil
+	}
+	if s.Ref != "" {
+		name := strings.TrimPrefix(s.Ref, "#/components/schemas/")
+		if _, ok := common[name]; ok {
+			return s
+		}
+		if _, ok := own[name]; ok {
+			return s
+		}
+		for _, n := range names {
+			if _, ok := parts[n].schemas[name]; ok {
+				return s
+			}
+		}
+		return &oaSchema{Type: oaTypes{"object"}, Description: "A " + name + " object."}
+	}
+	c := *s
+	changed := false
+	sub := func(x *oaSchema) *oaSchema {
+		y := pruneRefs(x, common, own, parts, names)
+		changed = changed || y != x
+		return y
+	}
+	list := func(xs []*oaSchema) []*oaSchema {
+		if xs == nil {
+			return nil
+		}
+		out := make([]*oaSchema, len(xs))
+		for i, x := range xs {
+			out[i] = sub(x)
+		}
+		return out
+	}
+	if s.Properties != nil {
+		c.Properties = make(map[string]*oaSchema, len(s.Properties))
+		for k, v := range s.Properties {
+			c.Properties[k] = sub(v)
+		}
+	}
+	c.Items, c.AdditionalProperties, c.Not = sub(s.Items), sub(s.AdditionalProperties), sub(s.Not)
+	c.OneOf, c.AnyOf, c.AllOf = list(s.OneOf), list(s.AnyOf), list(s.AllOf)
+	if !changed {
+		return s
+	}
+	return &c
 }

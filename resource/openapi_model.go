@@ -64,7 +64,7 @@ type oaOperation struct {
 	Responses   map[string]*oaResponse `json:"responses"`
 	// Security is absent when the resource declares no scheme; an entry with no scheme (an empty
 	// oaSecurityRequirement) means credentials are optional.
-	Security []oaSecurityRequirement `json:"security,omitempty"`
+	Security []oaSecurityRequirement `json:"security,omitzero"`
 }
 
 // oaParameter is a query or path parameter.
@@ -131,6 +131,7 @@ type oaSchema struct {
 	OneOf                []*oaSchema          `json:"oneOf,omitempty"`
 	AnyOf                []*oaSchema          `json:"anyOf,omitempty"`
 	AllOf                []*oaSchema          `json:"allOf,omitempty"`
+	Not                  *oaSchema            `json:"not,omitempty"`
 }
 
 // oaTypes is a schema's type: written as one name, or as a list when there are several

@@ -13,7 +13,7 @@ import (
 
 // fieldsParam is fields=, on every read.
 func fieldsParam() *oaParameter {
-	return &oaParameter{Name: filters.FieldsParam, In: "query", Description: "Only these fields (comma-separated), and resource_uri.",
+	return &oaParameter{Name: filters.FieldsParam, In: "query", Description: "Only these fields (comma-separated), and resource_uri and the key.",
 		Schema: typeSchema("string")}
 }
 
@@ -50,35 +50,14 @@ func (r *Bound) listParams(own bool) []*oaParameter {
 		&oaParameter{Name: filters.FormatParam, In: "query", Description: "json (the default) or csv (also by Accept: text/csv).",
 			Schema: &oaSchema{Type: oaTypes{"string"}, Enum: []any{"json", "csv"}}})
 	out = append(out, r.filterParams()...)
-	// The resource's own parameters (a non-model resource's, Meta.ExtraParams), as its schema
-	// declares them under "params".
-	declared := map[string]map[string]any{}
-	if ps, ok := r.Binding.SchemaExtra["params"].(map[string]any); ok {
-		for name, v := range ps {
-			if m, ok := v.(map[string]any); ok {
-				declared[name] = m
-			}
-		}
-	}
 	have := map[string]bool{}
 	for _, p := range out {
 		have[p.Name] = true
 	}
-	extra := slices.Clone(r.Meta.ExtraParams)
-	extra = append(extra, r.Meta.GETParamsRequired...)
-	sort.Strings(extra)
-	for _, name := range slices.Compact(extra) {
-		if have[name] {
-			continue
+	for _, p := range r.ownParams(own) {
+		if !have[p.Name] {
+			out = append(out, p)
 		}
-		have[name] = true
-		p := &oaParameter{Name: name, In: "query", Schema: typeSchema("string")}
-		if m := declared[name]; m != nil {
-			p.Schema = paramTypeSchema(fmt.Sprint(m["type"]))
-			p.Required, _ = m["required"].(bool)
-			p.Description, _ = m["help_text"].(string)
-		}
-		out = append(out, p)
 	}
 	if own {
 		for _, p := range out {
@@ -88,6 +67,80 @@ func (r *Bound) listParams(own bool) []*oaParameter {
 		}
 	}
 	return out
+}
+
+// ownParams are the resource's own parameters (a non-model resource's, Meta.ExtraParams, and
+// Meta.GETParamsRequired), as its schema declares them under "params"; with required set, those a
+// GET must carry are marked required (on the resource's own paths: its list, set/ and objects).
+func (r *Bound) ownParams(required bool) []*oaParameter {
+	var out []*oaParameter
+	declared := map[string]map[string]any{}
+	if ps, ok := r.Binding.SchemaExtra["params"].(map[string]any); ok {
+		for name, v := range ps {
+			if m, ok := v.(map[string]any); ok {
+				declared[name] = m
+			}
+		}
+	}
+	have := map[string]bool{}
+	extra := slices.Clone(r.Meta.ExtraParams)
+	extra = append(extra, r.Meta.GETParamsRequired...)
+	sort.Strings(extra)
+	for _, name := range slices.Compact(extra) {
+		if have[name] {
+			continue
+		}
+		have[name] = true
+		p := &oaParameter{Name: name, In: "query", Schema: typeSchema("string")}
+		if f, ok := r.filterParam(name); ok {
+			p = f
+		}
+		if m := declared[name]; m != nil {
+			p.Schema = paramTypeSchema(fmt.Sprint(m["type"]))
+			p.Required, _ = m["required"].(bool)
+			p.Description, _ = m["help_text"].(string)
+		}
+		if doc, ok := r.Meta.ExtraParamDocs[name]; ok {
+			p.Schema = paramTypeSchema(doc.Type)
+			if doc.MinValue != nil {
+				lo := float64(*doc.MinValue)
+				p.Schema.Minimum = &lo
+			}
+			if doc.MaxValue != nil {
+				hi := float64(*doc.MaxValue)
+				p.Schema.Maximum = &hi
+			}
+			p.Description = doc.HelpText
+		}
+		p.Required = p.Required && required
+		if required && slices.Contains(r.Meta.GETParamsRequired, name) {
+			p.Required = true
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// filterParam is the parameter of a filter the resource allows (field or field__lookup), typed by
+// its field and lookup.
+func (r *Bound) filterParam(name string) (*oaParameter, bool) {
+	base, lookup, _ := strings.Cut(name, "__")
+	if _, ok := r.Binding.Filtering[base]; !ok {
+		return nil, false
+	}
+	if lookup == "" {
+		lookup = "exact"
+	}
+	t := field.Related
+	for _, f := range r.Binding.Fields {
+		if f.Name == base {
+			t = f.Type
+		}
+	}
+	if strings.Contains(lookup, "__") {
+		return &oaParameter{Name: name, In: "query", Description: "Filter: " + name + ".", Schema: typeSchema("string")}, true
+	}
+	return &oaParameter{Name: name, In: "query", Description: "Filter: " + base + " " + lookup + ".", Schema: filterValueSchema(t, lookup)}, true
 }
 
 // paramTypeSchema is the schema of a declared parameter's type (a non-model resource's).
@@ -101,13 +154,17 @@ func paramTypeSchema(t string) *oaSchema {
 		return typeSchema("boolean")
 	}
 	s := typeSchema("string")
-	s.Description = t
+	if t != "string" && t != "" {
+		s.Description = t
+	}
 	return s
 }
 
-// filterParams lists each allowed filter: the field (exact) and field__lookup for each of its
-// lookups. A relation that allows every filter of its resource (ALL_WITH_RELATIONS) is not expanded
-// across paths: its rel__<filter> form is described on the relation's parameter.
+// filterParams lists each allowed filter once: the field's own parameter (its exact form), described
+// with the lookups it also takes as field__lookup=v, rather than one parameter per field and lookup
+// (141 on a resource filtering everything, which documentation pages and generated clients cannot
+// use). A field whose lookups exclude exact is documented by each of its lookups. A relation that
+// allows every filter of its resource (ALL_WITH_RELATIONS) says so in its description.
 func (r *Bound) filterParams() []*oaParameter {
 	types := map[string]field.Type{}
 	for _, f := range r.Binding.Fields {
@@ -132,18 +189,28 @@ func (r *Bound) filterParams() []*oaParameter {
 			// ALL_WITH_RELATIONS on a relation: the key's own lookups, and every filter of the related resource.
 			lookups = lookupsForType(t)
 			to := r.Binding.Relations[target]
-			desc += fmt.Sprintf(" Also %s__<filter>=v for every filter of %s (see the parameters of %s), e.g. %s__id__in=1,2.", name, to, r.API.prefix+to+"/", name)
+			desc += fmt.Sprintf(" Also `%s__<filter>=v` for every filter of %s (see the parameters of %s), e.g. `%s__id__in=1,2`.", name, to, r.API.prefix+to+"/", name)
 		}
-		if slices.Contains(lookups, "exact") {
-			out = append(out, &oaParameter{Name: name, In: "query", Description: "Filter: " + name + " equals." + desc,
-				Schema: filterValueSchema(t, "exact")})
-			desc = ""
+		if !slices.Contains(lookups, "exact") {
+			for _, l := range lookups {
+				out = append(out, &oaParameter{Name: name + "__" + l, In: "query", Description: "Filter: " + name + " " + l + "." + desc,
+					Schema: filterValueSchema(t, l)})
+				desc = ""
+			}
+			continue
 		}
+		var others []string
 		for _, l := range lookups {
-			out = append(out, &oaParameter{Name: name + "__" + l, In: "query", Description: "Filter: " + name + " " + l + "." + desc,
-				Schema: filterValueSchema(t, l)})
-			desc = ""
+			if l != "exact" {
+				others = append(others, "`"+name+"__"+l+"`")
+			}
 		}
+		also := ""
+		if len(others) > 0 {
+			also = " Lookups, as `" + name + "__<lookup>=v`: " + strings.Join(others, ", ") + " (in: comma-separated values; range: a,b; isnull: true or false)."
+		}
+		out = append(out, &oaParameter{Name: name, In: "query", Description: "Filter: " + name + " equals." + also + desc,
+			Schema: filterValueSchema(t, "exact")})
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package resource
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -38,30 +39,39 @@ func (r *Bound) openAPIPart() openAPIPart {
 		switch m {
 		case "get":
 			resp := r.listErrors()
-			resp["200"] = &oaResponse{Description: "A page of the list (or, with format=csv, the rows as CSV).", Content: map[string]*oaMediaType{
-				"application/json": {Schema: schemaRef(n + "_list")},
-				"text/csv":         {Schema: typeSchema("string")},
-			}}
+			resp["200"] = listAnswer("A page of the list (or, with format=csv, the rows as CSV).", n)
+			r.readStatuses(resp)
+			for _, st := range r.Meta.ListErrorStatuses {
+				code := strconv.Itoa(st)
+				resp[code] = responseRef(errorResponseNames[code])
+			}
 			listItem.Get = op("list", "List "+n+" objects, filtered, ordered and paged", r.styleListParams(true), nil, resp)
 		case "post":
 			resp := r.errors("400", "409", "413", "415", "422")
 			resp["201"] = r.writeResponse("Created: the object (with a Location header), or {objects} for an array body.",
 				r.oneOrMany(obj, objs))
-			one := &oaSchema{AllOf: []*oaSchema{obj}, Required: r.Meta.RequiredFieldsForPost}
-			several := arrayOf(one)
+			required := r.requiredForWrite()
+			one := r.writeSchema(required)
+			several := arrayOf(r.writeSchema(required))
 			several.MinItems = 1
 			listItem.Post = op("create", "Create one "+n+" (an object) or several, all or nothing (an array)", nil,
-				r.requestBody(&oaSchema{OneOf: []*oaSchema{one, several}}, r.Meta.RequiredFieldsForPost), resp)
+				r.requestBody(&oaSchema{OneOf: []*oaSchema{one, several}}, required), resp)
 		case "patch":
 			resp := r.errors("400", "409", "413", "415", "422")
 			answer := typeSchema("object")
 			answer.Properties = map[string]*oaSchema{"objects": objs, "updated": typeSchema("integer")}
 			resp["202"] = jsonResponse("Bulk PATCH: {objects}; a partial object with filters: {updated: n}.", r.styleEnvelope(answer))
+			// The two bodies are told apart by "objects": required in the bulk one, absent in the other.
+			item := r.writeSchema(nil)
+			item.Properties["resource_uri"] = typeSchema("string")
+			item.Description = "An object to create, or (with resource_uri) to update."
 			bulk := typeSchema("object")
 			bulk.Required = []string{"objects"}
-			bulk.Properties = map[string]*oaSchema{"objects": objs, "deleted_objects": arrayOf(typeSchema("string"))}
+			bulk.Properties = map[string]*oaSchema{"objects": arrayOf(item), "deleted_objects": arrayOf(typeSchema("string"))}
+			partial := r.writeSchema(nil)
+			partial.Not = &oaSchema{Required: []string{"objects"}}
 			listItem.Patch = op("bulk_update", "Tastypie's bulk PATCH {objects, deleted_objects}, or one partial object applied to what the filters match (refused without a filter)",
-				r.filterParams(), jsonBody(&oaSchema{OneOf: []*oaSchema{bulk, obj}}), resp)
+				r.filterParams(), jsonBody(&oaSchema{OneOf: []*oaSchema{bulk, partial}}), resp)
 		case "delete":
 			resp := r.errors("400", "409")
 			answer := typeSchema("object")
@@ -82,9 +92,10 @@ func (r *Bound) openAPIPart() openAPIPart {
 		case "get":
 			resp := r.errors("400", "404")
 			resp["200"] = jsonResponse("The object.", r.answerSchema(obj))
-			detailItem.Get = op("read", "Read one "+n, []*oaParameter{fieldsParam(), r.depthParam()}, nil, resp)
+			r.readStatuses(resp)
+			detailItem.Get = op("read", "Read one "+n, append([]*oaParameter{fieldsParam(), r.depthParam()}, r.ownParams(true)...), nil, resp)
 		case "put":
-			resp := r.errors("400", "404", "409", "413", "415", "422")
+			resp := r.errors("400", "404", "409", "412", "413", "415", "422")
 			if r.Meta.QuietWrites {
 				resp["204"] = &oaResponse{Description: "Replaced."}
 				resp["201"] = &oaResponse{Description: "Created (the key did not exist)."}
@@ -92,17 +103,18 @@ func (r *Bound) openAPIPart() openAPIPart {
 				resp["200"] = jsonResponse("Replaced: the object.", r.answerSchema(obj))
 				resp["201"] = jsonResponse("Created (the key did not exist): the object.", r.answerSchema(obj))
 			}
-			detailItem.Put = op("replace", "Replace one "+n+" (or create it with this key)", nil, r.requestBody(obj, nil), resp)
+			required := r.requiredForWrite()
+			detailItem.Put = op("replace", "Replace one "+n+" (or create it with this key)", nil, r.requestBody(r.writeSchema(required), required), resp)
 		case "patch":
-			resp := r.errors("400", "404", "409", "413", "415", "422")
+			resp := r.errors("400", "404", "409", "412", "413", "415", "422")
 			status := "202"
 			if !r.Meta.QuietWrites {
 				status = r.stylePatchStatus()
 			}
 			resp[status] = r.writeResponse("Updated: the object.", r.answerSchema(obj))
-			detailItem.Patch = op("update", "Update some fields of one "+n, nil, r.requestBody(obj, nil), resp)
+			detailItem.Patch = op("update", "Update some fields of one "+n, nil, r.requestBody(r.writeSchema(nil), nil), resp)
 		case "delete":
-			resp := r.errors("404", "409")
+			resp := r.errors("404", "409", "412")
 			resp["204"] = &oaResponse{Description: "Deleted."}
 			detailItem.Delete = op("delete", "Delete one "+n, nil, nil, resp)
 		}
@@ -115,16 +127,20 @@ func (r *Bound) openAPIPart() openAPIPart {
 	if slices.Contains(r.detailMethods, "get") {
 		resp := r.errors("400")
 		found := typeSchema("object")
-		found.Required = []string{"objects", "not_found"}
-		found.Properties = map[string]*oaSchema{"objects": objs, "not_found": arrayOf(typeSchema("string"))}
+		found.Required = []string{"objects"}
+		notFound := arrayOf(typeSchema("string"))
+		notFound.Description = "The keys asked for that match no object; absent when every key matched (as Tastypie)."
+		found.Properties = map[string]*oaSchema{"objects": objs, "not_found": notFound}
 		resp["200"] = jsonResponse("The objects found, and the keys not found.", r.styleEnvelope(found))
-		p.paths[list+"set/{keys}/"] = &oaPathItem{Get: op("read_set", "Read several "+n+" objects by key", []*oaParameter{
+		r.readStatuses(resp)
+		p.paths[list+"set/{keys}/"] = &oaPathItem{Get: op("read_set", "Read several "+n+" objects by key", append([]*oaParameter{
 			{Name: "keys", In: "path", Required: true, Description: "Keys separated by ';': 1;2;3.", Schema: typeSchema("string")},
 			fieldsParam(), r.depthParam(),
-		}, nil, resp)}
+		}, r.ownParams(true)...), nil, resp)}
 	}
 	resp := r.errors()
 	resp["200"] = jsonResponse("Tastypie's schema of the resource.", typeSchema("object"))
+	r.readStatuses(resp)
 	p.paths[list+"schema/"] = &oaPathItem{Get: op("schema", "The schema of "+n+" (Tastypie's /schema/)", nil, nil, resp)}
 
 	// To-many relations, listed under an object: read with the listed resource's parameters, errors
@@ -135,7 +151,8 @@ func (r *Bound) openAPIPart() openAPIPart {
 			continue
 		}
 		resp := target.errors("400", "404")
-		resp["200"] = jsonResponse("A page of the related "+target.Name+" objects.", schemaRef(target.Name+"_list"))
+		resp["200"] = listAnswer("A page of the related "+target.Name+" objects (or, with format=csv, the rows as CSV).", target.Name)
+		target.readStatuses(resp)
 		o := op("list_"+rel+"_of", "List the "+rel+" of one "+n+" ("+target.Name+" objects, with their filters, ordering and pages)",
 			target.styleListParams(false), nil, resp)
 		o.Security = target.securityRequirements(p.security, true)
@@ -220,4 +237,19 @@ func (r *Bound) errors(statuses ...string) map[string]*oaResponse {
 		out[s] = responseRef(errorResponseNames[s])
 	}
 	return out
+}
+
+// listAnswer is a list GET's 200: the page as JSON, or the rows as CSV (format=csv, Accept: text/csv).
+func listAnswer(desc, name string) *oaResponse {
+	return &oaResponse{Description: desc, Content: map[string]*oaMediaType{
+		"application/json": {Schema: schemaRef(name + "_list")},
+		"text/csv":         {Schema: typeSchema("string")},
+	}}
+}
+
+// readStatuses adds what every GET may answer: 304 when If-None-Match names the answer's ETag, 406
+// for a format= the operation does not offer.
+func (r *Bound) readStatuses(resp map[string]*oaResponse) {
+	resp["304"] = responseRef(errorResponseNames["304"])
+	resp["406"] = responseRef(errorResponseNames["406"])
 }

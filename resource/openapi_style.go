@@ -154,7 +154,9 @@ func drfListingPath() *oaPathItem {
 		OperationID: "listing",
 		Summary:     "Every resource, with its list's absolute URL",
 		Tags:        []string{"api"},
-		Responses:   map[string]*oaResponse{"200": jsonResponse("Each resource: the absolute URL of its list.", body)},
+		Security:    []oaSecurityRequirement{}, // served without credentials
+		Responses: map[string]*oaResponse{"200": jsonResponse("Each resource: the absolute URL of its list.", body),
+			"304": responseRef("NotModified"), "default": responseRef("Error")},
 	}}
 }
 

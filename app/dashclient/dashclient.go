@@ -12,18 +12,18 @@ import (
 
 // AggRefresh is an object of the agg_refresh resource: GET ?campaign_id=N recomputes the campaign's aggregated datapoints, then lists them. Meant for cron.
 type AggRefresh struct {
-	// The related campaign object (#/components/schemas/campaign), when depth= (or Meta.Full) expands it; null when the key is.
-	Campaign map[string]any `json:"campaign,omitempty"`
+	// The related campaign object, when depth= (or Meta.Full) expands it; null when the key is.
+	Campaign json.RawMessage `json:"campaign,omitempty"`
 	// Integer data. Ex: 2673 The key of a campaign.
 	CampaignID int64 `json:"campaign_id"`
 	// Integer data. Ex: 2673
 	ID int64 `json:"id,omitzero"`
-	// The related indicator object (#/components/schemas/indicator), when depth= (or Meta.Full) expands it; null when the key is.
-	Indicator map[string]any `json:"indicator,omitempty"`
+	// The related indicator object, when depth= (or Meta.Full) expands it; null when the key is.
+	Indicator json.RawMessage `json:"indicator,omitempty"`
 	// Integer data. Ex: 2673 The key of a indicator.
 	IndicatorID int64 `json:"indicator_id"`
-	// The related location object (#/components/schemas/location), when depth= (or Meta.Full) expands it; null when the key is.
-	Location map[string]any `json:"location,omitempty"`
+	// The related location object, when depth= (or Meta.Full) expands it; null when the key is.
+	Location json.RawMessage `json:"location,omitempty"`
 	// Integer data. Ex: 2673 The key of a location.
 	LocationID int64 `json:"location_id"`
 	// The object's URI.
@@ -39,13 +39,13 @@ func AggRefreshes(c *client.Client) *client.Manager[AggRefresh] {
 
 // Campaign is an object of the campaign resource: A campaign over a top-level location between two dates.
 type Campaign struct {
-	// The related campaign_type object (#/components/schemas/campaign_type), when depth= (or Meta.Full) expands it; null when the key is.
-	CampaignType map[string]any `json:"campaign_type,omitempty"`
+	// The related campaign_type object, when depth= (or Meta.Full) expands it; null when the key is.
+	CampaignType json.RawMessage `json:"campaign_type,omitempty"`
 	// Integer data. Ex: 2673 The key of a campaign_type.
 	CampaignTypeID int64 `json:"campaign_type_id"`
 	// A date & time as a string. Ex: "2010-11-10T03:07:43.000000Z"
 	CreatedAt time.Time `json:"created_at,omitzero"`
-	// The related datapoint objects (#/components/schemas/datapoint), when depth= (or Meta.Full) expands them; listed at /api/v1/campaign/{key}/datapoints/.
+	// The related datapoint objects, when depth= (or Meta.Full) expands them; listed at /api/v1/campaign/{key}/datapoints/.
 	Datapoints []map[string]any `json:"datapoints,omitempty"`
 	// A date as a string. Ex: "2010-11-10"
 	EndDate client.Date `json:"end_date"`
@@ -57,8 +57,8 @@ type Campaign struct {
 	ResourceURI string `json:"resource_uri,omitzero"`
 	// A date as a string. Ex: "2010-11-10"
 	StartDate client.Date `json:"start_date"`
-	// The related location object (#/components/schemas/location), when depth= (or Meta.Full) expands it; null when the key is.
-	TopLvlLocation map[string]any `json:"top_lvl_location,omitempty"`
+	// The related location object, when depth= (or Meta.Full) expands it; null when the key is.
+	TopLvlLocation json.RawMessage `json:"top_lvl_location,omitempty"`
 	// Integer data. Ex: 2673 The key of a location.
 	TopLvlLocationID int64 `json:"top_lvl_location_id"`
 }
@@ -70,22 +70,22 @@ func Campaigns(c *client.Client) *client.Manager[Campaign] {
 
 // CampaignDatapoint is an object of the campaign_datapoint resource: Aggregated values of campaigns (agg_datapoint, filled by agg_refresh): GET only; campaign__in and indicator__in are required.
 type CampaignDatapoint struct {
-	// The related campaign object (#/components/schemas/campaign), when depth= (or Meta.Full) expands it; null when the key is.
-	Campaign map[string]any `json:"campaign,omitempty"`
+	// The related campaign object, when depth= (or Meta.Full) expands it; null when the key is.
+	Campaign json.RawMessage `json:"campaign,omitempty"`
 	// Read-only, from campaign.
 	CampaignName *string `json:"campaign__name,omitzero"`
 	// Integer data. Ex: 2673 The key of a campaign.
 	CampaignID int64 `json:"campaign_id"`
 	// Integer data. Ex: 2673
 	ID int64 `json:"id,omitzero"`
-	// The related indicator object (#/components/schemas/indicator), when depth= (or Meta.Full) expands it; null when the key is.
-	Indicator map[string]any `json:"indicator,omitempty"`
+	// The related indicator object, when depth= (or Meta.Full) expands it; null when the key is.
+	Indicator json.RawMessage `json:"indicator,omitempty"`
 	// Read-only, from indicator.
 	IndicatorShortName *string `json:"indicator__short_name,omitzero"`
 	// Integer data. Ex: 2673 The key of a indicator.
 	IndicatorID int64 `json:"indicator_id"`
-	// The related location object (#/components/schemas/location), when depth= (or Meta.Full) expands it; null when the key is.
-	Location map[string]any `json:"location,omitempty"`
+	// The related location object, when depth= (or Meta.Full) expands it; null when the key is.
+	Location json.RawMessage `json:"location,omitempty"`
 	// Read-only, from location.
 	LocationName *string `json:"location__name,omitzero"`
 	// Integer data. Ex: 2673 The key of a location.
@@ -122,8 +122,8 @@ type CustomChart struct {
 	ChartJSON json.RawMessage `json:"chart_json,omitempty"`
 	// A date & time as a string. Ex: "2010-11-10T03:07:43.000000Z"
 	CreatedAt *time.Time `json:"created_at,omitzero"`
-	// The related custom_dashboard object (#/components/schemas/custom_dashboard), when depth= (or Meta.Full) expands it; null when the key is.
-	Dashboard map[string]any `json:"dashboard,omitempty"`
+	// The related custom_dashboard object, when depth= (or Meta.Full) expands it; null when the key is.
+	Dashboard json.RawMessage `json:"dashboard,omitempty"`
 	// Integer data. Ex: 2673 The key of a custom_dashboard.
 	DashboardID *int64 `json:"dashboard_id"`
 	// Integer data. Ex: 2673
@@ -143,7 +143,7 @@ func CustomCharts(c *client.Client) *client.Manager[CustomChart] {
 
 // CustomDashboard is an object of the custom_dashboard resource: A saved dashboard: a title and a JSON layout. Its owner (the user who created it) and superusers may change it; others read it.
 type CustomDashboard struct {
-	// The related custom_chart objects (#/components/schemas/custom_chart), when depth= (or Meta.Full) expands them; listed at /api/v1/custom_dashboard/{key}/charts/.
+	// The related custom_chart objects, when depth= (or Meta.Full) expands them; listed at /api/v1/custom_dashboard/{key}/charts/.
 	Charts []map[string]any `json:"charts,omitempty"`
 	// A date & time as a string. Ex: "2010-11-10T03:07:43.000000Z"
 	CreatedAt *time.Time `json:"created_at,omitzero"`
@@ -170,8 +170,8 @@ func CustomDashboards(c *client.Client) *client.Manager[CustomDashboard] {
 
 // Datapoint is an object of the datapoint resource: One value of one indicator at one location, for a campaign or a date.
 type Datapoint struct {
-	// The related campaign object (#/components/schemas/campaign), when depth= (or Meta.Full) expands it; null when the key is.
-	Campaign map[string]any `json:"campaign,omitempty"`
+	// The related campaign object, when depth= (or Meta.Full) expands it; null when the key is.
+	Campaign json.RawMessage `json:"campaign,omitempty"`
 	// Integer data. Ex: 2673 The key of a campaign.
 	CampaignID *int64 `json:"campaign_id"`
 	// A date & time as a string. Ex: "2010-11-10T03:07:43.000000Z"
@@ -180,18 +180,18 @@ type Datapoint struct {
 	DataDate client.Date `json:"data_date"`
 	// Integer data. Ex: 2673
 	ID int64 `json:"id,omitzero"`
-	// The related indicator object (#/components/schemas/indicator), when depth= (or Meta.Full) expands it; null when the key is.
-	Indicator map[string]any `json:"indicator,omitempty"`
+	// The related indicator object, when depth= (or Meta.Full) expands it; null when the key is.
+	Indicator json.RawMessage `json:"indicator,omitempty"`
 	// Integer data. Ex: 2673 The key of a indicator.
 	IndicatorID int64 `json:"indicator_id"`
-	// The related location object (#/components/schemas/location), when depth= (or Meta.Full) expands it; null when the key is.
-	Location map[string]any `json:"location,omitempty"`
+	// The related location object, when depth= (or Meta.Full) expands it; null when the key is.
+	Location json.RawMessage `json:"location,omitempty"`
 	// Integer data. Ex: 2673 The key of a location.
 	LocationID int64 `json:"location_id"`
 	// The object's URI.
 	ResourceURI string `json:"resource_uri,omitzero"`
-	// The related transform_upload object (#/components/schemas/transform_upload), when depth= (or Meta.Full) expands it; null when the key is.
-	SourceSubmission map[string]any `json:"source_submission,omitempty"`
+	// The related transform_upload object, when depth= (or Meta.Full) expands it; null when the key is.
+	SourceSubmission json.RawMessage `json:"source_submission,omitempty"`
 	// Integer data. Ex: 2673 The key of a transform_upload.
 	SourceSubmissionID *int64 `json:"source_submission_id"`
 	// Floating point numeric data. Ex: 26.73
@@ -205,8 +205,8 @@ func Datapoints(c *client.Client) *client.Manager[Datapoint] {
 
 // DateDatapoint is an object of the date_datapoint resource: Datapoints by date: GET only; indicator__in, data_date__gte and data_date__lte are required.
 type DateDatapoint struct {
-	// The related campaign object (#/components/schemas/campaign), when depth= (or Meta.Full) expands it; null when the key is.
-	Campaign map[string]any `json:"campaign,omitempty"`
+	// The related campaign object, when depth= (or Meta.Full) expands it; null when the key is.
+	Campaign json.RawMessage `json:"campaign,omitempty"`
 	// Integer data. Ex: 2673 The key of a campaign.
 	CampaignID *int64 `json:"campaign_id"`
 	// A date & time as a string. Ex: "2010-11-10T03:07:43.000000Z"
@@ -215,22 +215,22 @@ type DateDatapoint struct {
 	DataDate client.Date `json:"data_date"`
 	// Integer data. Ex: 2673
 	ID int64 `json:"id,omitzero"`
-	// The related indicator object (#/components/schemas/indicator), when depth= (or Meta.Full) expands it; null when the key is.
-	Indicator map[string]any `json:"indicator,omitempty"`
+	// The related indicator object, when depth= (or Meta.Full) expands it; null when the key is.
+	Indicator json.RawMessage `json:"indicator,omitempty"`
 	// Read-only, from indicator.
 	IndicatorShortName *string `json:"indicator__short_name,omitzero"`
 	// Integer data. Ex: 2673 The key of a indicator.
 	IndicatorID int64 `json:"indicator_id"`
-	// The related location object (#/components/schemas/location), when depth= (or Meta.Full) expands it; null when the key is.
-	Location map[string]any `json:"location,omitempty"`
+	// The related location object, when depth= (or Meta.Full) expands it; null when the key is.
+	Location json.RawMessage `json:"location,omitempty"`
 	// Read-only, from location.
 	LocationName *string `json:"location__name,omitzero"`
 	// Integer data. Ex: 2673 The key of a location.
 	LocationID int64 `json:"location_id"`
 	// The object's URI.
 	ResourceURI string `json:"resource_uri,omitzero"`
-	// The related transform_upload object (#/components/schemas/transform_upload), when depth= (or Meta.Full) expands it; null when the key is.
-	SourceSubmission map[string]any `json:"source_submission,omitempty"`
+	// The related transform_upload object, when depth= (or Meta.Full) expands it; null when the key is.
+	SourceSubmission json.RawMessage `json:"source_submission,omitempty"`
 	// Integer data. Ex: 2673 The key of a transform_upload.
 	SourceSubmissionID *int64 `json:"source_submission_id"`
 	// Floating point numeric data. Ex: 26.73
@@ -250,7 +250,7 @@ type Indicator struct {
 	CreatedAt time.Time `json:"created_at,omitzero"`
 	// pct, int or bool.
 	DataFormat string `json:"data_format"`
-	// The related datapoint objects (#/components/schemas/datapoint), when depth= (or Meta.Full) expands them; listed at /api/v1/indicator/{key}/datapoints/.
+	// The related datapoint objects, when depth= (or Meta.Full) expands them; listed at /api/v1/indicator/{key}/datapoints/.
 	Datapoints []map[string]any `json:"datapoints,omitempty"`
 	// Unicode string data. Ex: "Hello World"
 	Description string `json:"description"`
@@ -275,11 +275,11 @@ func Indicators(c *client.Client) *client.Manager[Indicator] {
 
 // Location is an object of the location resource: The location tree, from the country down to sub-districts.
 type Location struct {
-	// The related location objects (#/components/schemas/location), when depth= (or Meta.Full) expands them; listed at /api/v1/location/{key}/children/.
+	// The related location objects, when depth= (or Meta.Full) expands them; listed at /api/v1/location/{key}/children/.
 	Children []map[string]any `json:"children,omitempty"`
 	// A date & time as a string. Ex: "2010-11-10T03:07:43.000000Z"
 	CreatedAt time.Time `json:"created_at,omitzero"`
-	// The related datapoint objects (#/components/schemas/datapoint), when depth= (or Meta.Full) expands them; listed at /api/v1/location/{key}/datapoints/.
+	// The related datapoint objects, when depth= (or Meta.Full) expands them; listed at /api/v1/location/{key}/datapoints/.
 	Datapoints []map[string]any `json:"datapoints,omitempty"`
 	// Integer data. Ex: 2673
 	ID int64 `json:"id,omitzero"`
@@ -287,16 +287,16 @@ type Location struct {
 	Latitude *float64 `json:"latitude"`
 	// Unicode string data. Ex: "Hello World"
 	LocationCode string `json:"location_code"`
-	// The related location_type object (#/components/schemas/location_type), when depth= (or Meta.Full) expands it; null when the key is.
-	LocationType map[string]any `json:"location_type,omitempty"`
+	// The related location_type object, when depth= (or Meta.Full) expands it; null when the key is.
+	LocationType json.RawMessage `json:"location_type,omitempty"`
 	// Integer data. Ex: 2673 The key of a location_type.
 	LocationTypeID int64 `json:"location_type_id"`
 	// Floating point numeric data. Ex: 26.73
 	Longitude *float64 `json:"longitude"`
 	// Unicode string data. Ex: "Hello World"
 	Name string `json:"name"`
-	// The related location object (#/components/schemas/location), when depth= (or Meta.Full) expands it; null when the key is.
-	ParentLocation map[string]any `json:"parent_location,omitempty"`
+	// The related location object, when depth= (or Meta.Full) expands it; null when the key is.
+	ParentLocation json.RawMessage `json:"parent_location,omitempty"`
 	// Integer data. Ex: 2673 The key of a location.
 	ParentLocationID *int64 `json:"parent_location_id"`
 	// The object's URI.
@@ -360,8 +360,8 @@ type SourceDoc struct {
 	Content string `json:"content"`
 	// A date & time as a string. Ex: "2010-11-10T03:07:43.000000Z"
 	CreatedAt time.Time `json:"created_at,omitzero"`
-	// Integer data. Ex: 2673
-	CreatedByID *int64 `json:"created_by_id"`
+	// The user who uploaded the document; set by the server.
+	CreatedByID *int64 `json:"created_by_id,omitzero"`
 	// Unicode string data. Ex: "Hello World"
 	DocTitle string `json:"doc_title"`
 	// campaign or date.
@@ -371,7 +371,7 @@ type SourceDoc struct {
 	// The object's URI.
 	ResourceURI string `json:"resource_uri,omitzero"`
 	// uploaded, then processing, processed or failed; set by the server.
-	Status string `json:"status"`
+	Status string `json:"status,omitzero"`
 }
 
 // SourceDocs returns the manager of the source_doc resource.
@@ -385,8 +385,8 @@ type TransformUpload struct {
 	CampaignName *string `json:"campaign_name"`
 	// A date as a string. Ex: "2010-11-10"
 	DataDate *client.Date `json:"data_date"`
-	// The related source_doc object (#/components/schemas/source_doc), when depth= (or Meta.Full) expands it; null when the key is.
-	Document map[string]any `json:"document,omitempty"`
+	// The related source_doc object, when depth= (or Meta.Full) expands it; null when the key is.
+	Document json.RawMessage `json:"document,omitempty"`
 	// Integer data. Ex: 2673 The key of a source_doc.
 	DocumentID int64 `json:"document_id"`
 	// Unicode string data. Ex: "Hello World"
