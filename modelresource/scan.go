@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tastygo/tastygo/field"
@@ -105,18 +106,70 @@ func asString(src any) (any, error) {
 	return fmt.Sprint(src), nil
 }
 
+// sqliteTimeLayouts are the layouts go-sqlite3 tries, in order and in UTC after dropping a final
+// "Z", on the text of a DATE, DATETIME or TIMESTAMP column (its SQLiteTimestampFormats). The SQLite
+// dialect reads those columns as +column (model.selectExpr), so that the driver leaves the text alone;
+// text that is not already in wire form is read here as the driver would have read it.
+var sqliteTimeLayouts = []string{
+	"2006-01-02 15:04:05.999999999-07:00",
+	"2006-01-02T15:04:05.999999999-07:00",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05",
+	"2006-01-02T15:04:05",
+	"2006-01-02 15:04",
+	"2006-01-02T15:04",
+	"2006-01-02",
+}
+
+// inWireForm reports whether s is already what asTime would answer for it: a date or timestamp in
+// the layout the API writes (parsing it with that layout and formatting it again gives s back, since
+// every field of the layout has a fixed width).
+func inWireForm(s string, t field.Type) bool {
+	layout := field.DateTimeLayout
+	if t == field.Date {
+		layout = field.DateLayout
+	}
+	if len(s) != len(layout) {
+		return false
+	}
+	_, err := time.Parse(layout, s)
+	return err == nil
+}
+
 func asTime(src any, t field.Type) (any, error) {
 	var ts time.Time
 	switch x := src.(type) {
 	case time.Time:
 		ts = x
-	case string, []byte:
-		s, _ := asString(x)
-		parsed, err := field.ParseDateTime(s.(string))
+	case []byte:
+		return asTime(string(x), t)
+	case string:
+		if inWireForm(x, t) {
+			return x, nil
+		}
+		parsed, err := field.ParseDateTime(x)
 		if err != nil {
-			return nil, err
+			trimmed := strings.TrimSuffix(x, "Z")
+			for _, layout := range sqliteTimeLayouts {
+				if p, perr := time.ParseInLocation(layout, trimmed, time.UTC); perr == nil {
+					parsed, err = p, nil
+					break
+				}
+			}
+			if err != nil {
+				return nil, err
+			}
 		}
 		ts = parsed
+	case int64:
+		// SQLite: an integer in a date column is Unix time, in milliseconds when it has 13 digits or
+		// more (as go-sqlite3 reads it).
+		if x > 1e12 || x < -1e12 {
+			ts = time.Unix(0, x*int64(time.Millisecond))
+		} else {
+			ts = time.Unix(x, 0)
+		}
 	default:
 		return nil, fmt.Errorf("modelresource: cannot read %T as a %s", src, t)
 	}
