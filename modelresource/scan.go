@@ -122,19 +122,54 @@ var sqliteTimeLayouts = []string{
 	"2006-01-02",
 }
 
-// inWireForm reports whether s is already what asTime would answer for it: a date or timestamp in
-// the layout the API writes (parsing it with that layout and formatting it again gives s back, since
-// every field of the layout has a fixed width).
+// inWireForm reports whether s is already what asTime would answer for it: a date (YYYY-MM-DD) or a
+// timestamp (YYYY-MM-DDTHH:MM:SS.ffffffZ) in the layout the API writes, with a real day and time; it
+// accepts exactly what time.Parse accepts in that layout (whose fields all have a fixed width, so
+// formatting the parsed time gives s back), without parsing.
 func inWireForm(s string, t field.Type) bool {
-	layout := field.DateTimeLayout
+	n := len(field.DateTimeLayout)
 	if t == field.Date {
-		layout = field.DateLayout
+		n = len(field.DateLayout)
 	}
-	if len(s) != len(layout) {
+	if len(s) != n || s[4] != '-' || s[7] != '-' {
 		return false
 	}
-	_, err := time.Parse(layout, s)
-	return err == nil
+	num := func(i, j int) int {
+		v := 0
+		for ; i < j; i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return -1
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	year, month, day := num(0, 4), num(5, 7), num(8, 10)
+	if year < 0 || month < 1 || month > 12 || day < 1 || day > daysIn(month, year) {
+		return false
+	}
+	if t == field.Date {
+		return true
+	}
+	return s[10] == 'T' && s[13] == ':' && s[16] == ':' && s[19] == '.' && s[26] == 'Z' &&
+		inRange(num(11, 13), 23) && inRange(num(14, 16), 59) && inRange(num(17, 19), 59) && num(20, 26) >= 0
+}
+
+func inRange(v, most int) bool { return v >= 0 && v <= most }
+
+// daysIn is the number of days of a month (1-12) of a year of the proleptic Gregorian calendar.
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 func asTime(src any, t field.Type) (any, error) {
