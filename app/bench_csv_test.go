@@ -26,6 +26,11 @@ import (
 
 var csvLargeDBs = map[dialect.Name]*sql.DB{}
 
+// largeDBVar names, per backend, the environment variable that may give the address of a database
+// already seeded with the large data (for example cmd/loadbench's: ~/.cache/tastygo-loadbench/large.db,
+// or postgres://.../tastygo_loadbench), which the CSV benchmark then reads instead of seeding its own.
+var largeDBVar = map[dialect.Name]string{dialect.SQLite: "TASTYGO_LARGE_SQLITE", dialect.Postgres: "TASTYGO_LARGE_POSTGRES"}
+
 // csvLargeDB returns a database of the backend seeded with large data, made once per run; TestMain
 // removes it with the other benchmark databases.
 func csvLargeDB(b *testing.B, backend dialect.Name) (*sql.DB, dialect.Dialect) {
@@ -34,6 +39,16 @@ func csvLargeDB(b *testing.B, backend dialect.Name) (*sql.DB, dialect.Dialect) {
 	defer benchMu.Unlock()
 	d, _ := dialect.ForName(backend)
 	if db, ok := csvLargeDBs[backend]; ok {
+		return db, d
+	}
+	if addr := os.Getenv(largeDBVar[backend]); addr != "" {
+		// An already seeded large database (cmd/loadbench's, for one), used as it is: the export only reads.
+		db, d, err := dialect.Open(addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchCleanups = append(benchCleanups, db.Close)
+		csvLargeDBs[backend] = db
 		return db, d
 	}
 	if backend == dialect.Postgres {

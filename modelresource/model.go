@@ -457,6 +457,17 @@ func (r *model) bindQueryFields() error {
 	return nil
 }
 
+// selectExpr is a column as the SELECT list reads it. On SQLite a date or timestamp column is read as
+// the expression +column (the same value): the driver then hands over the stored text instead of
+// trying its timestamp layouts one by one on every row (an error allocated per failed layout: half of
+// a CSV export's time), and cell.Scan passes text already in wire form on as it is (scan.go).
+func (r *model) selectExpr(expr string, t field.Type) string {
+	if r.d.Name() == dialect.SQLite && (t == field.Date || t == field.DateTime) {
+		return "+" + expr
+	}
+	return expr
+}
+
 // buildShape fixes the order of an object's fields and the SELECT list that fills them.
 func (r *model) buildShape() {
 	var names []string
@@ -465,13 +476,13 @@ func (r *model) buildShape() {
 		c := &r.columns[i]
 		c.index = len(names)
 		names = append(names, c.Name)
-		r.selects = append(r.selects, c.expr)
+		r.selects = append(r.selects, r.selectExpr(c.expr, c.Type))
 	}
 	for i := range r.query {
 		q := &r.query[i]
 		q.index = len(names)
 		names = append(names, q.name)
-		r.selects = append(r.selects, r.aliasOf(q.path)+"."+r.d.Quote(q.target.Name))
+		r.selects = append(r.selects, r.selectExpr(r.aliasOf(q.path)+"."+r.d.Quote(q.target.Name), q.target.Type))
 	}
 	for _, name := range r.m2mNames() {
 		m := r.m2m[name]

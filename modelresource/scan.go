@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tastygo/tastygo/field"
@@ -105,18 +106,105 @@ func asString(src any) (any, error) {
 	return fmt.Sprint(src), nil
 }
 
+// sqliteTimeLayouts are the layouts go-sqlite3 tries, in order and in UTC after dropping a final
+// "Z", on the text of a DATE, DATETIME or TIMESTAMP column (its SQLiteTimestampFormats). The SQLite
+// dialect reads those columns as +column (model.selectExpr), so that the driver leaves the text alone;
+// text that is not already in wire form is read here as the driver would have read it.
+var sqliteTimeLayouts = []string{
+	"2006-01-02 15:04:05.999999999-07:00",
+	"2006-01-02T15:04:05.999999999-07:00",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05",
+	"2006-01-02T15:04:05",
+	"2006-01-02 15:04",
+	"2006-01-02T15:04",
+	"2006-01-02",
+}
+
+// inWireForm reports whether s is already what asTime would answer for it: a date (YYYY-MM-DD) or a
+// timestamp (YYYY-MM-DDTHH:MM:SS.ffffffZ) in the layout the API writes, with a real day and time; it
+// accepts exactly what time.Parse accepts in that layout (whose fields all have a fixed width, so
+// formatting the parsed time gives s back), without parsing.
+func inWireForm(s string, t field.Type) bool {
+	n := len(field.DateTimeLayout)
+	if t == field.Date {
+		n = len(field.DateLayout)
+	}
+	if len(s) != n || s[4] != '-' || s[7] != '-' {
+		return false
+	}
+	num := func(i, j int) int {
+		v := 0
+		for ; i < j; i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return -1
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	year, month, day := num(0, 4), num(5, 7), num(8, 10)
+	if year < 0 || month < 1 || month > 12 || day < 1 || day > daysIn(month, year) {
+		return false
+	}
+	if t == field.Date {
+		return true
+	}
+	return s[10] == 'T' && s[13] == ':' && s[16] == ':' && s[19] == '.' && s[26] == 'Z' &&
+		inRange(num(11, 13), 23) && inRange(num(14, 16), 59) && inRange(num(17, 19), 59) && num(20, 26) >= 0
+}
+
+func inRange(v, most int) bool { return v >= 0 && v <= most }
+
+// daysIn is the number of days of a month (1-12) of a year of the proleptic Gregorian calendar.
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
 func asTime(src any, t field.Type) (any, error) {
 	var ts time.Time
 	switch x := src.(type) {
 	case time.Time:
 		ts = x
-	case string, []byte:
-		s, _ := asString(x)
-		parsed, err := field.ParseDateTime(s.(string))
+	case []byte:
+		return asTime(string(x), t)
+	case string:
+		if inWireForm(x, t) {
+			return x, nil
+		}
+		parsed, err := field.ParseDateTime(x)
 		if err != nil {
-			return nil, err
+			trimmed := strings.TrimSuffix(x, "Z")
+			for _, layout := range sqliteTimeLayouts {
+				if p, perr := time.ParseInLocation(layout, trimmed, time.UTC); perr == nil {
+					parsed, err = p, nil
+					break
+				}
+			}
+			if err != nil {
+				return nil, err
+			}
 		}
 		ts = parsed
+	case int64:
+		// SQLite: an integer in a date column is Unix time, in milliseconds when it has 13 digits or
+		// more (as go-sqlite3 reads it).
+		if x > 1e12 || x < -1e12 {
+			ts = time.Unix(0, x*int64(time.Millisecond))
+		} else {
+			ts = time.Unix(x, 0)
+		}
 	default:
 		return nil, fmt.Errorf("modelresource: cannot read %T as a %s", src, t)
 	}

@@ -2,15 +2,17 @@ package resource
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/tastygo/tastygo/apierror"
 	"github.com/tastygo/tastygo/field"
@@ -95,14 +97,15 @@ func csvColumns(b *Bundle) []string {
 var errHeadDone = errors.New("head: no body")
 
 // write writes the header row, then a record per object (only the first object's existence is
-// checked for HEAD).
-func (s *csvStream) write(ctx context.Context, cw *csv.Writer, head bool) error {
+// checked for HEAD). Each value is appended to the writer's buffer in its CSV form directly (numbers
+// with strconv, text quoted as encoding/csv would quote it), with no string per value.
+func (s *csvStream) write(ctx context.Context, cw *csvWriter, head bool) error {
 	if !head {
-		if err := cw.Write(s.columns); err != nil {
-			return err
+		for i, c := range s.columns {
+			cw.buf = cw.appendText(cw.buf, i, c, false)
 		}
+		cw.buf = append(cw.buf, '\n')
 	}
-	rec := make([]string, len(s.columns))
 	var shape *Shape
 	var idx []int
 	steps := s.b.Resource.Steps
@@ -128,13 +131,111 @@ func (s *csvStream) write(ctx context.Context, cw *csv.Writer, head bool) error 
 			} else {
 				v, _ = o.Get(c)
 			}
-			rec[i] = csvValue(v)
-			if text, ok := v.(string); ok && !s.rawText {
-				rec[i] = neutralise(text)
-			}
+			cw.buf = cw.appendValue(cw.buf, i, v, !s.rawText)
 		}
-		return cw.Write(rec)
+		cw.buf = append(cw.buf, '\n')
+		return cw.flushIfFull()
 	})
+}
+
+// csvWriter writes CSV records as encoding/csv does with its defaults (comma, "\n", RFC 4180 quotes):
+// the stream appends each record to buf, which goes to w each time it passes csvFlushAt bytes.
+type csvWriter struct {
+	w   io.Writer
+	buf []byte
+}
+
+// csvFlushAt is how much of the body csvWriter gathers before handing it on.
+const csvFlushAt = 32 << 10
+
+func newCSVWriter(w io.Writer) *csvWriter {
+	return &csvWriter{w: w, buf: make([]byte, 0, csvFlushAt+4096)}
+}
+
+func (cw *csvWriter) flushIfFull() error {
+	if len(cw.buf) < csvFlushAt {
+		return nil
+	}
+	return cw.Flush()
+}
+
+// Flush hands what is buffered to the underlying writer.
+func (cw *csvWriter) Flush() error {
+	if len(cw.buf) == 0 {
+		return nil
+	}
+	_, err := cw.w.Write(cw.buf)
+	cw.buf = cw.buf[:0]
+	return err
+}
+
+// appendValue appends the field i of a record: a wire value in CSV (null empty, JSON as its text),
+// text neutralised against formulas when neutral is set.
+func (cw *csvWriter) appendValue(b []byte, i int, v any, neutral bool) []byte {
+	switch x := v.(type) {
+	case nil:
+		if i > 0 {
+			b = append(b, ',')
+		}
+		return b
+	case string:
+		return cw.appendText(b, i, x, neutral)
+	case int64:
+		if i > 0 {
+			b = append(b, ',')
+		}
+		return strconv.AppendInt(b, x, 10)
+	case float64:
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return b
+		}
+		return appendJSONFloat(b, x)
+	case bool:
+		if i > 0 {
+			b = append(b, ',')
+		}
+		return strconv.AppendBool(b, x)
+	}
+	return cw.appendText(b, i, csvValue(v), false)
+}
+
+// appendText appends the field i of a record holding text, quoted as encoding/csv quotes it, with a
+// leading single quote first when neutral is set and the text could be read as a formula.
+func (cw *csvWriter) appendText(b []byte, i int, text string, neutral bool) []byte {
+	if i > 0 {
+		b = append(b, ',')
+	}
+	prefixed := neutral && formulaLike(text)
+	quote := strings.ContainsAny(text, "\"\r\n,")
+	if !quote && !prefixed && text != "" {
+		// encoding/csv's other cases: the text \. and text starting with a space (the prefix is not one).
+		r, _ := utf8.DecodeRuneInString(text)
+		quote = text == `\.` || unicode.IsSpace(r)
+	}
+	if !quote {
+		if prefixed {
+			b = append(b, '\'')
+		}
+		return append(b, text...)
+	}
+	b = append(b, '"')
+	if prefixed {
+		b = append(b, '\'')
+	}
+	for {
+		j := strings.IndexByte(text, '"')
+		if j < 0 {
+			break
+		}
+		b = append(b, text[:j+1]...)
+		b = append(b, '"')
+		text = text[j+1:]
+	}
+	b = append(b, text...)
+	return append(b, '"')
 }
 
 // csvValue is a wire value as CSV text: null is empty, JSON is its text.
@@ -183,12 +284,17 @@ func csvValue(v any) string {
 	return string(enc)
 }
 
+// formulaLike reports whether a spreadsheet would read text as a formula (see neutralise).
+func formulaLike(text string) bool {
+	return text != "" && strings.IndexByte("=+-@\t\r", text[0]) >= 0
+}
+
 // neutralise keeps a spreadsheet from reading text as a formula, as OWASP's CSV injection guidance
 // says: text starting with '=', '+', '-', '@', a tab or a carriage return gets a leading single quote,
 // which spreadsheets take as "this cell is text" and do not show. Only text values are changed: a
 // number such as -3.5 in a numeric field is written as it is.
 func neutralise(text string) string {
-	if text != "" && strings.IndexByte("=+-@\t\r", text[0]) >= 0 {
+	if formulaLike(text) {
 		return "'" + text
 	}
 	return text

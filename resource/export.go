@@ -3,7 +3,6 @@ package resource
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"math"
@@ -102,11 +101,10 @@ func (a *API) writeCSV(w http.ResponseWriter, r *http.Request, resp *Response, s
 	if s.paged {
 		// A page is bounded like a JSON page, and like one it is read whole before it is written.
 		var page bytes.Buffer
-		cw := csv.NewWriter(&page)
+		cw := newCSVWriter(&page)
 		err := s.write(r.Context(), cw, r.Method == http.MethodHead)
 		if err == nil {
-			cw.Flush()
-			err = cw.Error()
+			err = cw.Flush()
 		}
 		if err != nil && !errors.Is(err, errHeadDone) {
 			fail(err)
@@ -196,12 +194,11 @@ type chunker struct {
 // produce writes the export into chunks: the rows are read, and the database connection held, only
 // here.
 func (c *chunker) produce(s *csvStream, head bool) error {
-	cw := csv.NewWriter(c)
+	cw := newCSVWriter(c)
 	if err := s.write(c.ctx, cw, head); err != nil {
 		return err
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if err := cw.Flush(); err != nil {
 		return err
 	}
 	return c.send()
