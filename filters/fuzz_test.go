@@ -27,8 +27,10 @@ func whereGrammar(t testing.TB, d dialect.Dialect) *regexp.Regexp {
 			lhs = append(lhs, regexp.QuoteMeta(expr))
 		}
 	}
-	term := `(?:` + strings.Join(lhs, "|") + `)` +
-		`(?: (?:=|<|<=|>|>=) \?| IN \(\?(?:,\?)*\)| BETWEEN \? AND \?| IS (?:NOT )?NULL| LIKE \? ESCAPE '\\')`
+	col := `(?:` + strings.Join(lhs, "|") + `)`
+	simple := col + `(?: (?:=|<|<=|>|>=) \?| IN \(\?(?:,\?)*\)| BETWEEN \? AND \?| IS (?:NOT )?NULL| LIKE \? ESCAPE '\\')`
+	// an in list with NULL among its values is "(c IN (...) OR c IS NULL)"; an empty one is "1=0".
+	term := `(?:1=0|` + simple + `|\(` + col + ` IN \(\?(?:,\?)*\) OR ` + col + ` IS NULL\))`
 	return regexp.MustCompile(`^(?:\(1=1\)|\(` + term + `(?: AND ` + term + `)*\))$`)
 }
 

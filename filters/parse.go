@@ -90,8 +90,11 @@ type Filter struct {
 	// Lookup is the key's lookup, Exact when it names none.
 	Lookup Lookup
 	// Values holds the typed values, as [field.ParseText] returns them for the field's type (int64,
-	// float64, bool, string, time.Time): one value, or at least one for In, exactly two for Range.
-	// IsNull holds one bool, and Year, Month and Day one int64. A [Search] holds its terms (strings).
+	// float64, bool, string, time.Time): one value, or any number for In (none matches nothing),
+	// exactly two for Range. IsNull holds one bool, and Year, Month and Day one int64. A [Search] holds
+	// its terms (strings). A nil value is NULL (the text none, None or nil, as Tastypie's
+	// filter_value_to_python reads it): only Exact and IExact (one nil: IS NULL) and In (nil among the
+	// values: or IS NULL) take it.
 	Values []any
 	// Fields are the fields a [Search] filter looks in (its Field is unused); nil for every other lookup.
 	Fields []Field
@@ -215,7 +218,8 @@ func parseValues(key string, t field.Type, l Lookup, raw []string) ([]any, error
 	switch l {
 	case In:
 		if strings.Join(raw, "") == "" {
-			return nil, invalidValue(key, "give at least one value (comma-separated or the parameter repeated)", nil)
+			// Tastypie hands Django an empty list, which matches nothing.
+			return []any{}, nil
 		}
 		if len(texts) > MaxValues {
 			return nil, invalidValue(key, fmt.Sprintf("give at most %d values, not %d", MaxValues, len(texts)), ErrTooManyValues)
@@ -231,6 +235,12 @@ func parseValues(key string, t field.Type, l Lookup, raw []string) ([]any, error
 	}
 	values := make([]any, len(texts))
 	for i, s := range texts {
+		if IsNullText(s) {
+			if !takesNull(l) {
+				return nil, invalidValue(key, fmt.Sprintf("%q means NULL, which only the exact, iexact and in lookups take (isnull tests for NULL)", s), nil)
+			}
+			continue // values[i] stays nil: NULL
+		}
 		v, err := field.ParseText(t, s)
 		if err != nil {
 			return nil, invalidValue(key, err.Error(), err)
@@ -239,6 +249,15 @@ func parseValues(key string, t field.Type, l Lookup, raw []string) ([]any, error
 	}
 	return values, nil
 }
+
+// IsNullText reports whether a filter value is one of the texts that mean NULL: none, None or nil,
+// as Tastypie's filter_value_to_python (string_to_python) reads them.
+func IsNullText(s string) bool { return s == "none" || s == "None" || s == "nil" }
+
+// takesNull reports whether a lookup takes NULL as a value: as in Django, exact and iexact (IS NULL)
+// and in (one of the values, or NULL); any other lookup given NULL is Django's "Cannot use None as a
+// query value", which Tastypie answers with a 400.
+func takesNull(l Lookup) bool { return l == Exact || l == IExact || l == In }
 
 // checkRange refuses an integer value outside the field's range (Field.MaxInt); the parts of a date
 // (year, month, day) and isnull's boolean are not the column's values.

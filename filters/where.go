@@ -8,6 +8,7 @@ import (
 	sq "github.com/Masterminds/squirrel"
 
 	"github.com/tastygo/tastygo/dialect"
+	"github.com/tastygo/tastygo/field"
 )
 
 // Where compiles filters into one squirrel Sqlizer, the AND of all of them in their order, for the
@@ -18,7 +19,8 @@ import (
 //     ([dialect.Dialect.Fold], [dialect.Dialect.FoldValue]);
 //   - contains, startswith, endswith and their i- forms: [dialect.Dialect.Like] on the column (folded
 //     for the i- forms), the value escaped with [dialect.EscapeLike] so that %, _ and \ match literally;
-//   - in: "col IN (?,?)"; range: "col BETWEEN ? AND ?";
+//   - in: "col IN (?,?)", or "(col IN (?,?) OR col IS NULL)" when a value is nil, or "1=0" for no
+//     values; exact or iexact with a nil value: "col IS NULL"; range: "col BETWEEN ? AND ?";
 //   - isnull: "col IS NULL" (true) or "col IS NOT NULL" (false);
 //   - year, month, day: the part from [dialect.Dialect.DatePart], "= ?".
 //
@@ -54,14 +56,23 @@ func compile(f Filter, d dialect.Dialect) (sq.Sqlizer, error) {
 	want := 1
 	switch f.Lookup {
 	case In:
-		want = max(len(f.Values), 1)
+		want = len(f.Values)
 	case Range:
 		want = 2
 	}
 	if len(f.Values) != want {
 		return nil, fmt.Errorf("filters: %s: %s takes %d values, got %d", f.Param, f.Lookup, want, len(f.Values))
 	}
+	if f.Lookup == In {
+		return compileIn(col, t, f.Values, d), nil
+	}
 	v := f.Values[0]
+	if v == nil {
+		if f.Lookup != Exact && f.Lookup != IExact {
+			return nil, fmt.Errorf("filters: %s: %s does not take NULL", f.Param, f.Lookup)
+		}
+		return nullCheck{lhs: col}, nil
+	}
 	switch f.Lookup {
 	case Exact:
 		return compare{lhs: col, op: "=", arg: d.Bind(t, v)}, nil
@@ -73,12 +84,6 @@ func compile(f Filter, d dialect.Dialect) (sq.Sqlizer, error) {
 		return compare{lhs: col, op: "<", arg: d.Bind(t, v)}, nil
 	case Lte:
 		return compare{lhs: col, op: "<=", arg: d.Bind(t, v)}, nil
-	case In:
-		args := make([]any, len(f.Values))
-		for i, x := range f.Values {
-			args[i] = d.Bind(t, x)
-		}
-		return inList{lhs: col, args: args}, nil
 	case Range:
 		return between{lhs: col, lo: d.Bind(t, f.Values[0]), hi: d.Bind(t, f.Values[1])}, nil
 	case IsNull:
@@ -120,6 +125,29 @@ func compile(f Filter, d dialect.Dialect) (sq.Sqlizer, error) {
 		return like{sql: d.Like(d.Fold(col)), pattern: "%" + dialect.EscapeLike(d.FoldValue(s))}, nil
 	}
 	return nil, fmt.Errorf("filters: %s: unknown lookup %q", f.Param, f.Lookup) // unreachable: applies() passed
+}
+
+// compileIn is "lhs IN (?,...)", "OR lhs IS NULL" added when a value is nil, and "1=0" (nothing)
+// for no values.
+func compileIn(lhs string, t field.Type, values []any, d dialect.Dialect) sq.Sqlizer {
+	args := make([]any, 0, len(values))
+	null := false
+	for _, x := range values {
+		if x == nil {
+			null = true
+			continue
+		}
+		args = append(args, d.Bind(t, x))
+	}
+	switch {
+	case len(args) == 0 && !null:
+		return sq.Expr("1=0")
+	case len(args) == 0:
+		return nullCheck{lhs: lhs}
+	case null:
+		return sq.Or{inList{lhs: lhs, args: args}, nullCheck{lhs: lhs}}
+	}
+	return inList{lhs: lhs, args: args}
 }
 
 // compare is "lhs op ?".

@@ -27,6 +27,27 @@ var goldenCases = []goldenCase{
 		wantSQLite: "(1=1)", wantPostgres: "(1=1)",
 	},
 	{
+		name: "none is IS NULL", give: "score=none",
+		wantSQLite: `("indicator"."score" IS NULL)`, wantPostgres: `("indicator"."score" IS NULL)`,
+	},
+	{
+		name: "iexact None is IS NULL", give: "name__iexact=None",
+		wantSQLite: `("indicator"."name" IS NULL)`, wantPostgres: `("indicator"."name" IS NULL)`,
+	},
+	{
+		name: "nil among in values", give: "id__in=1,nil,2",
+		wantSQLite: `(("indicator"."id" IN (?,?) OR "indicator"."id" IS NULL))`, wantSQLiteA: []any{int64(1), int64(2)},
+		wantPostgres: `(("indicator"."id" IN (?,?) OR "indicator"."id" IS NULL))`, wantPgA: []any{int64(1), int64(2)},
+	},
+	{
+		name: "in of none alone", give: "id__in=none",
+		wantSQLite: `("indicator"."id" IS NULL)`, wantPostgres: `("indicator"."id" IS NULL)`,
+	},
+	{
+		name: "empty in matches nothing", give: "id__in=",
+		wantSQLite: `(1=0)`, wantPostgres: `(1=0)`,
+	},
+	{
 		name: "bare field is exact", give: "id=7",
 		wantSQLite: `("indicator"."id" = ?)`, wantSQLiteA: []any{int64(7)},
 		wantPostgres: `("indicator"."id" = ?)`, wantPgA: []any{int64(7)},
@@ -317,8 +338,8 @@ func TestWhereErrors(t *testing.T) {
 			wantErr: `filters: id__regex: lookup "regex" does not apply to a integer field`},
 		{name: "no value", give: filters.Filter{Param: "id", Field: idField, Lookup: filters.Exact},
 			wantErr: "filters: id: exact takes 1 values, got 0"},
-		{name: "empty in", give: filters.Filter{Param: "id__in", Field: idField, Lookup: filters.In, Values: []any{}},
-			wantErr: "filters: id__in: in takes 1 values, got 0"},
+		{name: "NULL on gt", give: filters.Filter{Param: "id__gt", Field: idField, Lookup: filters.Gt, Values: []any{nil}},
+			wantErr: "filters: id__gt: gt does not take NULL"},
 		{name: "range of three", give: filters.Filter{Param: "id__range", Field: idField, Lookup: filters.Range, Values: []any{int64(1), int64(2), int64(3)}},
 			wantErr: "filters: id__range: range takes 2 values, got 3"},
 		{name: "isnull not a bool", give: filters.Filter{Param: "id__isnull", Field: idField, Lookup: filters.IsNull, Values: []any{"yes"}},

@@ -543,7 +543,6 @@ func TestReadFilterErrors(t *testing.T) {
 		bad("born__isnull=maybe", "INVALID_VALUE", "born__isnull", "maybe"),
 		bad("active=yes", "INVALID_VALUE", "active", "yes"),
 		bad("born__year=abc", "INVALID_VALUE", "born__year", "abc"),
-		bad("id__in=", "INVALID_VALUE", "id__in"),
 		bad("id__in=1,,3", "INVALID_VALUE", "id__in"),
 		bad("id__in=1&id__in=x", "INVALID_VALUE", "id__in", "x"),
 		bad("id__range=3", "INVALID_VALUE", "id__range"),
