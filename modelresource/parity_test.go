@@ -71,10 +71,13 @@ func listIDs(t *testing.T, r response) []int64 {
 	return ids
 }
 
-// runParity runs each case against path+"?"+query in both styles.
+// runParity runs each case against path+"?"+query in each style cs serves.
 func runParity(t *testing.T, cs styleClients, path string, cases []parityCase) {
 	t.Helper()
 	for _, st := range []resource.Style{resource.TastypieStyle, resource.DRFStyle} {
+		if cs[st] == nil {
+			continue
+		}
 		for _, tc := range cases {
 			t.Run(st.String()+" "+tc.query, func(t *testing.T) {
 				c := *cs[st]
@@ -173,5 +176,36 @@ func TestNullAndEmptyIn(t *testing.T) {
 		if n := c.count(`SELECT count(*) FROM book`); n != fixtureBooks-1 {
 			t.Errorf("%d books, want %d", n, fixtureBooks-1)
 		}
+	})
+}
+
+// TestSortBy: in Tastypie's style, sort_by is the deprecated alias of order_by (its last value, when
+// no order_by is given; errors name it); in Django REST framework's it is no parameter of the style,
+// so an unknown filter.
+func TestSortBy(t *testing.T) {
+	tastypie := []parityCase{
+		{query: "sort_by=-id", ids: ids(4, 3, 2, 1)},
+		{query: "sort_by=rating", ids: ids(4, 1, 3, 2)},
+		{query: "sort_by=id&sort_by=-id", ids: ids(4, 3, 2, 1)},
+		{query: "sort_by=-id&order_by=id", ids: ids(1, 2, 3, 4)},
+		{query: "sort_by=-rating&active=true", ids: ids(2, 1, 4)},
+		{query: "sort_by=nope", status: 400, code: "INVALID_ORDERING", param: "sort_by"},
+		{query: "sort_by=bio", status: 400, code: "INVALID_ORDERING", param: "sort_by"},
+		{query: "sort_by=id&order_by=bio", status: 400, code: "INVALID_ORDERING", param: "order_by"},
+	}
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		createFixture(t, db, d)
+		cs := newStyleClients(t, db, d, nil)
+		runParity(t, styleClients{resource.TastypieStyle: cs[resource.TastypieStyle]}, "/api/v1/author/", tastypie)
+		c := cs[resource.TastypieStyle]
+		r := c.do(http.MethodGet, "/api/v1/author/?sort_by=-id&limit=1", nil)
+		if next := field(r.body, "meta", "next"); next != "/api/v1/author/?sort_by=-id&limit=1&offset=1" {
+			t.Errorf("next %v keeps sort_by?", next)
+		}
+		r = cs[resource.DRFStyle].do(http.MethodGet, "/api/v1/author/?sort_by=-id", nil)
+		if r.status != http.StatusBadRequest {
+			t.Fatalf("DRF style sort_by: %d %s", r.status, r.raw)
+		}
+		readError(t, r, "INVALID_FILTER", "sort_by")
 	})
 }
