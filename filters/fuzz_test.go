@@ -19,7 +19,7 @@ func whereGrammar(t testing.TB, d dialect.Dialect) *regexp.Regexp {
 	var lhs []string
 	for _, c := range columns() {
 		lhs = append(lhs, regexp.QuoteMeta(c), regexp.QuoteMeta(d.Fold(c)))
-		for _, part := range []string{"year", "month", "day"} {
+		for _, part := range []string{"year", "month", "day", "hour", "minute", "second", "week_day", "week", "quarter", "iso_year", "date", "time"} {
 			expr, err := d.DatePart(part, c)
 			if err != nil {
 				t.Fatal(err)

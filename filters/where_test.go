@@ -48,6 +48,44 @@ var goldenCases = []goldenCase{
 		wantSQLite: `(1=0)`, wantPostgres: `(1=0)`,
 	},
 	{
+		name: "hour and minute of a timestamp", give: "created__hour__gte=3&created__minute=30",
+		wantSQLite: `(CAST(strftime('%H', "indicator"."created_at") AS INTEGER) >= ? AND CAST(strftime('%M', "indicator"."created_at") AS INTEGER) = ?)`, wantSQLiteA: []any{int64(3), int64(30)},
+		wantPostgres: `(CAST(EXTRACT(HOUR FROM "indicator"."created_at") AS INTEGER) >= ? AND CAST(EXTRACT(MINUTE FROM "indicator"."created_at") AS INTEGER) = ?)`, wantPgA: []any{int64(3), int64(30)},
+	},
+	{
+		name: "second drops the fraction", give: "created__second__lt=30",
+		wantSQLite: `(CAST(strftime('%S', "indicator"."created_at") AS INTEGER) < ?)`, wantSQLiteA: []any{int64(30)},
+		wantPostgres: `(CAST(FLOOR(EXTRACT(SECOND FROM "indicator"."created_at")) AS INTEGER) < ?)`, wantPgA: []any{int64(30)},
+	},
+	{
+		name: "week_day is 1 (Sunday) to 7", give: "born__week_day__in=1,7",
+		wantSQLite: `((CAST(strftime('%w', "indicator"."born_on") AS INTEGER) + 1) IN (?,?))`, wantSQLiteA: []any{int64(1), int64(7)},
+		wantPostgres: `((CAST(EXTRACT(DOW FROM "indicator"."born_on") AS INTEGER) + 1) IN (?,?))`, wantPgA: []any{int64(1), int64(7)},
+	},
+	{
+		name: "ISO week, quarter and ISO year", give: "born__week=53&born__quarter__range=1,2&born__iso_year=2020",
+		wantSQLite:   `(CAST(strftime('%G', "indicator"."born_on") AS INTEGER) = ? AND ((CAST(strftime('%m', "indicator"."born_on") AS INTEGER) + 2) / 3) BETWEEN ? AND ? AND CAST(strftime('%V', "indicator"."born_on") AS INTEGER) = ?)`,
+		wantSQLiteA:  []any{int64(2020), int64(1), int64(2), int64(53)},
+		wantPostgres: `(CAST(EXTRACT(ISOYEAR FROM "indicator"."born_on") AS INTEGER) = ? AND CAST(EXTRACT(QUARTER FROM "indicator"."born_on") AS INTEGER) BETWEEN ? AND ? AND CAST(EXTRACT(WEEK FROM "indicator"."born_on") AS INTEGER) = ?)`,
+		wantPgA:      []any{int64(2020), int64(1), int64(2), int64(53)},
+	},
+	{
+		name: "date of a timestamp", give: "created__date__gt=2020-01-31",
+		wantSQLite: `(date("indicator"."created_at") > ?)`, wantSQLiteA: []any{"2020-01-31"},
+		wantPostgres: `(CAST("indicator"."created_at" AS DATE) > ?)`, wantPgA: []any{"2020-01-31"},
+	},
+	{
+		name: "time of a timestamp", give: "created__time=14:30",
+		wantSQLite:   `(CASE WHEN "indicator"."created_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]Z' THEN substr("indicator"."created_at", 12, 15) ELSE strftime('%H:%M:%S', "indicator"."created_at") || '.' || substr(strftime('%f', "indicator"."created_at"), 4) || '000' END = ?)`,
+		wantSQLiteA:  []any{"14:30:00.000000"},
+		wantPostgres: `(to_char("indicator"."created_at", 'HH24:MI:SS.US') = ?)`, wantPgA: []any{"14:30:00.000000"},
+	},
+	{
+		name: "a transform given none: IS NULL", give: "created__hour=none",
+		wantSQLite:   `(CAST(strftime('%H', "indicator"."created_at") AS INTEGER) IS NULL)`,
+		wantPostgres: `(CAST(EXTRACT(HOUR FROM "indicator"."created_at") AS INTEGER) IS NULL)`,
+	},
+	{
 		name: "bare field is exact", give: "id=7",
 		wantSQLite: `("indicator"."id" = ?)`, wantSQLiteA: []any{int64(7)},
 		wantPostgres: `("indicator"."id" = ?)`, wantPgA: []any{int64(7)},
@@ -347,7 +385,9 @@ func TestWhereErrors(t *testing.T) {
 		{name: "contains not a string", give: filters.Filter{Param: "name__contains", Field: nameField, Lookup: filters.Contains, Values: []any{int64(1)}},
 			wantErr: "filters: name__contains: contains takes a string, got int64"},
 		{name: "year not an int64", give: filters.Filter{Param: "born__year", Field: filters.Field{Column: `"born"`, Type: field.Date}, Lookup: filters.Year, Values: []any{"2024"}},
-			wantErr: "filters: born__year: year takes an int64, got string"},
+			wantErr: "filters: born__year: year cannot compare string"},
+		{name: "a transform after a transform", give: filters.Filter{Param: "born__year", Field: filters.Field{Column: `"born"`, Type: field.Date}, Lookup: filters.Year, Compare: filters.Month, Values: []any{int64(1)}},
+			wantErr: "filters: born__year: month cannot follow year"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

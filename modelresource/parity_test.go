@@ -1,6 +1,7 @@
 package modelresource_test
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -8,10 +9,14 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/tastygo/tastygo/dialect"
+	"github.com/tastygo/tastygo/filters"
 	"github.com/tastygo/tastygo/internal/testdb"
+	"github.com/tastygo/tastygo/modelresource"
 	"github.com/tastygo/tastygo/resource"
 )
 
@@ -208,4 +213,209 @@ func TestSortBy(t *testing.T) {
 		}
 		readError(t, r, "INVALID_FILTER", "sort_by")
 	})
+}
+
+// The date and time lookups' fixture: instants around the ISO year's edges, with fractions of seconds,
+// and a NULL; day holds each instant's date.
+var eventTimes = []string{
+	"2020-12-31T23:59:59.999999Z", // Thursday, ISO week 53 of 2020
+	"2021-01-01T00:00:00.000000Z", // Friday, still ISO week 53 of 2020
+	"2021-01-03T12:30:15.500000Z", // Sunday
+	"2021-01-04T03:04:05.123456Z", // Monday, ISO week 1 of 2021
+	"2019-12-30T07:45:00.000001Z", // Monday, ISO week 1 of 2020
+	"2024-02-29T18:00:30.000000Z", // Thursday, a leap day
+	"2023-07-15T09:09:09.090909Z", // Saturday, the third quarter
+	"",                            // NULL
+}
+
+func createEvents(t *testing.T, db *sql.DB, d dialect.Dialect) {
+	t.Helper()
+	ddl := `CREATE TABLE event (id INTEGER PRIMARY KEY, at TIMESTAMP NULL, day DATE NULL)`
+	if d.Name() == dialect.Postgres {
+		ddl = `CREATE TABLE event (id BIGINT PRIMARY KEY, at TIMESTAMPTZ NULL, day DATE NULL)`
+	}
+	if _, err := db.Exec(ddl); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range eventTimes {
+		var at, day any
+		if s != "" {
+			at, day = s, s[:10]
+		}
+		if _, err := db.Exec(d.Rebind(`INSERT INTO event (id, at, day) VALUES (?, ?, ?)`), i+1, at, day); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func eventResources() []resource.Resource {
+	return []resource.Resource{
+		modelresource.New(resource.Meta{ResourceName: "event", Table: "event",
+			Filtering: map[string]resource.Lookups{resource.EveryField: resource.All}, Ordering: []string{"id"}}),
+		modelresource.New(resource.Meta{ResourceName: "event_hour", Table: "event",
+			Filtering: map[string]resource.Lookups{"at": {"hour", "lt"}}}),
+	}
+}
+
+// partOf is the oracle: a part of an instant as Django defines it, computed by Go's time package.
+func partOf(part string, t time.Time) any {
+	switch part {
+	case "year":
+		return int64(t.Year())
+	case "month":
+		return int64(t.Month())
+	case "day":
+		return int64(t.Day())
+	case "hour":
+		return int64(t.Hour())
+	case "minute":
+		return int64(t.Minute())
+	case "second":
+		return int64(t.Second())
+	case "week_day":
+		return int64(t.Weekday()) + 1
+	case "week":
+		_, w := t.ISOWeek()
+		return int64(w)
+	case "quarter":
+		return int64(t.Month()+2) / 3
+	case "iso_year":
+		y, _ := t.ISOWeek()
+		return int64(y)
+	case "date":
+		return t.Format("2006-01-02")
+	}
+	return t.Format("15:04:05.000000") // time
+}
+
+// cmpParts compares two parts of the same kind (integers, or texts that sort as they compare).
+func cmpParts(a, b any) int {
+	if x, ok := a.(int64); ok {
+		return cmp.Compare(x, b.(int64))
+	}
+	return cmp.Compare(a.(string), b.(string))
+}
+
+// TestDateTimeLookups: every part (hour, minute, second, week_day, week, quarter, iso_year, date,
+// time, and year, month, day) with every comparison, on a timestamp and (the parts of a date) on a
+// date column, matches exactly the rows Go's time package says, on both backends; bad values and
+// lookups are 400s naming the parameter.
+func TestDateTimeLookups(t *testing.T) {
+	// Values to compare each part with: some hit rows, some fall between.
+	probes := map[string][]string{
+		"year": {"2021", "2020"}, "month": {"1", "7"}, "day": {"31", "4"},
+		"hour": {"0", "12", "23"}, "minute": {"30", "59"}, "second": {"5", "59"},
+		"week_day": {"1", "2", "5", "7"}, "week": {"53", "1", "9"}, "quarter": {"1", "3"}, "iso_year": {"2020", "2021"},
+		"date": {"2021-01-01", "2020-12-31"}, "time": {"23:59:59.999999", "12:30", "03:04:05.123456", "00:00"},
+	}
+	parse := func(part, s string) any {
+		switch part {
+		case "date":
+			return s
+		case "time":
+			v, err := filters.ParseTimeOfDay(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	dateParts := map[string]bool{"year": true, "month": true, "day": true, "week_day": true, "week": true, "quarter": true, "iso_year": true}
+	var cases []parityCase
+	for _, col := range []string{"at", "day"} {
+		for _, part := range sortedProbeKeys(probes) {
+			if col == "day" && !dateParts[part] {
+				continue
+			}
+			vals := probes[part]
+			match := func(keep func(p any) bool) []int64 {
+				out := ids()
+				for i, s := range eventTimes {
+					if s == "" {
+						continue
+					}
+					ts, err := time.Parse(time.RFC3339Nano, s)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if col == "day" {
+						ts = time.Date(ts.Year(), ts.Month(), ts.Day(), 0, 0, 0, 0, time.UTC)
+					}
+					if keep(partOf(part, ts)) {
+						out = append(out, int64(i+1))
+					}
+				}
+				return out
+			}
+			key := col + "__" + part
+			for _, v := range vals {
+				want := parse(part, v)
+				for _, c := range []struct {
+					suffix string
+					keep   func(int) bool
+				}{
+					{"", func(c int) bool { return c == 0 }}, {"__exact", func(c int) bool { return c == 0 }},
+					{"__gt", func(c int) bool { return c > 0 }}, {"__gte", func(c int) bool { return c >= 0 }},
+					{"__lt", func(c int) bool { return c < 0 }}, {"__lte", func(c int) bool { return c <= 0 }},
+				} {
+					cases = append(cases, parityCase{query: key + c.suffix + "=" + qe(v),
+						ids: match(func(p any) bool { return c.keep(cmpParts(p, want)) })})
+				}
+			}
+			// range is BETWEEN: given high to low, it matches nothing, as Django's.
+			lo, hi := parse(part, vals[0]), parse(part, vals[1])
+			cases = append(cases,
+				parityCase{query: key + "__in=" + qe(vals[0]+","+vals[1]),
+					ids: match(func(p any) bool { return cmpParts(p, lo) == 0 || cmpParts(p, hi) == 0 })},
+				parityCase{query: key + "__range=" + qe(vals[0]+","+vals[1]),
+					ids: match(func(p any) bool { return cmpParts(p, lo) >= 0 && cmpParts(p, hi) <= 0 })},
+				parityCase{query: key + "=none", ids: ids(8)},
+				parityCase{query: key + "__in=" + qe(vals[0]) + ",nil",
+					ids: append(match(func(p any) bool { return cmpParts(p, lo) == 0 }), 8)},
+			)
+		}
+	}
+	bad := []parityCase{
+		{query: "at__hour=3pm", status: 400, code: "INVALID_VALUE", param: "at__hour",
+			msg: `Invalid value for the 'at__hour' filter: "3pm" is not an integer.`},
+		{query: "at__week__gte=x", status: 400, code: "INVALID_VALUE", param: "at__week__gte"},
+		{query: "at__time=24:00", status: 400, code: "INVALID_VALUE", param: "at__time",
+			msg: `Invalid value for the 'at__time' filter: "24:00" is not a time of day (HH:MM, HH:MM:SS or HH:MM:SS.ffffff).`},
+		{query: "at__date=2021-13-01", status: 400, code: "INVALID_VALUE", param: "at__date"},
+		{query: "at__date__range=2021-01-01", status: 400, code: "INVALID_VALUE", param: "at__date__range"},
+		{query: "at__quarter__gt=none", status: 400, code: "INVALID_VALUE", param: "at__quarter__gt"},
+		{query: "day__hour=1", status: 400, code: "INVALID_FILTER", param: "day__hour"},
+		{query: "day__time=10:00", status: 400, code: "INVALID_FILTER", param: "day__time"},
+		{query: "at__hour__contains=1", status: 400, code: "INVALID_FILTER", param: "at__hour__contains"},
+		{query: "at__hour__isnull=true", status: 400, code: "INVALID_FILTER", param: "at__hour__isnull"},
+	}
+	restricted := []parityCase{
+		{query: "at__hour=3", ids: ids(4)},
+		{query: "at__hour__exact=3", ids: ids(4)},
+		{query: "at__hour__lt=3", ids: ids(2)},
+		{query: "at__hour__gte=3", status: 400, code: "INVALID_FILTER", param: "at__hour__gte",
+			msg: "'gte' is not an allowed filter on the 'at' field. Allowed: lt, hour."},
+		{query: "at__minute=3", status: 400, code: "INVALID_FILTER", param: "at__minute"},
+	}
+	testdb.Each(t, func(t *testing.T, db *sql.DB, d dialect.Dialect) {
+		createEvents(t, db, d)
+		cs := newStyleClients(t, db, d, eventResources)
+		runParity(t, styleClients{resource.TastypieStyle: cs[resource.TastypieStyle]}, "/api/v1/event/", cases)
+		runParity(t, cs, "/api/v1/event/", bad)
+		runParity(t, cs, "/api/v1/event_hour/", restricted)
+	})
+}
+
+func sortedProbeKeys(m map[string][]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
