@@ -39,12 +39,14 @@ const (
 	IsoYear     Lookup = "iso_year"    // the ISO 8601 week-numbering year
 	Date        Lookup = "date"        // the date (UTC) of a timestamp, YYYY-MM-DD
 	Time        Lookup = "time"        // the time of day (UTC) of a timestamp, HH:MM[:SS[.ffffff]]
+	Regex       Lookup = "regex"       // matches a regular expression (dialect.CheckRegexp's subset of RE2)
+	IRegex      Lookup = "iregex"      // matches a regular expression, case-insensitively
 )
 
 // all is the canonical order.
 var all = [...]Lookup{Exact, IExact, Contains, IContains, StartsWith, IStartsWith, EndsWith, IEndsWith,
 	In, Range, Gt, Gte, Lt, Lte, IsNull, Year, Month, Day, Hour, Minute, Second, WeekDay, Week, Quarter,
-	IsoYear, Date, Time}
+	IsoYear, Date, Time, Regex, IRegex}
 
 // IsTransform reports whether l takes a part of a date or timestamp (year, month, day, hour, minute,
 // second, week_day, week, quarter, iso_year, date, time) and compares it: with exact when the filter
@@ -72,7 +74,7 @@ func IsComparison(l Lookup) bool {
 // byType lists, per field type, the lookups that make sense for it, in canonical order.
 var byType = map[field.Type][]Lookup{
 	field.String: {Exact, IExact, Contains, IContains, StartsWith, IStartsWith, EndsWith, IEndsWith,
-		In, Range, Gt, Gte, Lt, Lte, IsNull},
+		In, Range, Gt, Gte, Lt, Lte, IsNull, Regex, IRegex},
 	field.Integer:  {Exact, In, Range, Gt, Gte, Lt, Lte, IsNull},
 	field.Float:    {Exact, In, Range, Gt, Gte, Lt, Lte, IsNull},
 	field.Related:  {Exact, In, Range, Gt, Gte, Lt, Lte, IsNull},
@@ -87,9 +89,9 @@ var byType = map[field.Type][]Lookup{
 // LookupsFor returns every lookup that makes sense for a field type, in the canonical order of the
 // constants (exact, iexact, contains, icontains, startswith, istartswith, endswith, iendswith, in,
 // range, gt, gte, lt, lte, isnull, year, month, day, hour, minute, second, week_day, week, quarter,
-// iso_year, date, time):
+// iso_year, date, time, regex, iregex):
 //
-//   - string: exact to isnull (the text lookups, in, range, the comparisons, isnull);
+//   - string: exact to isnull (the text lookups, in, range, the comparisons, isnull), regex, iregex;
 //   - integer, float, related: exact, in, range, gt, gte, lt, lte, isnull;
 //   - boolean: exact, in, isnull;
 //   - date: exact, in, range, gt, gte, lt, lte, isnull, year, month, day, week_day, week, quarter,

@@ -10,7 +10,7 @@ import (
 
 func TestLookupsFor(t *testing.T) {
 	text := []filters.Lookup{"exact", "iexact", "contains", "icontains", "startswith", "istartswith", "endswith", "iendswith",
-		"in", "range", "gt", "gte", "lt", "lte", "isnull"}
+		"in", "range", "gt", "gte", "lt", "lte", "isnull", "regex", "iregex"}
 	number := []filters.Lookup{"exact", "in", "range", "gt", "gte", "lt", "lte", "isnull"}
 	date := []filters.Lookup{"exact", "in", "range", "gt", "gte", "lt", "lte", "isnull", "year", "month", "day",
 		"week_day", "week", "quarter", "iso_year"}
@@ -62,6 +62,7 @@ func TestIsLookup(t *testing.T) {
 		{give: "month", want: true}, {give: "day", want: true}, {give: "hour", want: true}, {give: "minute", want: true},
 		{give: "second", want: true}, {give: "week_day", want: true}, {give: "week", want: true},
 		{give: "quarter", want: true}, {give: "iso_year", want: true}, {give: "date", want: true}, {give: "time", want: true},
+		{give: "regex", want: true}, {give: "iregex", want: true},
 		{give: "", want: false}, {give: "EXACT", want: false}, {give: "weekday", want: false},
 		{give: "hour__gte", want: false}, {give: "exact ", want: false},
 	}

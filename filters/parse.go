@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tastygo/tastygo/apierror"
+	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/field"
 )
 
@@ -259,6 +260,10 @@ func parseValues(key string, t field.Type, l, compare Lookup, raw []string) ([]a
 		}
 	case IsNull:
 		t = field.Boolean
+	case Regex, IRegex:
+		if err := dialect.CheckRegexp(texts[0]); err != nil && !IsNullText(texts[0]) {
+			return nil, invalidValue(key, err.Error(), err)
+		}
 	}
 	if parse == nil {
 		parse = func(s string) (any, error) { return field.ParseText(t, s) }

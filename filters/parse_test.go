@@ -218,8 +218,23 @@ var errorCases = []errorCase{
 		wantDetails: map[string]any{"parameter": "created__week__gt"},
 	},
 	{
-		name: "unknown lookup name is a hop", give: "name__regex=x", giveR: resolver{},
+		name: "unknown lookup name is a hop", give: "name__search=x", giveR: resolver{},
 		wantCode: apierror.InvalidFilter, wantMessage: "The 'name' field does not support relations.",
+		wantDetails: map[string]any{"parameter": "name__search"},
+	},
+	{
+		name: "regex outside the subset", give: `name__regex=%5Cbpolio`, giveR: resolver{},
+		wantCode: apierror.InvalidValue, wantMessage: `Invalid value for the 'name__regex' filter: "\\bpolio" uses the escape \b, outside the regular expressions that match alike on every backend (see the README).`,
+		wantDetails: map[string]any{"parameter": "name__regex"},
+	},
+	{
+		name: "regex that does not compile", give: `name__iregex=(ab`, giveR: resolver{},
+		wantCode: apierror.InvalidValue, wantMessage: `Invalid value for the 'name__iregex' filter: "(ab" is not a regular expression: missing closing ): ` + "`(ab`" + `.`,
+		wantDetails: map[string]any{"parameter": "name__iregex"},
+	},
+	{
+		name: "regex given none", give: `name__regex=none`, giveR: resolver{},
+		wantCode: apierror.InvalidValue, wantMessage: `Invalid value for the 'name__regex' filter: "none" means NULL, which only the exact, iexact and in lookups take (isnull tests for NULL).`,
 		wantDetails: map[string]any{"parameter": "name__regex"},
 	},
 	{
@@ -244,8 +259,8 @@ var errorCases = []errorCase{
 	},
 	{
 		name: "lookup on a relation's field", give: "campaign__name__year=2020", giveR: resolver{},
-		wantCode: apierror.InvalidFilter, wantMessage: "'year' is not an allowed filter on the 'campaign__name' field. Allowed: exact, iexact, contains, icontains, startswith, istartswith, endswith, iendswith, in, range, gt, gte, lt, lte, isnull.",
-		wantDetails: map[string]any{"parameter": "campaign__name__year", "allowed": []string{"exact", "iexact", "contains", "icontains", "startswith", "istartswith", "endswith", "iendswith", "in", "range", "gt", "gte", "lt", "lte", "isnull"}},
+		wantCode: apierror.InvalidFilter, wantMessage: "'year' is not an allowed filter on the 'campaign__name' field. Allowed: exact, iexact, contains, icontains, startswith, istartswith, endswith, iendswith, in, range, gt, gte, lt, lte, isnull, regex, iregex.",
+		wantDetails: map[string]any{"parameter": "campaign__name__year", "allowed": []string{"exact", "iexact", "contains", "icontains", "startswith", "istartswith", "endswith", "iendswith", "in", "range", "gt", "gte", "lt", "lte", "isnull", "regex", "iregex"}},
 	},
 	{
 		name: "a resolver breaking its contract", give: "id=1", giveR: plainErrorResolver{},

@@ -20,6 +20,7 @@ import (
 //     ([dialect.Dialect.Fold], [dialect.Dialect.FoldValue]);
 //   - contains, startswith, endswith and their i- forms: [dialect.Dialect.Like] on the column (folded
 //     for the i- forms), the value escaped with [dialect.EscapeLike] so that %, _ and \ match literally;
+//   - regex, iregex: [dialect.Dialect.Regexp] with the pattern from [dialect.Dialect.RegexpArg];
 //   - in: "col IN (?,?)", or "(col IN (?,?) OR col IS NULL)" when a value is nil, or "1=0" for no
 //     values; exact or iexact with a nil value: "col IS NULL"; range: "col BETWEEN ? AND ?";
 //   - isnull: "col IS NULL" (true) or "col IS NOT NULL" (false);
@@ -118,6 +119,12 @@ func compile(f Filter, d dialect.Dialect) (sq.Sqlizer, error) {
 		return like{sql: d.Like(col), pattern: "%" + dialect.EscapeLike(s)}, nil
 	case IEndsWith:
 		return like{sql: d.Like(d.Fold(col)), pattern: "%" + dialect.EscapeLike(d.FoldValue(s))}, nil
+	case Regex, IRegex:
+		arg, err := d.RegexpArg(s, f.Lookup == IRegex)
+		if err != nil {
+			return nil, fmt.Errorf("filters: %s: %w", f.Param, err)
+		}
+		return like{sql: d.Regexp(col, f.Lookup == IRegex), pattern: arg}, nil
 	}
 	return nil, fmt.Errorf("filters: %s: unknown lookup %q", f.Param, f.Lookup) // unreachable: applies() passed
 }

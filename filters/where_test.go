@@ -86,6 +86,16 @@ var goldenCases = []goldenCase{
 		wantPostgres: `(CAST(EXTRACT(HOUR FROM "indicator"."created_at") AS INTEGER) IS NULL)`,
 	},
 	{
+		name: "regex: RE2 on SQLite (. matches a newline), the ASCII classes spelled out on PostgreSQL", give: `name__regex=%5E%5Cw%2B+%5Cd%7B2%7D%24`,
+		wantSQLite: `("indicator"."name" REGEXP ?)`, wantSQLiteA: []any{`(?s)^\w+ \d{2}$`},
+		wantPostgres: `("indicator"."name" ~ ?)`, wantPgA: []any{`^[0-9A-Za-z_]+ [0-9]{2}$`},
+	},
+	{
+		name: "iregex", give: `name__iregex=%5B%5E%5Cs%5D%5CS`,
+		wantSQLite: `("indicator"."name" REGEXP ?)`, wantSQLiteA: []any{`(?is)[^\s]\S`},
+		wantPostgres: `("indicator"."name" ~* ?)`, wantPgA: []any{`[^ \t\n\f\r][^ \t\n\f\r]`},
+	},
+	{
 		name: "bare field is exact", give: "id=7",
 		wantSQLite: `("indicator"."id" = ?)`, wantSQLiteA: []any{int64(7)},
 		wantPostgres: `("indicator"."id" = ?)`, wantPgA: []any{int64(7)},

@@ -719,7 +719,7 @@ func TestReadSchema(t *testing.T) {
 	all := []string{"allowed_detail_http_methods", "allowed_list_http_methods", "default_format", "default_limit", "fields", "filtering",
 		"max_depth", "max_limit", "ordering", "query_fields", "relations", "required_GET_params", "required_fields_for_post", "total_count"}
 	authorFieldNames := []string{"active", "bio", "born", "created_at", "id", "mentor_id", "name", "publisher__name", "publisher_id", "rating", "resource_uri", "updated_at"}
-	stringLookups := `["exact", "iexact", "contains", "icontains", "startswith", "istartswith", "endswith", "iendswith", "in", "range", "gt", "gte", "lt", "lte", "isnull"]`
+	stringLookups := `["exact", "iexact", "contains", "icontains", "startswith", "istartswith", "endswith", "iendswith", "in", "range", "gt", "gte", "lt", "lte", "isnull", "regex", "iregex"]`
 	runReads(t, nil, []readCase{
 		{name: "author keys", path: "/api/v1/author/schema/", check: schemaKeys(all...)},
 		{name: "author field names", path: "/api/v1/author/schema/", check: func(t *testing.T, c *client, r response) {
