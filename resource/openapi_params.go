@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/field"
 	"github.com/tastygo/tastygo/filters"
 )
@@ -191,6 +192,11 @@ func filterValueSchema(t field.Type, lookup string) *oaSchema {
 	case "time":
 		s := typeSchema("string")
 		s.Description = "The time of day of the timestamp in UTC: HH:MM, HH:MM:SS or HH:MM:SS.ffffff. Compare it with __gt, __gte, __lt, __lte, __in or __range after the lookup."
+		return s
+	case "regex", "iregex":
+		s := typeSchema("string")
+		s.MaxLength = dialect.MaxRegexpBytes
+		s.Description = "A regular expression in the subset of RE2 that matches alike on every backend (see the README); iregex ignores case."
 		return s
 	case "contains", "icontains", "startswith", "istartswith", "endswith", "iendswith", "iexact":
 		return typeSchema("string")
