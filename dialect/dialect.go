@@ -101,18 +101,56 @@ func (d Dialect) Like(expr string) string {
 	return expr + ` LIKE ? ESCAPE '\'`
 }
 
-// DatePart returns an integer SQL expression for the year, month or day of a date or timestamp column.
+// DatePart returns a SQL expression for a part of a date or timestamp column, the same on every
+// backend (timestamps in UTC: SQLite stores them so, PostgreSQL's session time zone is pinned to UTC):
+//
+//   - year, month, day, hour, minute, second (the fraction dropped), quarter (1-4): integers;
+//   - week_day: an integer from 1 (Sunday) to 7 (Saturday), as Django's;
+//   - week, iso_year: the ISO 8601 week number (1-53) and week-numbering year, integers;
+//   - date: the date, as text YYYY-MM-DD on SQLite and a DATE on PostgreSQL (compare it with a date
+//     passed through [Dialect.Bind]);
+//   - time: the time of day as text HH:MM:SS.ffffff (microseconds) on both.
+//
+// SQLite's are strftime (with %V and %G, SQLite 3.46 or later); PostgreSQL's are EXTRACT, a cast and
+// to_char. expr comes from trusted Meta only. An unknown part is an error.
 func (d Dialect) DatePart(part, expr string) (string, error) {
+	asInt := func(e string) string { return "CAST(" + e + " AS INTEGER)" }
 	if d.name == Postgres {
+		extract := func(f string) string { return "EXTRACT(" + f + " FROM " + expr + ")" }
 		switch part {
-		case "year", "month", "day":
-			return "CAST(EXTRACT(" + strings.ToUpper(part) + " FROM " + expr + ") AS INTEGER)", nil
+		case "year", "month", "day", "hour", "minute", "quarter", "week":
+			return asInt(extract(strings.ToUpper(part))), nil
+		case "second":
+			return asInt("FLOOR(" + extract("SECOND") + ")"), nil
+		case "week_day":
+			return "(" + asInt(extract("DOW")) + " + 1)", nil
+		case "iso_year":
+			return asInt(extract("ISOYEAR")), nil
+		case "date":
+			return "CAST(" + expr + " AS DATE)", nil
+		case "time":
+			return "to_char(" + expr + ", 'HH24:MI:SS.US')", nil
 		}
-	} else {
-		formats := map[string]string{"year": "%Y", "month": "%m", "day": "%d"}
-		if f, ok := formats[part]; ok {
-			return "CAST(strftime('" + f + "', " + expr + ") AS INTEGER)", nil
-		}
+		return "", fmt.Errorf("dialect: no date part %q", part)
+	}
+	strftime := func(f string) string { return "strftime('" + f + "', " + expr + ")" }
+	formats := map[string]string{"year": "%Y", "month": "%m", "day": "%d", "hour": "%H", "minute": "%M",
+		"second": "%S", "week": "%V", "iso_year": "%G"}
+	if f, ok := formats[part]; ok {
+		return asInt(strftime(f)), nil
+	}
+	switch part {
+	case "week_day":
+		return "(" + asInt(strftime("%w")) + " + 1)", nil
+	case "quarter":
+		return "((" + asInt(strftime("%m")) + " + 2) / 3)", nil
+	case "date":
+		return "date(" + expr + ")", nil
+	case "time":
+		// The framework stores timestamps as 2006-01-02T15:04:05.000000Z: their microseconds are in the
+		// text (strftime's %f keeps milliseconds); any other form a table holds goes through strftime.
+		return "CASE WHEN " + expr + " GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]Z'" +
+			" THEN substr(" + expr + ", 12, 15) ELSE " + strftime("%H:%M:%S") + " || '.' || substr(" + strftime("%f") + ", 4) || '000' END", nil
 	}
 	return "", fmt.Errorf("dialect: no date part %q", part)
 }

@@ -19,7 +19,7 @@ func whereGrammar(t testing.TB, d dialect.Dialect) *regexp.Regexp {
 	var lhs []string
 	for _, c := range columns() {
 		lhs = append(lhs, regexp.QuoteMeta(c), regexp.QuoteMeta(d.Fold(c)))
-		for _, part := range []string{"year", "month", "day"} {
+		for _, part := range []string{"year", "month", "day", "hour", "minute", "second", "week_day", "week", "quarter", "iso_year", "date", "time"} {
 			expr, err := d.DatePart(part, c)
 			if err != nil {
 				t.Fatal(err)
@@ -27,8 +27,10 @@ func whereGrammar(t testing.TB, d dialect.Dialect) *regexp.Regexp {
 			lhs = append(lhs, regexp.QuoteMeta(expr))
 		}
 	}
-	term := `(?:` + strings.Join(lhs, "|") + `)` +
-		`(?: (?:=|<|<=|>|>=) \?| IN \(\?(?:,\?)*\)| BETWEEN \? AND \?| IS (?:NOT )?NULL| LIKE \? ESCAPE '\\')`
+	col := `(?:` + strings.Join(lhs, "|") + `)`
+	simple := col + `(?: (?:=|<|<=|>|>=) \?| IN \(\?(?:,\?)*\)| BETWEEN \? AND \?| IS (?:NOT )?NULL| LIKE \? ESCAPE '\\'| REGEXP \?| ~\*? \?)`
+	// an in list with NULL among its values is "(c IN (...) OR c IS NULL)"; an empty one is "1=0".
+	term := `(?:1=0|` + simple + `|\(` + col + ` IN \(\?(?:,\?)*\) OR ` + col + ` IS NULL\))`
 	return regexp.MustCompile(`^(?:\(1=1\)|\(` + term + `(?: AND ` + term + `)*\))$`)
 }
 
@@ -77,6 +79,8 @@ func FuzzParse(f *testing.F) {
 	f.Add("", "name__icontains", "%' OR 1=1 --")
 	f.Add("id=1", "campaign__top_lvl_location__location_code__in", "a,b,\x00")
 	f.Add("", "name__contains", `50%_off\`)
+	f.Add("", "name__regex", `^\w+[\d-]{2,3}(?:x|y)$`)
+	f.Add("", "name__iregex", `a{1,255}\{`)
 	dialects := []dialect.Dialect{sqlite, postgres}
 	grammars := []*regexp.Regexp{whereGrammar(f, sqlite), whereGrammar(f, postgres)}
 	f.Fuzz(func(t *testing.T, raw, key, value string) {

@@ -30,22 +30,57 @@ const (
 	Year        Lookup = "year"        // the year of a date or timestamp equals an integer
 	Month       Lookup = "month"       // the month (1-12) equals an integer
 	Day         Lookup = "day"         // the day of the month equals an integer
+	Hour        Lookup = "hour"        // the hour (0-23, UTC) of a timestamp
+	Minute      Lookup = "minute"      // the minute (0-59) of a timestamp
+	Second      Lookup = "second"      // the second (0-59, the fraction dropped) of a timestamp
+	WeekDay     Lookup = "week_day"    // the day of the week, 1 (Sunday) to 7 (Saturday), as Django
+	Week        Lookup = "week"        // the ISO 8601 week number (1-53)
+	Quarter     Lookup = "quarter"     // the quarter of the year (1-4)
+	IsoYear     Lookup = "iso_year"    // the ISO 8601 week-numbering year
+	Date        Lookup = "date"        // the date (UTC) of a timestamp, YYYY-MM-DD
+	Time        Lookup = "time"        // the time of day (UTC) of a timestamp, HH:MM[:SS[.ffffff]]
+	Regex       Lookup = "regex"       // matches a regular expression (dialect.CheckRegexp's subset of RE2)
+	IRegex      Lookup = "iregex"      // matches a regular expression, case-insensitively
 )
 
 // all is the canonical order.
 var all = [...]Lookup{Exact, IExact, Contains, IContains, StartsWith, IStartsWith, EndsWith, IEndsWith,
-	In, Range, Gt, Gte, Lt, Lte, IsNull, Year, Month, Day}
+	In, Range, Gt, Gte, Lt, Lte, IsNull, Year, Month, Day, Hour, Minute, Second, WeekDay, Week, Quarter,
+	IsoYear, Date, Time, Regex, IRegex}
+
+// IsTransform reports whether l takes a part of a date or timestamp (year, month, day, hour, minute,
+// second, week_day, week, quarter, iso_year, date, time) and compares it: with exact when the filter
+// key names nothing after it ("created__hour=3"), or with the comparison it names
+// ("created__hour__gte=3", see [IsComparison] and [Filter.Compare]), as Django chains a transform
+// and a lookup.
+func IsTransform(l Lookup) bool {
+	switch l {
+	case Year, Month, Day, Hour, Minute, Second, WeekDay, Week, Quarter, IsoYear, Date, Time:
+		return true
+	}
+	return false
+}
+
+// IsComparison reports whether l may follow a transform ([IsTransform]): exact, in, range, gt, gte,
+// lt, lte.
+func IsComparison(l Lookup) bool {
+	switch l {
+	case Exact, In, Range, Gt, Gte, Lt, Lte:
+		return true
+	}
+	return false
+}
 
 // byType lists, per field type, the lookups that make sense for it, in canonical order.
 var byType = map[field.Type][]Lookup{
 	field.String: {Exact, IExact, Contains, IContains, StartsWith, IStartsWith, EndsWith, IEndsWith,
-		In, Range, Gt, Gte, Lt, Lte, IsNull},
+		In, Range, Gt, Gte, Lt, Lte, IsNull, Regex, IRegex},
 	field.Integer:  {Exact, In, Range, Gt, Gte, Lt, Lte, IsNull},
 	field.Float:    {Exact, In, Range, Gt, Gte, Lt, Lte, IsNull},
 	field.Related:  {Exact, In, Range, Gt, Gte, Lt, Lte, IsNull},
 	field.Boolean:  {Exact, In, IsNull},
-	field.Date:     {Exact, In, Range, Gt, Gte, Lt, Lte, IsNull, Year, Month, Day},
-	field.DateTime: {Exact, In, Range, Gt, Gte, Lt, Lte, IsNull, Year, Month, Day},
+	field.Date:     {Exact, In, Range, Gt, Gte, Lt, Lte, IsNull, Year, Month, Day, WeekDay, Week, Quarter, IsoYear},
+	field.DateTime: {Exact, In, Range, Gt, Gte, Lt, Lte, IsNull, Year, Month, Day, Hour, Minute, Second, WeekDay, Week, Quarter, IsoYear, Date, Time},
 	// JSON compares differently as text, json and jsonb (and "=" does not exist for json), so only
 	// the one test that means the same everywhere is offered.
 	field.JSON: {IsNull},
@@ -53,12 +88,15 @@ var byType = map[field.Type][]Lookup{
 
 // LookupsFor returns every lookup that makes sense for a field type, in the canonical order of the
 // constants (exact, iexact, contains, icontains, startswith, istartswith, endswith, iendswith, in,
-// range, gt, gte, lt, lte, isnull, year, month, day):
+// range, gt, gte, lt, lte, isnull, year, month, day, hour, minute, second, week_day, week, quarter,
+// iso_year, date, time, regex, iregex):
 //
-//   - string: all of them but year, month and day;
+//   - string: exact to isnull (the text lookups, in, range, the comparisons, isnull), regex, iregex;
 //   - integer, float, related: exact, in, range, gt, gte, lt, lte, isnull;
 //   - boolean: exact, in, isnull;
-//   - date, datetime: exact, in, range, gt, gte, lt, lte, isnull, year, month, day;
+//   - date: exact, in, range, gt, gte, lt, lte, isnull, year, month, day, week_day, week, quarter,
+//     iso_year;
+//   - datetime: those of date and hour, minute, second, date, time (in their canonical order);
 //   - json: isnull.
 //
 // The slice is the caller's to keep.

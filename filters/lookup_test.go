@@ -10,9 +10,12 @@ import (
 
 func TestLookupsFor(t *testing.T) {
 	text := []filters.Lookup{"exact", "iexact", "contains", "icontains", "startswith", "istartswith", "endswith", "iendswith",
-		"in", "range", "gt", "gte", "lt", "lte", "isnull"}
+		"in", "range", "gt", "gte", "lt", "lte", "isnull", "regex", "iregex"}
 	number := []filters.Lookup{"exact", "in", "range", "gt", "gte", "lt", "lte", "isnull"}
-	date := []filters.Lookup{"exact", "in", "range", "gt", "gte", "lt", "lte", "isnull", "year", "month", "day"}
+	date := []filters.Lookup{"exact", "in", "range", "gt", "gte", "lt", "lte", "isnull", "year", "month", "day",
+		"week_day", "week", "quarter", "iso_year"}
+	datetime := []filters.Lookup{"exact", "in", "range", "gt", "gte", "lt", "lte", "isnull", "year", "month", "day",
+		"hour", "minute", "second", "week_day", "week", "quarter", "iso_year", "date", "time"}
 	tests := []struct {
 		name string
 		give field.Type
@@ -24,7 +27,7 @@ func TestLookupsFor(t *testing.T) {
 		{name: "related", give: field.Related, want: number},
 		{name: "boolean", give: field.Boolean, want: []filters.Lookup{"exact", "in", "isnull"}},
 		{name: "date", give: field.Date, want: date},
-		{name: "datetime", give: field.DateTime, want: date},
+		{name: "datetime", give: field.DateTime, want: datetime},
 		{name: "json", give: field.JSON, want: []filters.Lookup{"isnull"}},
 		{name: "unknown type", give: field.Type(99), want: []filters.Lookup{}},
 	}
@@ -56,9 +59,12 @@ func TestIsLookup(t *testing.T) {
 		{give: "endswith", want: true}, {give: "iendswith", want: true}, {give: "in", want: true},
 		{give: "range", want: true}, {give: "gt", want: true}, {give: "gte", want: true}, {give: "lt", want: true},
 		{give: "lte", want: true}, {give: "isnull", want: true}, {give: "year", want: true},
-		{give: "month", want: true}, {give: "day", want: true},
-		{give: "", want: false}, {give: "EXACT", want: false}, {give: "regex", want: false},
-		{give: "hour", want: false}, {give: "week_day", want: false}, {give: "exact ", want: false},
+		{give: "month", want: true}, {give: "day", want: true}, {give: "hour", want: true}, {give: "minute", want: true},
+		{give: "second", want: true}, {give: "week_day", want: true}, {give: "week", want: true},
+		{give: "quarter", want: true}, {give: "iso_year", want: true}, {give: "date", want: true}, {give: "time", want: true},
+		{give: "regex", want: true}, {give: "iregex", want: true},
+		{give: "", want: false}, {give: "EXACT", want: false}, {give: "weekday", want: false},
+		{give: "hour__gte", want: false}, {give: "exact ", want: false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.give, func(t *testing.T) {
@@ -115,5 +121,23 @@ func TestFieldAllowed(t *testing.T) {
 				t.Errorf("Allowed() = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestIsTransformAndComparison(t *testing.T) {
+	for _, l := range []filters.Lookup{"year", "month", "day", "hour", "minute", "second", "week_day", "week", "quarter", "iso_year", "date", "time"} {
+		if !filters.IsTransform(l) || filters.IsComparison(l) {
+			t.Errorf("%s: IsTransform %v, IsComparison %v", l, filters.IsTransform(l), filters.IsComparison(l))
+		}
+	}
+	for _, l := range []filters.Lookup{"exact", "in", "range", "gt", "gte", "lt", "lte"} {
+		if filters.IsTransform(l) || !filters.IsComparison(l) {
+			t.Errorf("%s: IsTransform %v, IsComparison %v", l, filters.IsTransform(l), filters.IsComparison(l))
+		}
+	}
+	for _, l := range []filters.Lookup{"iexact", "contains", "isnull", ""} {
+		if filters.IsTransform(l) || filters.IsComparison(l) {
+			t.Errorf("%s: IsTransform %v, IsComparison %v", l, filters.IsTransform(l), filters.IsComparison(l))
+		}
 	}
 }

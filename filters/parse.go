@@ -6,9 +6,11 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/tastygo/tastygo/apierror"
+	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/field"
 )
 
@@ -94,9 +96,16 @@ type Filter struct {
 	Field Field
 	// Lookup is the key's lookup, Exact when it names none.
 	Lookup Lookup
+	// Compare is, when Lookup is a transform ([IsTransform]: year, hour, date...), the comparison of
+	// the part with Values: Exact, In, Range, Gt, Gte, Lt or Lte ("created__hour__gte=3"); empty (meaning
+	// Exact) when the key names none, and for every other lookup.
+	Compare Lookup
 	// Values holds the typed values, as [field.ParseText] returns them for the field's type (int64,
-	// float64, bool, string, time.Time): one value, or at least one for In, exactly two for Range.
-	// IsNull holds one bool, and Year, Month and Day one int64. A [Search] holds its terms (strings).
+	// float64, bool, string, time.Time): one value, or any number for In (none matches nothing),
+	// exactly two for Range. IsNull holds one bool, and Year, Month and Day one int64. A [Search] holds
+	// its terms (strings). A nil value is NULL (the text none, None or nil, as Tastypie's
+	// filter_value_to_python reads it): only Exact and IExact (one nil: IS NULL) and In (nil among the
+	// values: or IS NULL) take it.
 	Values []any
 	// Fields are the fields a [Search] filter looks in (its Field is unused); nil for every other lookup.
 	Fields []Field
@@ -138,15 +147,18 @@ func Parse(q url.Values, r Resolver, reserved func(string) bool) ([]Filter, erro
 }
 
 func parseOne(key string, raw []string, r Resolver) (Filter, error) {
-	f, lookup, err := resolveKey(key, r)
+	f, lookup, compare, err := resolveKey(key, r)
 	if err != nil {
 		return Filter{}, err
 	}
 	allowed := f.Allowed()
-	if !slices.Contains(allowed, lookup) {
-		msg := fmt.Sprintf("'%s' is not an allowed filter on the '%s' field.", lookup, f.Param)
+	for _, l := range []Lookup{lookup, compare} {
+		if l == "" || slices.Contains(allowed, l) || (l == Exact && compare != "") {
+			continue // a transform compares with exact whether or not exact itself is allowed
+		}
+		msg := fmt.Sprintf("'%s' is not an allowed filter on the '%s' field.", l, f.Param)
 		if len(allowed) > 0 {
-			msg = fmt.Sprintf("'%s' is not an allowed filter on the '%s' field. Allowed: %s.", lookup, f.Param, joinLookups(allowed))
+			msg = fmt.Sprintf("'%s' is not an allowed filter on the '%s' field. Allowed: %s.", l, f.Param, joinLookups(allowed))
 		}
 		return Filter{}, (&apierror.Error{Code: apierror.InvalidFilter, Message: msg}).
 			With("parameter", key).With("allowed", lookupNames(allowed))
@@ -154,35 +166,51 @@ func parseOne(key string, raw []string, r Resolver) (Filter, error) {
 	if len(raw) == 0 { // only from a hand-built url.Values; treat as one empty value
 		raw = []string{""}
 	}
-	values, err := parseValues(key, f.Type, lookup, raw)
+	values, err := parseValues(key, f.Type, lookup, compare, raw)
 	if err != nil {
 		return Filter{}, err
 	}
 	if err := checkRange(key, f, lookup, values); err != nil {
 		return Filter{}, err
 	}
-	return Filter{Param: key, Field: f, Lookup: lookup, Values: values}, nil
+	return Filter{Param: key, Field: f, Lookup: lookup, Compare: compare, Values: values}, nil
 }
 
-// resolveKey splits key into a path and a lookup and resolves the path (see Parse).
-func resolveKey(key string, r Resolver) (Field, Lookup, error) {
+// resolveKey splits key into a path, a lookup and, after a transform, a comparison, and resolves the
+// path (see Parse). The comparison is empty but after a transform, where it is Exact when the key
+// names none.
+func resolveKey(key string, r Resolver) (Field, Lookup, Lookup, error) {
 	parts := strings.Split(key, Sep)
 	n := len(parts)
+	// A transform and a comparison: "created__hour__gte".
+	if t, c := Lookup(parts[max(n-2, 0)]), Lookup(parts[n-1]); n > 2 && IsTransform(t) && IsComparison(c) {
+		if f, err := resolve(key, parts[:n-2], r); err == nil && applies(f.Type, t) {
+			return f, t, c, nil
+		}
+	}
 	if n > 1 && IsLookup(parts[n-1]) {
 		l := Lookup(parts[n-1])
 		f, err := resolve(key, parts[:n-1], r)
 		if err == nil && applies(f.Type, l) {
-			return f, l, nil
+			return f, l, transformed(l), nil
 		}
 		// Not a lookup of that field: perhaps the whole key names a field ("campaign__year").
 		if whole, werr := resolve(key, parts, r); werr == nil {
-			return whole, Exact, nil
+			return whole, Exact, "", nil
 		}
 		// Neither: report the first reading, the natural one.
-		return f, l, err
+		return f, l, "", err
 	}
 	f, err := resolve(key, parts, r)
-	return f, Exact, err
+	return f, Exact, "", err
+}
+
+// transformed is the comparison of a key that names lookup l last: Exact after a transform, else none.
+func transformed(l Lookup) Lookup {
+	if IsTransform(l) {
+		return Exact
+	}
+	return ""
 }
 
 // resolve asks r for path and makes its error an INVALID_FILTER naming key.
@@ -199,7 +227,12 @@ func resolve(key string, path []string, r Resolver) (Field, error) {
 	return f, nil
 }
 
-func parseValues(key string, t field.Type, l Lookup, raw []string) ([]any, error) {
+func parseValues(key string, t field.Type, l, compare Lookup, raw []string) ([]any, error) {
+	var parse func(string) (any, error)
+	if IsTransform(l) {
+		parse = partParser(l)
+		l = compare
+	}
 	var texts []string
 	switch l {
 	case In, Range:
@@ -220,7 +253,8 @@ func parseValues(key string, t field.Type, l Lookup, raw []string) ([]any, error
 	switch l {
 	case In:
 		if strings.Join(raw, "") == "" {
-			return nil, invalidValue(key, "give at least one value (comma-separated or the parameter repeated)", nil)
+			// Tastypie hands Django an empty list, which matches nothing.
+			return []any{}, nil
 		}
 		if len(texts) > MaxValues {
 			return nil, invalidValue(key, fmt.Sprintf("give at most %d values, not %d", MaxValues, len(texts)), ErrTooManyValues)
@@ -231,12 +265,23 @@ func parseValues(key string, t field.Type, l Lookup, raw []string) ([]any, error
 		}
 	case IsNull:
 		t = field.Boolean
-	case Year, Month, Day:
-		t = field.Integer
+	case Regex, IRegex:
+		if err := dialect.CheckRegexp(texts[0]); err != nil && !IsNullText(texts[0]) {
+			return nil, invalidValue(key, err.Error(), err)
+		}
+	}
+	if parse == nil {
+		parse = func(s string) (any, error) { return field.ParseText(t, s) }
 	}
 	values := make([]any, len(texts))
 	for i, s := range texts {
-		v, err := field.ParseText(t, s)
+		if IsNullText(s) {
+			if !takesNull(l) {
+				return nil, invalidValue(key, fmt.Sprintf("%q means NULL, which only the exact, iexact and in lookups take (isnull tests for NULL)", s), nil)
+			}
+			continue // values[i] stays nil: NULL
+		}
+		v, err := parse(s)
 		if err != nil {
 			return nil, invalidValue(key, err.Error(), err)
 		}
@@ -245,10 +290,46 @@ func parseValues(key string, t field.Type, l Lookup, raw []string) ([]any, error
 	return values, nil
 }
 
+// IsNullText reports whether a filter value is one of the texts that mean NULL: none, None or nil,
+// as Tastypie's filter_value_to_python (string_to_python) reads them.
+func IsNullText(s string) bool { return s == "none" || s == "None" || s == "nil" }
+
+// takesNull reports whether a lookup takes NULL as a value: as in Django, exact and iexact (IS NULL)
+// and in (one of the values, or NULL); any other lookup given NULL is Django's "Cannot use None as a
+// query value", which Tastypie answers with a 400.
+func takesNull(l Lookup) bool { return l == Exact || l == IExact || l == In }
+
+// partParser reads the value a transform's part is compared with: an integer, a date (for date) or a
+// time of day (for time, as "15:04:05.000000").
+func partParser(l Lookup) func(string) (any, error) {
+	switch l {
+	case Date:
+		return func(s string) (any, error) { return field.ParseText(field.Date, s) }
+	case Time:
+		return func(s string) (any, error) { return ParseTimeOfDay(s) }
+	}
+	return func(s string) (any, error) { return field.ParseText(field.Integer, s) }
+}
+
+// TimeOfDayLayout is the form of a time of day that the time lookup compares: UTC, with microseconds.
+const TimeOfDayLayout = "15:04:05.000000"
+
+// ParseTimeOfDay reads a time of day, HH:MM, HH:MM:SS or HH:MM:SS.fffffffff (a fraction beyond
+// microseconds is dropped), into [TimeOfDayLayout]'s form.
+func ParseTimeOfDay(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"15:04", "15:04:05.999999999"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.Format(TimeOfDayLayout), nil
+		}
+	}
+	return "", fmt.Errorf("%q is not a time of day (HH:MM, HH:MM:SS or HH:MM:SS.ffffff)", s)
+}
+
 // checkRange refuses an integer value outside the field's range (Field.MaxInt); the parts of a date
-// (year, month, day) and isnull's boolean are not the column's values.
+// (year, month, day...) and isnull's boolean are not the column's values.
 func checkRange(key string, f Field, l Lookup, values []any) error {
-	if f.MaxInt <= 0 || l == IsNull || l == Year || l == Month || l == Day {
+	if f.MaxInt <= 0 || l == IsNull || IsTransform(l) {
 		return nil
 	}
 	for _, v := range values {

@@ -15,17 +15,18 @@ import (
 
 // parsed is what a test compares of a Filter.
 type parsed struct {
-	Param  string
-	Field  string // Field.Param
-	Column string
-	Lookup filters.Lookup
-	Values []any
+	Param   string
+	Field   string // Field.Param
+	Column  string
+	Lookup  filters.Lookup
+	Compare filters.Lookup
+	Values  []any
 }
 
 func summarize(fs []filters.Filter) []parsed {
 	var out []parsed
 	for _, f := range fs {
-		out = append(out, parsed{Param: f.Param, Field: f.Field.Param, Column: f.Field.Column, Lookup: f.Lookup, Values: f.Values})
+		out = append(out, parsed{Param: f.Param, Field: f.Field.Param, Column: f.Field.Column, Lookup: f.Lookup, Compare: f.Compare, Values: f.Values})
 	}
 	return out
 }
@@ -78,7 +79,35 @@ func TestParse(t *testing.T) {
 		{name: "isnull is a bool whatever the type", give: "score__isnull=TRUE",
 			want: []parsed{{Param: "score__isnull", Field: "score", Column: `"indicator"."score"`, Lookup: filters.IsNull, Values: []any{true}}}},
 		{name: "year is an integer", give: "created__year=2024",
-			want: []parsed{{Param: "created__year", Field: "created", Column: `"indicator"."created_at"`, Lookup: filters.Year, Values: []any{int64(2024)}}}},
+			want: []parsed{{Param: "created__year", Field: "created", Column: `"indicator"."created_at"`, Lookup: filters.Year, Compare: filters.Exact, Values: []any{int64(2024)}}}},
+		{name: "empty in matches nothing", give: "id__in=",
+			want: []parsed{{Param: "id__in", Field: "id", Column: `"indicator"."id"`, Lookup: filters.In, Values: []any{}}}},
+		{name: "empty in, repeated", give: "slug__in=&slug__in=",
+			want: []parsed{{Param: "slug__in", Field: "slug", Column: `"indicator"."slug"`, Lookup: filters.In, Values: []any{}}}},
+		{name: "none is NULL", give: "score=none",
+			want: []parsed{{Param: "score", Field: "score", Column: `"indicator"."score"`, Lookup: filters.Exact, Values: []any{nil}}}},
+		{name: "None is NULL on a string too", give: "name__iexact=None",
+			want: []parsed{{Param: "name__iexact", Field: "name", Column: `"indicator"."name"`, Lookup: filters.IExact, Values: []any{nil}}}},
+		{name: "nil among in values", give: "id__in=1,nil&id__in=none",
+			want: []parsed{{Param: "id__in", Field: "id", Column: `"indicator"."id"`, Lookup: filters.In, Values: []any{int64(1), nil, nil}}}},
+		{name: "NONE is no NULL but text", give: "name=NONE",
+			want: []parsed{{Param: "name", Field: "name", Column: `"indicator"."name"`, Lookup: filters.Exact, Values: []any{"NONE"}}}},
+		{name: "hour", give: "created__hour=3",
+			want: []parsed{{Param: "created__hour", Field: "created", Column: `"indicator"."created_at"`, Lookup: filters.Hour, Compare: filters.Exact, Values: []any{int64(3)}}}},
+		{name: "hour and a comparison", give: "created__hour__gte=3",
+			want: []parsed{{Param: "created__hour__gte", Field: "created", Column: `"indicator"."created_at"`, Lookup: filters.Hour, Compare: filters.Gte, Values: []any{int64(3)}}}},
+		{name: "week_day in", give: "born__week_day__in=1,7",
+			want: []parsed{{Param: "born__week_day__in", Field: "born", Column: `"indicator"."born_on"`, Lookup: filters.WeekDay, Compare: filters.In, Values: []any{int64(1), int64(7)}}}},
+		{name: "date of a timestamp", give: "created__date__range=2020-01-01,2020-01-31",
+			want: []parsed{{Param: "created__date__range", Field: "created", Column: `"indicator"."created_at"`, Lookup: filters.Date, Compare: filters.Range,
+				Values: []any{time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2020, 1, 31, 0, 0, 0, 0, time.UTC)}}}},
+		{name: "time, to microseconds", give: "created__time__lt=14:30&created__time=01:02:03.1234567",
+			want: []parsed{
+				{Param: "created__time", Field: "created", Column: `"indicator"."created_at"`, Lookup: filters.Time, Compare: filters.Exact, Values: []any{"01:02:03.123456"}},
+				{Param: "created__time__lt", Field: "created", Column: `"indicator"."created_at"`, Lookup: filters.Time, Compare: filters.Lt, Values: []any{"14:30:00.000000"}},
+			}},
+		{name: "a transform given none is NULL", give: "created__year=none",
+			want: []parsed{{Param: "created__year", Field: "created", Column: `"indicator"."created_at"`, Lookup: filters.Year, Compare: filters.Exact, Values: []any{nil}}}},
 		{name: "repeated non-in: the last counts", give: "id=1&id=2&id=3",
 			want: []parsed{{Param: "id", Field: "id", Column: `"indicator"."id"`, Lookup: filters.Exact, Values: []any{int64(3)}}}},
 		{name: "a field named like a lookup across a relation", give: "campaign__year__gte=2020",
@@ -154,13 +183,58 @@ var errorCases = []errorCase{
 		wantDetails: map[string]any{"parameter": "id__"},
 	},
 	{
-		name: "two lookups", give: "created__year__gte=2020", giveR: resolver{},
+		name: "two lookups", give: "created__gte__year=2020", giveR: resolver{},
 		wantCode: apierror.InvalidFilter, wantMessage: "The 'created' field does not support relations.",
-		wantDetails: map[string]any{"parameter": "created__year__gte"},
+		wantDetails: map[string]any{"parameter": "created__gte__year"},
 	},
 	{
-		name: "unknown lookup name is a hop", give: "name__regex=x", giveR: resolver{},
+		name: "a text lookup after a transform", give: "created__year__contains=20", giveR: resolver{},
+		wantCode: apierror.InvalidFilter, wantMessage: "The 'created' field does not support relations.",
+		wantDetails: map[string]any{"parameter": "created__year__contains"},
+	},
+	{
+		name: "a timestamp's part on a date", give: "born__hour=3", giveR: resolver{},
+		wantCode: apierror.InvalidFilter, wantMessage: "'hour' is not an allowed filter on the 'born' field. Allowed: exact, in, range, gt, gte, lt, lte, isnull, year, month, day, week_day, week, quarter, iso_year.",
+		wantDetails: map[string]any{"parameter": "born__hour", "allowed": []string{"exact", "in", "range", "gt", "gte", "lt", "lte", "isnull", "year", "month", "day", "week_day", "week", "quarter", "iso_year"}},
+	},
+	{
+		name: "hour not an integer", give: "created__hour__gte=3pm", giveR: resolver{},
+		wantCode: apierror.InvalidValue, wantMessage: `Invalid value for the 'created__hour__gte' filter: "3pm" is not an integer.`,
+		wantDetails: map[string]any{"parameter": "created__hour__gte"},
+	},
+	{
+		name: "not a time of day", give: "created__time=25:00", giveR: resolver{},
+		wantCode: apierror.InvalidValue, wantMessage: `Invalid value for the 'created__time' filter: "25:00" is not a time of day (HH:MM, HH:MM:SS or HH:MM:SS.ffffff).`,
+		wantDetails: map[string]any{"parameter": "created__time"},
+	},
+	{
+		name: "not a date", give: "created__date__in=2020-01-01,tomorrow", giveR: resolver{},
+		wantCode: apierror.InvalidValue, wantMessage: `Invalid value for the 'created__date__in' filter: "tomorrow" is not an ISO 8601 date (YYYY-MM-DD).`,
+		wantDetails: map[string]any{"parameter": "created__date__in"},
+	},
+	{
+		name: "none after a transform's gt", give: "created__week__gt=none", giveR: resolver{},
+		wantCode: apierror.InvalidValue, wantMessage: `Invalid value for the 'created__week__gt' filter: "none" means NULL, which only the exact, iexact and in lookups take (isnull tests for NULL).`,
+		wantDetails: map[string]any{"parameter": "created__week__gt"},
+	},
+	{
+		name: "unknown lookup name is a hop", give: "name__search=x", giveR: resolver{},
 		wantCode: apierror.InvalidFilter, wantMessage: "The 'name' field does not support relations.",
+		wantDetails: map[string]any{"parameter": "name__search"},
+	},
+	{
+		name: "regex outside the subset", give: `name__regex=%5Cbpolio`, giveR: resolver{},
+		wantCode: apierror.InvalidValue, wantMessage: `Invalid value for the 'name__regex' filter: "\\bpolio" uses the escape \b, outside the regular expressions that match alike on every backend (see the README).`,
+		wantDetails: map[string]any{"parameter": "name__regex"},
+	},
+	{
+		name: "regex that does not compile", give: `name__iregex=(ab`, giveR: resolver{},
+		wantCode: apierror.InvalidValue, wantMessage: `Invalid value for the 'name__iregex' filter: "(ab" is not a regular expression: missing closing ): ` + "`(ab`" + `.`,
+		wantDetails: map[string]any{"parameter": "name__iregex"},
+	},
+	{
+		name: "regex given none", give: `name__regex=none`, giveR: resolver{},
+		wantCode: apierror.InvalidValue, wantMessage: `Invalid value for the 'name__regex' filter: "none" means NULL, which only the exact, iexact and in lookups take (isnull tests for NULL).`,
 		wantDetails: map[string]any{"parameter": "name__regex"},
 	},
 	{
@@ -185,8 +259,8 @@ var errorCases = []errorCase{
 	},
 	{
 		name: "lookup on a relation's field", give: "campaign__name__year=2020", giveR: resolver{},
-		wantCode: apierror.InvalidFilter, wantMessage: "'year' is not an allowed filter on the 'campaign__name' field. Allowed: exact, iexact, contains, icontains, startswith, istartswith, endswith, iendswith, in, range, gt, gte, lt, lte, isnull.",
-		wantDetails: map[string]any{"parameter": "campaign__name__year", "allowed": []string{"exact", "iexact", "contains", "icontains", "startswith", "istartswith", "endswith", "iendswith", "in", "range", "gt", "gte", "lt", "lte", "isnull"}},
+		wantCode: apierror.InvalidFilter, wantMessage: "'year' is not an allowed filter on the 'campaign__name' field. Allowed: exact, iexact, contains, icontains, startswith, istartswith, endswith, iendswith, in, range, gt, gte, lt, lte, isnull, regex, iregex.",
+		wantDetails: map[string]any{"parameter": "campaign__name__year", "allowed": []string{"exact", "iexact", "contains", "icontains", "startswith", "istartswith", "endswith", "iendswith", "in", "range", "gt", "gte", "lt", "lte", "isnull", "regex", "iregex"}},
 	},
 	{
 		name: "a resolver breaking its contract", give: "id=1", giveR: plainErrorResolver{},
@@ -234,14 +308,24 @@ var errorCases = []errorCase{
 		wantDetails: map[string]any{"parameter": "created__lt"},
 	},
 	{
-		name: "empty in", give: "id__in=", giveR: resolver{},
-		wantCode: apierror.InvalidValue, wantMessage: `Invalid value for the 'id__in' filter: give at least one value (comma-separated or the parameter repeated).`,
-		wantDetails: map[string]any{"parameter": "id__in"},
+		name: "none on gt", give: "id__gt=none", giveR: resolver{},
+		wantCode: apierror.InvalidValue, wantMessage: `Invalid value for the 'id__gt' filter: "none" means NULL, which only the exact, iexact and in lookups take (isnull tests for NULL).`,
+		wantDetails: map[string]any{"parameter": "id__gt"},
 	},
 	{
-		name: "empty in, repeated", give: "slug__in=&slug__in=", giveR: resolver{},
-		wantCode: apierror.InvalidValue, wantMessage: `Invalid value for the 'slug__in' filter: give at least one value (comma-separated or the parameter repeated).`,
-		wantDetails: map[string]any{"parameter": "slug__in"},
+		name: "None in a range", give: "id__range=1,None", giveR: resolver{},
+		wantCode: apierror.InvalidValue, wantMessage: `Invalid value for the 'id__range' filter: "None" means NULL, which only the exact, iexact and in lookups take (isnull tests for NULL).`,
+		wantDetails: map[string]any{"parameter": "id__range"},
+	},
+	{
+		name: "nil on contains", give: "name__contains=nil", giveR: resolver{},
+		wantCode: apierror.InvalidValue, wantMessage: `Invalid value for the 'name__contains' filter: "nil" means NULL, which only the exact, iexact and in lookups take (isnull tests for NULL).`,
+		wantDetails: map[string]any{"parameter": "name__contains"},
+	},
+	{
+		name: "none on isnull", give: "score__isnull=none", giveR: resolver{},
+		wantCode: apierror.InvalidValue, wantMessage: `Invalid value for the 'score__isnull' filter: "none" means NULL, which only the exact, iexact and in lookups take (isnull tests for NULL).`,
+		wantDetails: map[string]any{"parameter": "score__isnull"},
 	},
 	{
 		name: "in with an empty integer", give: "id__in=1,,2", giveR: resolver{},

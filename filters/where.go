@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	sq "github.com/Masterminds/squirrel"
 
 	"github.com/tastygo/tastygo/dialect"
+	"github.com/tastygo/tastygo/field"
 )
 
 // Where compiles filters into one squirrel Sqlizer, the AND of all of them in their order, for the
@@ -18,9 +20,12 @@ import (
 //     ([dialect.Dialect.Fold], [dialect.Dialect.FoldValue]);
 //   - contains, startswith, endswith and their i- forms: [dialect.Dialect.Like] on the column (folded
 //     for the i- forms), the value escaped with [dialect.EscapeLike] so that %, _ and \ match literally;
-//   - in: "col IN (?,?)"; range: "col BETWEEN ? AND ?";
+//   - regex, iregex: [dialect.Dialect.Regexp] with the pattern from [dialect.Dialect.RegexpArg];
+//   - in: "col IN (?,?)", or "(col IN (?,?) OR col IS NULL)" when a value is nil, or "1=0" for no
+//     values; exact or iexact with a nil value: "col IS NULL"; range: "col BETWEEN ? AND ?";
 //   - isnull: "col IS NULL" (true) or "col IS NOT NULL" (false);
-//   - year, month, day: the part from [dialect.Dialect.DatePart], "= ?".
+//   - year, month, day, hour, minute, second, week_day, week, quarter, iso_year, date, time: the part
+//     from [dialect.Dialect.DatePart], compared as [Filter.Compare] says ("= ?" when it is empty).
 //
 // Values go through [dialect.Dialect.Bind], which turns dates and timestamps into what the backend
 // stores. The error is for filters no
@@ -54,17 +59,29 @@ func compile(f Filter, d dialect.Dialect) (sq.Sqlizer, error) {
 	if !applies(t, f.Lookup) {
 		return nil, fmt.Errorf("filters: %s: lookup %q does not apply to a %s field", f.Param, f.Lookup, t)
 	}
+	if IsTransform(f.Lookup) {
+		return compilePart(f, d)
+	}
 	want := 1
 	switch f.Lookup {
 	case In:
-		want = max(len(f.Values), 1)
+		want = len(f.Values)
 	case Range:
 		want = 2
 	}
 	if len(f.Values) != want {
 		return nil, fmt.Errorf("filters: %s: %s takes %d values, got %d", f.Param, f.Lookup, want, len(f.Values))
 	}
+	if f.Lookup == In {
+		return compileIn(col, f.Values, func(v any) any { return d.Bind(t, v) }), nil
+	}
 	v := f.Values[0]
+	if v == nil {
+		if f.Lookup != Exact && f.Lookup != IExact {
+			return nil, fmt.Errorf("filters: %s: %s does not take NULL", f.Param, f.Lookup)
+		}
+		return nullCheck{lhs: col}, nil
+	}
 	switch f.Lookup {
 	case Exact:
 		return compare{lhs: col, op: "=", arg: d.Bind(t, v)}, nil
@@ -76,12 +93,6 @@ func compile(f Filter, d dialect.Dialect) (sq.Sqlizer, error) {
 		return compare{lhs: col, op: "<", arg: d.Bind(t, v)}, nil
 	case Lte:
 		return compare{lhs: col, op: "<=", arg: d.Bind(t, v)}, nil
-	case In:
-		args := make([]any, len(f.Values))
-		for i, x := range f.Values {
-			args[i] = d.Bind(t, x)
-		}
-		return inList{lhs: col, args: args}, nil
 	case Range:
 		return between{lhs: col, lo: d.Bind(t, f.Values[0]), hi: d.Bind(t, f.Values[1])}, nil
 	case IsNull:
@@ -90,16 +101,6 @@ func compile(f Filter, d dialect.Dialect) (sq.Sqlizer, error) {
 			return nil, fmt.Errorf("filters: %s: isnull takes a bool, got %T", f.Param, v)
 		}
 		return nullCheck{lhs: col, not: !b}, nil
-	case Year, Month, Day:
-		n, ok := v.(int64)
-		if !ok {
-			return nil, fmt.Errorf("filters: %s: %s takes an int64, got %T", f.Param, f.Lookup, v)
-		}
-		expr, err := d.DatePart(string(f.Lookup), col)
-		if err != nil {
-			return nil, err
-		}
-		return compare{lhs: expr, op: "=", arg: n}, nil
 	}
 	// The text lookups: the field is a string, so is the value.
 	s, ok := v.(string)
@@ -121,8 +122,102 @@ func compile(f Filter, d dialect.Dialect) (sq.Sqlizer, error) {
 		return like{sql: d.Like(col), pattern: "%" + dialect.EscapeLike(s)}, nil
 	case IEndsWith:
 		return like{sql: d.Like(d.Fold(col)), pattern: "%" + dialect.EscapeLike(d.FoldValue(s))}, nil
+	case Regex, IRegex:
+		arg, err := d.RegexpArg(s, f.Lookup == IRegex)
+		if err != nil {
+			return nil, fmt.Errorf("filters: %s: %w", f.Param, err)
+		}
+		return like{sql: d.Regexp(col, f.Lookup == IRegex), pattern: arg}, nil
 	}
 	return nil, fmt.Errorf("filters: %s: unknown lookup %q", f.Param, f.Lookup) // unreachable: applies() passed
+}
+
+// compilePart compiles a transform (year, hour, date, time...): the part of the column, as
+// [dialect.Dialect.DatePart] writes it, compared as Compare says (exact when empty).
+func compilePart(f Filter, d dialect.Dialect) (sq.Sqlizer, error) {
+	op := f.Compare
+	if op == "" {
+		op = Exact
+	}
+	if !IsComparison(op) {
+		return nil, fmt.Errorf("filters: %s: %s cannot follow %s", f.Param, op, f.Lookup)
+	}
+	want := 1
+	switch op {
+	case In:
+		want = len(f.Values)
+	case Range:
+		want = 2
+	}
+	if len(f.Values) != want {
+		return nil, fmt.Errorf("filters: %s: %s takes %d values, got %d", f.Param, op, want, len(f.Values))
+	}
+	lhs, err := d.DatePart(string(f.Lookup), f.Field.Column)
+	if err != nil {
+		return nil, err
+	}
+	// The part's values: int64, but for date (a time.Time, bound as a date) and time (a string).
+	args := make([]any, len(f.Values))
+	for i, v := range f.Values {
+		ok := v == nil && (op == Exact || op == In)
+		switch f.Lookup {
+		case Date:
+			if tv, isTime := v.(time.Time); isTime {
+				v, ok = d.Bind(field.Date, tv), true
+			}
+		case Time:
+			_, isString := v.(string)
+			ok = ok || isString
+		default:
+			_, isInt := v.(int64)
+			ok = ok || isInt
+		}
+		if !ok {
+			return nil, fmt.Errorf("filters: %s: %s cannot compare %T", f.Param, f.Lookup, v)
+		}
+		args[i] = v
+	}
+	switch op {
+	case Exact:
+		if args[0] == nil {
+			return nullCheck{lhs: lhs}, nil
+		}
+		return compare{lhs: lhs, op: "=", arg: args[0]}, nil
+	case Gt:
+		return compare{lhs: lhs, op: ">", arg: args[0]}, nil
+	case Gte:
+		return compare{lhs: lhs, op: ">=", arg: args[0]}, nil
+	case Lt:
+		return compare{lhs: lhs, op: "<", arg: args[0]}, nil
+	case Lte:
+		return compare{lhs: lhs, op: "<=", arg: args[0]}, nil
+	case In:
+		return compileIn(lhs, args, func(v any) any { return v }), nil
+	}
+	return between{lhs: lhs, lo: args[0], hi: args[1]}, nil
+}
+
+// compileIn is "lhs IN (?,...)", "OR lhs IS NULL" added when a value is nil, and "1=0" (nothing)
+// for no values; bind turns each value into its argument.
+func compileIn(lhs string, values []any, bind func(any) any) sq.Sqlizer {
+	args := make([]any, 0, len(values))
+	null := false
+	for _, x := range values {
+		if x == nil {
+			null = true
+			continue
+		}
+		args = append(args, bind(x))
+	}
+	switch {
+	case len(args) == 0 && !null:
+		return sq.Expr("1=0")
+	case len(args) == 0:
+		return nullCheck{lhs: lhs}
+	case null:
+		return sq.Or{inList{lhs: lhs, args: args}, nullCheck{lhs: lhs}}
+	}
+	return inList{lhs: lhs, args: args}
 }
 
 // compare is "lhs op ?".

@@ -27,6 +27,75 @@ var goldenCases = []goldenCase{
 		wantSQLite: "(1=1)", wantPostgres: "(1=1)",
 	},
 	{
+		name: "none is IS NULL", give: "score=none",
+		wantSQLite: `("indicator"."score" IS NULL)`, wantPostgres: `("indicator"."score" IS NULL)`,
+	},
+	{
+		name: "iexact None is IS NULL", give: "name__iexact=None",
+		wantSQLite: `("indicator"."name" IS NULL)`, wantPostgres: `("indicator"."name" IS NULL)`,
+	},
+	{
+		name: "nil among in values", give: "id__in=1,nil,2",
+		wantSQLite: `(("indicator"."id" IN (?,?) OR "indicator"."id" IS NULL))`, wantSQLiteA: []any{int64(1), int64(2)},
+		wantPostgres: `(("indicator"."id" IN (?,?) OR "indicator"."id" IS NULL))`, wantPgA: []any{int64(1), int64(2)},
+	},
+	{
+		name: "in of none alone", give: "id__in=none",
+		wantSQLite: `("indicator"."id" IS NULL)`, wantPostgres: `("indicator"."id" IS NULL)`,
+	},
+	{
+		name: "empty in matches nothing", give: "id__in=",
+		wantSQLite: `(1=0)`, wantPostgres: `(1=0)`,
+	},
+	{
+		name: "hour and minute of a timestamp", give: "created__hour__gte=3&created__minute=30",
+		wantSQLite: `(CAST(strftime('%H', "indicator"."created_at") AS INTEGER) >= ? AND CAST(strftime('%M', "indicator"."created_at") AS INTEGER) = ?)`, wantSQLiteA: []any{int64(3), int64(30)},
+		wantPostgres: `(CAST(EXTRACT(HOUR FROM "indicator"."created_at") AS INTEGER) >= ? AND CAST(EXTRACT(MINUTE FROM "indicator"."created_at") AS INTEGER) = ?)`, wantPgA: []any{int64(3), int64(30)},
+	},
+	{
+		name: "second drops the fraction", give: "created__second__lt=30",
+		wantSQLite: `(CAST(strftime('%S', "indicator"."created_at") AS INTEGER) < ?)`, wantSQLiteA: []any{int64(30)},
+		wantPostgres: `(CAST(FLOOR(EXTRACT(SECOND FROM "indicator"."created_at")) AS INTEGER) < ?)`, wantPgA: []any{int64(30)},
+	},
+	{
+		name: "week_day is 1 (Sunday) to 7", give: "born__week_day__in=1,7",
+		wantSQLite: `((CAST(strftime('%w', "indicator"."born_on") AS INTEGER) + 1) IN (?,?))`, wantSQLiteA: []any{int64(1), int64(7)},
+		wantPostgres: `((CAST(EXTRACT(DOW FROM "indicator"."born_on") AS INTEGER) + 1) IN (?,?))`, wantPgA: []any{int64(1), int64(7)},
+	},
+	{
+		name: "ISO week, quarter and ISO year", give: "born__week=53&born__quarter__range=1,2&born__iso_year=2020",
+		wantSQLite:   `(CAST(strftime('%G', "indicator"."born_on") AS INTEGER) = ? AND ((CAST(strftime('%m', "indicator"."born_on") AS INTEGER) + 2) / 3) BETWEEN ? AND ? AND CAST(strftime('%V', "indicator"."born_on") AS INTEGER) = ?)`,
+		wantSQLiteA:  []any{int64(2020), int64(1), int64(2), int64(53)},
+		wantPostgres: `(CAST(EXTRACT(ISOYEAR FROM "indicator"."born_on") AS INTEGER) = ? AND CAST(EXTRACT(QUARTER FROM "indicator"."born_on") AS INTEGER) BETWEEN ? AND ? AND CAST(EXTRACT(WEEK FROM "indicator"."born_on") AS INTEGER) = ?)`,
+		wantPgA:      []any{int64(2020), int64(1), int64(2), int64(53)},
+	},
+	{
+		name: "date of a timestamp", give: "created__date__gt=2020-01-31",
+		wantSQLite: `(date("indicator"."created_at") > ?)`, wantSQLiteA: []any{"2020-01-31"},
+		wantPostgres: `(CAST("indicator"."created_at" AS DATE) > ?)`, wantPgA: []any{"2020-01-31"},
+	},
+	{
+		name: "time of a timestamp", give: "created__time=14:30",
+		wantSQLite:   `(CASE WHEN "indicator"."created_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]Z' THEN substr("indicator"."created_at", 12, 15) ELSE strftime('%H:%M:%S', "indicator"."created_at") || '.' || substr(strftime('%f', "indicator"."created_at"), 4) || '000' END = ?)`,
+		wantSQLiteA:  []any{"14:30:00.000000"},
+		wantPostgres: `(to_char("indicator"."created_at", 'HH24:MI:SS.US') = ?)`, wantPgA: []any{"14:30:00.000000"},
+	},
+	{
+		name: "a transform given none: IS NULL", give: "created__hour=none",
+		wantSQLite:   `(CAST(strftime('%H', "indicator"."created_at") AS INTEGER) IS NULL)`,
+		wantPostgres: `(CAST(EXTRACT(HOUR FROM "indicator"."created_at") AS INTEGER) IS NULL)`,
+	},
+	{
+		name: "regex: RE2 on SQLite (. matches a newline), the ASCII classes spelled out on PostgreSQL", give: `name__regex=%5E%5Cw%2B+%5Cd%7B2%7D%24`,
+		wantSQLite: `("indicator"."name" REGEXP ?)`, wantSQLiteA: []any{`(?s)^\w+ \d{2}$`},
+		wantPostgres: `("indicator"."name" ~ ?)`, wantPgA: []any{`^[0-9A-Za-z_]+ [0-9]{2}$`},
+	},
+	{
+		name: "iregex", give: `name__iregex=%5B%5E%5Cs%5D%5CS`,
+		wantSQLite: `("indicator"."name" REGEXP ?)`, wantSQLiteA: []any{`(?is)[^\s]\S`},
+		wantPostgres: `("indicator"."name" ~* ?)`, wantPgA: []any{`[^ \t\n\f\r][^ \t\n\f\r]`},
+	},
+	{
 		name: "bare field is exact", give: "id=7",
 		wantSQLite: `("indicator"."id" = ?)`, wantSQLiteA: []any{int64(7)},
 		wantPostgres: `("indicator"."id" = ?)`, wantPgA: []any{int64(7)},
@@ -317,8 +386,8 @@ func TestWhereErrors(t *testing.T) {
 			wantErr: `filters: id__regex: lookup "regex" does not apply to a integer field`},
 		{name: "no value", give: filters.Filter{Param: "id", Field: idField, Lookup: filters.Exact},
 			wantErr: "filters: id: exact takes 1 values, got 0"},
-		{name: "empty in", give: filters.Filter{Param: "id__in", Field: idField, Lookup: filters.In, Values: []any{}},
-			wantErr: "filters: id__in: in takes 1 values, got 0"},
+		{name: "NULL on gt", give: filters.Filter{Param: "id__gt", Field: idField, Lookup: filters.Gt, Values: []any{nil}},
+			wantErr: "filters: id__gt: gt does not take NULL"},
 		{name: "range of three", give: filters.Filter{Param: "id__range", Field: idField, Lookup: filters.Range, Values: []any{int64(1), int64(2), int64(3)}},
 			wantErr: "filters: id__range: range takes 2 values, got 3"},
 		{name: "isnull not a bool", give: filters.Filter{Param: "id__isnull", Field: idField, Lookup: filters.IsNull, Values: []any{"yes"}},
@@ -326,7 +395,9 @@ func TestWhereErrors(t *testing.T) {
 		{name: "contains not a string", give: filters.Filter{Param: "name__contains", Field: nameField, Lookup: filters.Contains, Values: []any{int64(1)}},
 			wantErr: "filters: name__contains: contains takes a string, got int64"},
 		{name: "year not an int64", give: filters.Filter{Param: "born__year", Field: filters.Field{Column: `"born"`, Type: field.Date}, Lookup: filters.Year, Values: []any{"2024"}},
-			wantErr: "filters: born__year: year takes an int64, got string"},
+			wantErr: "filters: born__year: year cannot compare string"},
+		{name: "a transform after a transform", give: filters.Filter{Param: "born__year", Field: filters.Field{Column: `"born"`, Type: field.Date}, Lookup: filters.Year, Compare: filters.Month, Values: []any{int64(1)}},
+			wantErr: "filters: born__year: month cannot follow year"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

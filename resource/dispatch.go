@@ -14,7 +14,7 @@ import (
 )
 
 // IsReserved reports whether a query parameter is not a filter for the resource: one of the API's
-// style (Tastypie's: filters.ReservedParams, limit, offset, order_by, fields, depth, format, _;
+// style (Tastypie's: filters.ReservedParams, limit, offset, order_by, fields, depth, format, _, and sort_by;
 // Django REST framework's: page, page_size, ordering, fields, depth, format, _), search when the
 // resource declares Meta.SearchFields, or one the resource declares in Meta.ExtraParams.
 func (r *Bound) IsReserved(name string) bool {

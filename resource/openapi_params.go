@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tastygo/tastygo/dialect"
 	"github.com/tastygo/tastygo/field"
 	"github.com/tastygo/tastygo/filters"
 )
@@ -224,6 +225,14 @@ func lookupsForType(t field.Type) []string {
 	return out
 }
 
+// partDescriptions describe the integer parts of a date or timestamp that lookups compare.
+var partDescriptions = map[string]string{
+	"year": "The year.", "month": "The month, 1 to 12.", "day": "The day of the month, 1 to 31.",
+	"hour": "The hour in UTC, 0 to 23.", "minute": "The minute, 0 to 59.", "second": "The second, 0 to 59 (the fraction dropped).",
+	"week_day": "The day of the week, 1 (Sunday) to 7 (Saturday).", "week": "The ISO 8601 week number, 1 to 53.",
+	"quarter": "The quarter of the year, 1 to 4.", "iso_year": "The ISO 8601 week-numbering year.",
+}
+
 // filterValueSchema is the query value of a lookup on a field type.
 func filterValueSchema(t field.Type, lookup string) *oaSchema {
 	described := func(desc string) *oaSchema {
@@ -238,8 +247,24 @@ func filterValueSchema(t field.Type, lookup string) *oaSchema {
 		return described("Two comma-separated values: a,b.")
 	case "isnull":
 		return typeSchema("boolean")
-	case "year", "month", "day":
-		return typeSchema("integer")
+	case "year", "month", "day", "hour", "minute", "second", "week_day", "week", "quarter", "iso_year":
+		s := typeSchema("integer")
+		s.Description = partDescriptions[lookup] + " Compare it with __gt, __gte, __lt, __lte, __in or __range after the lookup (" + lookup + "__gte=v); none, None or nil: NULL."
+		return s
+	case "date":
+		s := typeSchema("string")
+		s.Format = "date"
+		s.Description = "The date of the timestamp in UTC (YYYY-MM-DD). Compare it with __gt, __gte, __lt, __lte, __in or __range after the lookup."
+		return s
+	case "time":
+		s := typeSchema("string")
+		s.Description = "The time of day of the timestamp in UTC: HH:MM, HH:MM:SS or HH:MM:SS.ffffff. Compare it with __gt, __gte, __lt, __lte, __in or __range after the lookup."
+		return s
+	case "regex", "iregex":
+		s := typeSchema("string")
+		s.MaxLength = dialect.MaxRegexpBytes
+		s.Description = "A regular expression in the subset of RE2 that matches alike on every backend (see the README); iregex ignores case."
+		return s
 	case "contains", "icontains", "startswith", "istartswith", "endswith", "iendswith", "iexact":
 		return typeSchema("string")
 	}

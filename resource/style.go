@@ -22,7 +22,8 @@ type Style int
 const (
 	// TastypieStyle is django-tastypie's wire format (API.md), the zero value: lists are
 	// {"meta": {limit, next, offset, previous, total_count}, "objects": [...]} paged by limit and
-	// offset, ordered by order_by (repeatable); the root lists each resource's list_endpoint and schema.
+	// offset, ordered by order_by (repeatable; sort_by, Tastypie's deprecated alias, when no order_by
+	// is given); the root lists each resource's list_endpoint and schema.
 	TastypieStyle Style = iota
 	// DRFStyle is Django REST framework's: lists are {"success": true, "count", "next", "previous",
 	// "results"} paged by page (from 1) and page_size (PageNumberPagination, with absolute links),
@@ -118,13 +119,25 @@ func hasNext(b *Bundle, p *Page) bool {
 // tastypieWire is Tastypie's wire format.
 type tastypieWire struct{}
 
+// SortByParam is Tastypie's deprecated alias of order_by, which the Tastypie style reads when a
+// request gives no order_by (apply_sorting: options['order_by'] = options['sort_by'], so its last
+// value only) and reserves so that it is never taken for a filter.
+const SortByParam = "sort_by"
+
 func (tastypieWire) reserves(name string) bool {
-	return filters.IsReserved(name)
+	return filters.IsReserved(name) || name == SortByParam
 }
 
 func (tastypieWire) defaultLimit() int { return 20 }
 
+// ordering is order_by, repeatable; or, when the request gives none, the last sort_by value
+// (Tastypie's deprecated alias), which errors then name.
 func (tastypieWire) ordering(q url.Values) (string, []string) {
+	if _, ok := q[filters.OrderParam]; !ok {
+		if v, ok := lastValue(q, SortByParam); ok {
+			return SortByParam, []string{v}
+		}
+	}
 	return filters.OrderParam, q[filters.OrderParam]
 }
 

@@ -7,7 +7,8 @@
 // "file:" URI), with WAL journaling, a busy timeout, foreign keys enforced, case-sensitive LIKE and
 // immediate write transactions, whose writers queue at a write gate (see [DefaultWriteWait]; the
 // address's _write_wait parameter sets the wait), and with the tg_fold function that
-// [dialect.Dialect.Fold] calls registered on every connection.
+// [dialect.Dialect.Fold] calls and the regexp function that REGEXP calls ([dialect.Dialect.Regexp],
+// Go's regexp package) registered on every connection.
 package sqlite
 
 import (
@@ -16,7 +17,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -33,7 +36,12 @@ func init() {
 	sql.Register(driverName, &sqlite3.SQLiteDriver{
 		ConnectHook: func(c *sqlite3.SQLiteConn) error {
 			// tg_fold is deterministic and pure, so SQLite may use it in indexes and constant-fold it.
-			return c.RegisterFunc("tg_fold", fold, true)
+			if err := c.RegisterFunc("tg_fold", fold, true); err != nil {
+				return err
+			}
+			// regexp is what X REGEXP Y calls (dialect.Dialect.Regexp); each connection keeps the
+			// last pattern compiled, so a statement compiles its pattern once, not once per row.
+			return c.RegisterFunc("regexp", new(regexpCache).match, true)
 		},
 	})
 	dialect.Register(dialect.SQLite, sqliteDriver{})
@@ -41,14 +49,60 @@ func init() {
 
 // fold is tg_fold: lower-case folding of text, for non-ASCII letters too (SQLite's lower() and LIKE
 // fold ASCII only). NULL and non-text values pass through as SQLite gives them.
+// go-sqlite3 hands a function a NULL argument as a nil []byte, which stays NULL (it was folded into ”
+// before, so that iexact= matched NULL on SQLite but not on PostgreSQL).
 func fold(v any) any {
 	switch x := v.(type) {
 	case string:
 		return strings.ToLower(x)
 	case []byte:
+		if x == nil {
+			return nil
+		}
 		return strings.ToLower(string(x))
 	}
 	return v
+}
+
+// regexpCache is one connection's regexp function: Go's regexp package, with the last pattern it
+// compiled kept.
+type regexpCache struct {
+	mu      sync.Mutex
+	pattern string
+	re      *regexp.Regexp
+}
+
+// match is regexp(pattern, value): whether value (as text) matches pattern; NULL for a NULL value. A
+// pattern that does not compile is an error of the statement (the framework checks patterns before,
+// with dialect.CheckRegexp); so is one over dialect.MaxRegexpBytes (plus the flags RegexpArg adds).
+func (c *regexpCache) match(pattern string, v any) (any, error) {
+	var s string
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		s = x
+	case []byte:
+		if x == nil { // NULL, as go-sqlite3 passes it
+			return nil, nil
+		}
+		s = string(x)
+	default:
+		s = fmt.Sprint(x)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.re == nil || c.pattern != pattern {
+		if len(pattern) > dialect.MaxRegexpBytes+len("(?is)") {
+			return nil, fmt.Errorf("regexp: the pattern is over %d bytes", dialect.MaxRegexpBytes)
+		}
+		re, err := regexp.Compile(pattern)
+		if err != nil {
+			return nil, err
+		}
+		c.pattern, c.re = pattern, re
+	}
+	return c.re.MatchString(s), nil
 }
 
 // sqliteDriver is the [dialect.Driver] of SQLite.
