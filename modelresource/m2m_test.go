@@ -120,7 +120,7 @@ func TestManyToManyRead(t *testing.T) {
 			jsonEqual(t, field(resp.body, "objects", 1, "clubs"), `[2]`)
 			// fields= narrows them like any field.
 			resp = c.do("GET", "/api/v1/member/1/?fields=clubs", nil)
-			jsonEqual(t, resp.body, `{"clubs": [1, 3], "resource_uri": "/api/v1/member/1/"}`)
+			jsonEqual(t, resp.body, `{"clubs": [1, 3], "id": 1, "resource_uri": "/api/v1/member/1/"}`)
 		})
 	}
 }
